@@ -1,0 +1,279 @@
+/**
+ * The command table and the one place that maps errors to exit codes.
+ *
+ * Only commander is imported eagerly; each command's module is loaded with `import()` when it
+ * runs, so `dj --help` and `dj codecs list` never pay for zod, mysql2 or the AWS SDK.
+ */
+import { Command, CommanderError, Option } from "commander";
+import { readFileSync } from "node:fs";
+import { ExitCode, isDjError } from "./errors.js";
+import type { CommandContext, CommandHandler } from "./commands/context.js";
+import { Output, type GlobalOptions } from "./ui/output.js";
+import { redact } from "./ui/redact.js";
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+function djVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+  return pkg.version as string;
+}
+
+type Loader = () => Promise<Record<string, unknown>>;
+
+/** The modules behind the commands, loaded on demand. */
+const modules = {
+  codecs: () => import("./commands/codecs.js"),
+  config: () => import("./commands/config.js"),
+  init: () => import("./commands/init.js"),
+  schema: () => import("./commands/schema.js"),
+  declare: () => import("./commands/declare.js"),
+  tables: () => import("./commands/tables.js"),
+  store: () => import("./commands/store.js"),
+  data: () => import("./commands/data.js"),
+} satisfies Record<string, Loader>;
+
+interface RunState {
+  exitCode: number;
+  globals: GlobalOptions;
+}
+
+function buildProgram(state: RunState): Command {
+  const program = new Command("dj");
+
+  const run =
+    (load: Loader, handlerName: string) =>
+    async (...actionArgs: unknown[]): Promise<void> => {
+      const command = actionArgs[actionArgs.length - 1] as Command;
+      const positional = actionArgs.slice(0, -2).flatMap((a) => (Array.isArray(a) ? a : a === undefined ? [] : [a]));
+      const all = command.optsWithGlobals();
+      state.globals = globalsFrom(all);
+      const ctx: CommandContext = { out: new Output(state.globals), globals: state.globals, cwd: process.cwd() };
+      const mod = await load();
+      const handler = mod[handlerName] as CommandHandler | undefined;
+      if (typeof handler !== "function") throw new Error(`command handler ${handlerName} is missing`);
+      const code = await handler(ctx, positional as string[], command.opts());
+      state.exitCode = typeof code === "number" ? code : 0;
+    };
+
+  program
+    .description("Manage DataJoint schemas, object stores and codecs from the shell")
+    .version(djVersion(), "--version", "print the dj version")
+    .option("--config <path>", "use this config file (or set DJ_CONFIG)")
+    .option("--json", "print exactly one JSON document on stdout", false)
+    .option("-v, --verbose", "stack traces, SQL and store calls on stderr", false)
+    .option("-q, --quiet", "no messages or progress on stderr", false)
+    .option("--no-color", "no ANSI colours (also NO_COLOR)")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  // --- configuration ---------------------------------------------------------------------
+  program
+    .command("init")
+    .description("write a starter dj.config.json (embedded database, one file store)")
+    .option("--store-location <dir>", "directory of the default file store", "./dj-store")
+    .option("--force", "overwrite an existing dj.config.json")
+    .action(run(modules.init, "init"));
+
+  const config = program.command("config").description("show or validate the configuration");
+  config
+    .command("show")
+    .description("the resolved configuration, secrets masked")
+    .option("--sources", "show where each value came from")
+    .action(run(modules.config, "show"));
+  config.command("validate").description("exit 0, or 3 with every problem listed").action(run(modules.config, "validate"));
+
+  // --- codecs --------------------------------------------------------------------------------
+  const codecs = program.command("codecs").description("list and check codecs (built-in and plugins)");
+  codecs
+    .command("list")
+    .description("every codec: name, provider, storage, status")
+    .option("--verify", "load each plugin to check it")
+    .action(run(modules.codecs, "list"));
+  codecs
+    .command("check")
+    .description("exit 0 when every named codec is installed and loads (exit 6 otherwise)")
+    .argument("[name...]", "codec names, optionally name@<semver range>")
+    .option("--required", "also check config.requiredCodecs")
+    .option("--schema <name>", "also check every codec used by this schema's tables", collect)
+    .action(run(modules.codecs, "check"));
+  codecs
+    .command("new")
+    .description("scaffold a codec plugin package")
+    .argument("<name>", "codec name")
+    .option("--dir <dir>", "target directory (default: dj-<name>-codec)")
+    .action(run(modules.codecs, "scaffold"));
+
+  // --- schemas and tables ------------------------------------------------------------------
+  const schema = program.command("schema").description("list, create or drop schemas (databases)");
+  schema.command("list").description("schemas on the server").action(run(modules.schema, "list"));
+  schema.command("create").argument("<name>").description("create a schema").action(run(modules.schema, "create"));
+  schema
+    .command("drop")
+    .argument("<name>")
+    .option("--force", "do not ask")
+    .description("drop a schema and all its tables")
+    .action(run(modules.schema, "drop"));
+
+  program
+    .command("declare")
+    .description("declare the tables of .dj pipeline files, parents first")
+    .argument("<file...>", ".dj files")
+    .option("--dry-run", "print the SQL instead of running it")
+    .option("--schema <name>", "schema for files without a `schema` line")
+    .action(run(modules.declare, "declare"));
+  program
+    .command("tables")
+    .description("tables with tier, class name, row count and codecs")
+    .argument("[schema]")
+    .action(run(modules.tables, "tables"));
+  program
+    .command("describe")
+    .description("the definition rebuilt from the database, in .dj format")
+    .argument("[table]")
+    .option("--schema <name>", "describe every table of a schema")
+    .action(run(modules.tables, "describe"));
+  program
+    .command("drop")
+    .description("drop a table (refuses while others depend on it)")
+    .argument("<table>")
+    .option("--force", "do not ask")
+    .option("--schema <name>", "schema of the table")
+    .action(run(modules.tables, "drop"));
+
+  // --- data ------------------------------------------------------------------------------------
+  program
+    .command("insert")
+    .description("insert one row (--key/--from/--set) or many (--rows)")
+    .argument("<table>")
+    .option("--key <k=v>", "primary-key value (repeat)", collect)
+    .option("--from <[attr=]file>", "a file for an attribute (repeat)", collect)
+    .option("--set <attr=value>", "a plain attribute value (repeat)", collect)
+    .option("--rows <file>", "a .jsonl or .csv file of rows")
+    .option("--skip-duplicates", "skip rows whose key exists")
+    .option("--schema <name>", "schema of the table")
+    .action(run(modules.data, "insert"));
+  program
+    .command("fetch")
+    .description("print rows, or write values to files")
+    .argument("<table>")
+    .option("--key <k=v>", "restrict by key (repeat)", collect)
+    .option("--attr <name>", "only these attributes (repeat)", collect)
+    .option("--out <path>", "write the value to FILE, or every value under DIR")
+    .addOption(new Option("--format <fmt>", "output format").choices(["npy", "zarr", "json"]))
+    .addOption(new Option("--inverse <kind>", "photon: invert the Anscombe transform").choices(["algebraic", "unbiased"]))
+    .option("--limit <n>", "at most n rows")
+    .option("--schema <name>", "schema of the table")
+    .action(run(modules.data, "fetch"));
+  program
+    .command("delete")
+    .description("delete rows (and their part rows)")
+    .argument("<table>")
+    .option("--key <k=v>", "restrict by key (repeat)", collect)
+    .option("--cascade", "also delete rows of child tables")
+    .option("--force", "do not ask")
+    .option("--schema <name>", "schema of the table")
+    .action(run(modules.data, "remove"));
+
+  // --- stores ------------------------------------------------------------------------------------
+  const store = program.command("store").description("object stores");
+  store.command("list").description("configured stores, masked, default marked").action(run(modules.store, "list"));
+  store
+    .command("check")
+    .argument("[name...]")
+    .description("write, read back and delete a probe object")
+    .action(run(modules.store, "check"));
+  store.command("ls").argument("<name>").argument("[prefix]").description("list objects").action(run(modules.store, "ls"));
+  program
+    .command("gc")
+    .description("delete store objects that no row references")
+    .option("--schema <name>", "schema to scan (repeat)", collect)
+    .option("--store <name>", "store to collect")
+    .option("--dry-run", "list what would be removed")
+    .option("--min-age <age>", "never remove objects younger than this", "1h")
+    .action(run(modules.store, "gc"));
+
+  return program;
+}
+
+function globalsFrom(opts: Record<string, unknown>): GlobalOptions {
+  return {
+    config: typeof opts.config === "string" ? opts.config : undefined,
+    json: opts.json === true,
+    verbose: opts.verbose === true || process.env.DJ_DEBUG === "1",
+    quiet: opts.quiet === true,
+    color: opts.color !== false,
+  };
+}
+
+/** Global flags are needed to render errors even when parsing failed before any action ran. */
+function globalsFromArgv(argv: string[]): GlobalOptions {
+  return {
+    json: argv.includes("--json"),
+    verbose: argv.includes("-v") || argv.includes("--verbose") || process.env.DJ_DEBUG === "1",
+    quiet: argv.includes("-q") || argv.includes("--quiet"),
+    color: !argv.includes("--no-color"),
+  };
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const state: RunState = { exitCode: 0, globals: globalsFromArgv(argv) };
+  const program = buildProgram(state);
+  if (state.globals.json) {
+    // In --json mode commander's own messages must not reach stdout; errors become JSON.
+    program.configureOutput({ writeErr: () => {}, writeOut: (s) => process.stdout.write(s) });
+  }
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return state.exitCode;
+  } catch (err) {
+    return renderError(err, state.globals);
+  } finally {
+    const { closeAll } = await import("./lifecycle.js");
+    await closeAll();
+  }
+}
+
+function renderError(err: unknown, globals: GlobalOptions): number {
+  if (err instanceof CommanderError) {
+    if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0) return 0;
+    if (globals.json) {
+      writeJsonError("usage", err.message.replace(/^error: /, ""));
+    }
+    return ExitCode.usage;
+  }
+  if (isDjError(err)) {
+    if (globals.json) {
+      writeJsonError(err.jsonCode, err.message, err.hint);
+    } else {
+      process.stderr.write(redact(`dj: ${err.message}\n`));
+      if (err.hint) process.stderr.write(redact(`  hint: ${err.hint}\n`));
+    }
+    if (globals.verbose && err.stack) process.stderr.write(redact(formatStack(err)) + "\n");
+    return err.exitCode;
+  }
+  // Anything else is a bug in dj: say so, with the stack, and ask for a report.
+  const e = err instanceof Error ? err : new Error(String(err));
+  if (globals.json) {
+    writeJsonError("internal", e.message, "this is a bug in dj; please report it with the output of --verbose");
+  }
+  process.stderr.write(redact(`dj: internal error: ${e.message}\n${formatStack(e)}\n`));
+  process.stderr.write("  hint: this is a bug in dj; please report it at https://github.com/dj-cli/dj/issues\n");
+  return ExitCode.internal;
+}
+
+function formatStack(err: Error): string {
+  let text = err.stack ?? String(err);
+  let cause = (err as { cause?: unknown }).cause;
+  while (cause instanceof Error) {
+    text += `\ncaused by: ${cause.stack ?? cause.message}`;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return text;
+}
+
+function writeJsonError(code: string, message: string, hint?: string): void {
+  const error: Record<string, string> = { code, message };
+  if (hint) error.hint = hint;
+  process.stdout.write(redact(JSON.stringify({ error })) + "\n");
+}

@@ -1,0 +1,100 @@
+/**
+ * The codec API for built-in codecs and plugin packages (re-exported from `src/index.ts`).
+ *
+ * A codec turns an input value into what is stored — a database column value plus, for store
+ * codecs, objects in a store — and back. Codecs chain like DataJoint's: `getDtype()` may name
+ * another codec (`<hash>`), whose encoder then receives this codec's output.
+ */
+import type { ResolvedConfig } from "../config/types.js";
+import type { NdArraySource } from "../formats/ndarray.js";
+import type { Store } from "../stores/types.js";
+
+/** The codec API version this build of dj implements. Plugins declare the one they target. */
+export const CODEC_API_VERSION = 1;
+
+export type KeyValue = string | number | bigint | boolean | Date | null;
+
+/** What a user hands to `dj insert` for one attribute. */
+export type InputValue =
+  | { kind: "ndarray"; array: NdArraySource; sourcePath?: string }
+  | { kind: "file"; path: string }
+  | { kind: "directory"; path: string }
+  | { kind: "bytes"; data: Uint8Array; ext?: string }
+  /** A store-relative path (for `<filepath@>`). */
+  | { kind: "storePath"; path: string }
+  /** Any structured value (numbers, strings, dicts as plain objects, arrays of values). */
+  | { kind: "value"; value: unknown };
+
+/** What a decoder hands back to `dj fetch`. */
+export type DecodedValue =
+  | { kind: "ndarray"; array: NdArraySource }
+  | { kind: "file"; name: string; data: Uint8Array }
+  | { kind: "bytes"; data: Uint8Array }
+  /** A tree of objects in a store (a Zarr array, an `<object@>` directory): copy as is. */
+  | { kind: "tree"; store: Store; prefix: string; format?: string; array?: NdArraySource }
+  | { kind: "objectRef"; store: Store; path: string; isDir: boolean; size: number | null; ext: string | null }
+  | { kind: "value"; value: unknown };
+
+/** Context passed to `encode`: where the value goes. Mirrors DataJoint's `key` dict, typed. */
+export interface EncodeContext {
+  schema: string;
+  /** SQL table name including its tier prefix, e.g. `__recording`. */
+  table: string;
+  field: string;
+  primaryKey: Record<string, KeyValue>;
+  /** The resolved store (null for in-table values). */
+  store: Store | null;
+  /** Concrete store name, `@` already resolved to `stores.default` (datajoint-compat §15.1). */
+  storeName: string | null;
+  config: ResolvedConfig;
+  /** `config.codecs[<name>]`, the per-codec options. */
+  options: Record<string, unknown>;
+  /** Called with every schema-addressed object or folder written, so a failed insert can remove it. */
+  onObjectWritten(key: string, store: Store): void;
+  /** Resolve another configured store by name (null/"" → default). */
+  getStore(name: string | null): Promise<Store>;
+  signal?: AbortSignal;
+}
+
+/** Context passed to `decode`. DataJoint passes no primary key at decode. */
+export interface DecodeContext {
+  config: ResolvedConfig;
+  options: Record<string, unknown>;
+  /** Resolve the store named in stored metadata (null/"" → default). */
+  getStore(name: string | null): Promise<Store>;
+  /** Decoding options from the command line, e.g. `{inverse: "algebraic"}` for photon. */
+  fetchOptions: Record<string, unknown>;
+}
+
+export interface ReferencedPath {
+  path: string;
+  store: string | null;
+}
+
+export interface Codec<Stored = unknown> {
+  /** The name used in definitions: `<name>`, `<name@>`, `<name@store>`. */
+  readonly name: string;
+  readonly description?: string;
+  /**
+   * The stored type: `"bytes"`, `"json"`, or another codec (`"<hash>"`). `isStore` is true for
+   * `<name@…>`. Throw a CodecError when the form is not allowed (`<npy>` without `@`).
+   */
+  getDtype(isStore: boolean): string;
+  /** Which inputs this codec takes (routes `--from FILE` to an attribute). */
+  readonly accepts: ReadonlyArray<InputValue["kind"]>;
+  /** True for codecs whose objects live at schema-addressed paths (GC classification). */
+  readonly schemaAddressed?: boolean;
+  /** Runs on the outermost codec only, before anything is written. Throw an InputError. */
+  validate?(value: InputValue, ctx: EncodeContext): void | Promise<void>;
+  /** For chained codecs the inner codec receives `{kind: "bytes"}` or `{kind: "value"}`. */
+  encode(value: InputValue, ctx: EncodeContext): Promise<Stored>;
+  decode(stored: Stored, ctx: DecodeContext): Promise<DecodedValue>;
+  /** Store paths this stored value references, for garbage collection. */
+  referencedPaths?(stored: Stored): ReferencedPath[];
+}
+
+/** A parsed `<name@store>` type spec: store is null (no `@`), "" (bare `@`) or a name. */
+export interface CodecTypeSpec {
+  name: string;
+  store: string | null;
+}

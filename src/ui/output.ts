@@ -1,0 +1,62 @@
+/**
+ * The one place commands write to the terminal. Results go to stdout; messages, warnings and
+ * progress go to stderr. In `--json` mode exactly one JSON document is printed on stdout.
+ * Every string passes through `redact()` so a configured secret can never be printed.
+ */
+import { redact } from "./redact.js";
+
+export interface GlobalOptions {
+  config?: string;
+  json: boolean;
+  verbose: boolean;
+  quiet: boolean;
+  color: boolean;
+}
+
+export class Output {
+  constructor(readonly globals: GlobalOptions) {}
+
+  get json(): boolean {
+    return this.globals.json;
+  }
+
+  /** True when progress may be drawn: stderr is a TTY and not --quiet/--json. */
+  get interactive(): boolean {
+    return Boolean(process.stderr.isTTY) && !this.globals.quiet && !this.globals.json;
+  }
+
+  get color(): boolean {
+    return this.globals.color && !process.env.NO_COLOR && Boolean(process.stdout.isTTY);
+  }
+
+  /** A line of the result (stdout). Ignored in --json mode, where `data()` is used. */
+  line(text = ""): void {
+    if (!this.globals.json) process.stdout.write(redact(text) + "\n");
+  }
+
+  /** The single JSON document of a --json run. */
+  data(value: unknown): void {
+    process.stdout.write(redact(JSON.stringify(value, jsonReplacer, 2)) + "\n");
+  }
+
+  /** A message to the user on stderr (suppressed by --quiet and --json). */
+  info(text: string): void {
+    if (!this.globals.quiet && !this.globals.json) process.stderr.write(redact(text) + "\n");
+  }
+
+  warn(text: string): void {
+    if (!this.globals.quiet) process.stderr.write(redact(`dj: warning: ${text}`) + "\n");
+  }
+
+  /** --verbose diagnostics: SQL, store calls. */
+  debug(text: string): void {
+    if (this.globals.verbose) process.stderr.write(redact(`[dj] ${text}`) + "\n");
+  }
+}
+
+/** BigInt and typed arrays are not JSON; print them the way a user would read them. */
+export function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === "bigint") return value.toString();
+  if (value instanceof Uint8Array) return `<${value.byteLength} bytes>`;
+  return value;
+}
