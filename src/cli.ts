@@ -6,7 +6,7 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { readFileSync } from "node:fs";
-import { ExitCode, isDjError } from "./errors.js";
+import { ExitCode, exitCodeOf, isDjError } from "./errors.js";
 import type { CommandContext, CommandHandler } from "./commands/context.js";
 import { Output, type GlobalOptions } from "./ui/output.js";
 import { redact } from "./ui/redact.js";
@@ -244,13 +244,13 @@ function renderError(err: unknown, globals: GlobalOptions): number {
   }
   if (isDjError(err)) {
     if (globals.json) {
-      writeJsonError(err.jsonCode, err.message, err.hint);
+      writeJsonError(err.code ?? err.kind, err.message, err.hint);
     } else {
       process.stderr.write(redact(`dj: ${err.message}\n`));
       if (err.hint) process.stderr.write(redact(`  hint: ${err.hint}\n`));
     }
     if (globals.verbose && err.stack) process.stderr.write(redact(formatStack(err)) + "\n");
-    return err.exitCode;
+    return exitCodeOf(err);
   }
   // Anything else is a bug in dj: say so, with the stack, and ask for a report.
   const e = err instanceof Error ? err : new Error(String(err));

@@ -88,7 +88,36 @@ export class ConflictError extends DjError {
   readonly kind = "conflict" as const;
 }
 
+/**
+ * True for dj errors, including ones raised by plugin code that has no runtime dependency on
+ * this module: any object with `_dj: true` and a known `kind` counts (see `ctx.fail`).
+ */
 export function isDjError(err: unknown, ...kinds: ErrorKind[]): err is DjError {
   if (typeof err !== "object" || err === null || (err as { _dj?: unknown })._dj !== true) return false;
-  return kinds.length === 0 || kinds.includes((err as DjError).kind);
+  const kind = (err as { kind?: unknown }).kind;
+  if (typeof kind !== "string" || !(kind in ExitCode) || kind === "ok") return false;
+  return kinds.length === 0 || kinds.includes(kind as ErrorKind);
+}
+
+const byKind: Record<ErrorKind, new (message: string, options?: DjErrorOptions) => DjError> = {
+  usage: UsageError,
+  config: ConfigError,
+  database: DatabaseError,
+  store: StoreError,
+  codec: CodecError,
+  input: InputError,
+  conflict: ConflictError,
+  internal: class InternalError extends DjError {
+    readonly kind = "internal" as const;
+  },
+};
+
+/** Build a typed error from its kind (used by `ctx.fail` for plugins). */
+export function makeError(kind: ErrorKind, message: string, options?: DjErrorOptions): DjError {
+  return new byKind[kind](message, options);
+}
+
+/** Exit code of any dj error, also one created by a plugin's own copy of this module. */
+export function exitCodeOf(err: DjError): number {
+  return ExitCode[err.kind];
 }

@@ -6,6 +6,7 @@
  * another codec (`<hash>`), whose encoder then receives this codec's output.
  */
 import type { ResolvedConfig } from "../config/types.js";
+import type { DjErrorOptions, ErrorKind } from "../errors.js";
 import type { NdArraySource } from "../formats/ndarray.js";
 import type { Store } from "../stores/types.js";
 
@@ -54,6 +55,11 @@ export interface EncodeContext {
   /** Resolve another configured store by name (null/"" → default). */
   getStore(name: string | null): Promise<Store>;
   signal?: AbortSignal;
+  /**
+   * Throw a typed dj error (exit code by kind: "input" 7, "codec" 6, "store" 5, ...). Plugins use
+   * this instead of importing dj's error classes, so they need no runtime dependency on dj.
+   */
+  fail(kind: ErrorKind, message: string, options?: DjErrorOptions): never;
 }
 
 /** Context passed to `decode`. DataJoint passes no primary key at decode. */
@@ -64,6 +70,7 @@ export interface DecodeContext {
   getStore(name: string | null): Promise<Store>;
   /** Decoding options from the command line, e.g. `{inverse: "algebraic"}` for photon. */
   fetchOptions: Record<string, unknown>;
+  fail(kind: ErrorKind, message: string, options?: DjErrorOptions): never;
 }
 
 export interface ReferencedPath {
