@@ -1,0 +1,212 @@
+/**
+ * Configuration loading with DataJoint's precedence (datajoint-compat.md §1.2):
+ *   defaults < file < mapped environment variables (when non-empty) ; DJ_STORES replaces
+ *   `stores` ; secret files fill what is still unset. `DJ_IGNORE_CONFIG_FILE=true` skips the
+ *   file and the secrets.
+ * Every problem names the file, the JSON path and what is wrong (exit 3).
+ */
+import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { ConfigError } from "../errors.js";
+import { registerSecret } from "../ui/redact.js";
+import { findConfigFile } from "./discover.js";
+import { validateDatabase } from "./database.js";
+import { findSecretsDir, readSecrets } from "./secrets.js";
+import { validateStores, type Problem } from "./stores.js";
+import type { ResolvedConfig, ValueSource } from "./types.js";
+
+export interface LoadOptions {
+  cwd: string;
+  configPath?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Where DataJoint's system-wide secrets live (tests point it elsewhere). */
+  systemSecretsDir?: string;
+}
+
+export interface LoadResult {
+  config: ResolvedConfig;
+  problems: Problem[];
+}
+
+type Json = Record<string, unknown>;
+
+/** Environment variables that beat the file when set and non-empty. */
+const ENV_MAP: Record<string, [string, string]> = {
+  DJ_HOST: ["database", "host"],
+  DJ_USER: ["database", "user"],
+  DJ_PASS: ["database", "password"],
+  DJ_BACKEND: ["database", "backend"],
+  DJ_PORT: ["database", "port"],
+  DJ_DATABASE_NAME: ["database", "name"],
+  DJ_DATABASE_PREFIX: ["database", "database_prefix"],
+};
+
+function isObject(v: unknown): v is Json {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Accept DataJoint's flat dot keys (`"database.host"`, `"stores.main.location"`) beside nested ones. */
+function unflatten(raw: Json): Json {
+  const out: Json = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const parts = key.split(".");
+    if (parts.length === 1 || !["database", "stores", "connection", "display"].includes(parts[0]!)) {
+      out[key] = isObject(value) && isObject(out[key]) ? { ...(out[key] as Json), ...value } : value;
+      continue;
+    }
+    let node = out;
+    for (const p of parts.slice(0, -1)) {
+      if (!isObject(node[p])) node[p] = {};
+      node = node[p] as Json;
+    }
+    node[parts[parts.length - 1]!] = value;
+  }
+  return out;
+}
+
+function readConfigFile(file: string): Json {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`, { code: "config.unreadable" });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${file}: not valid JSON (${(err as Error).message})`, {
+      hint: "fix the syntax; `dj config validate` lists every problem",
+      code: "config.syntax",
+    });
+  }
+  if (!isObject(parsed)) throw new ConfigError(`${file}: the top level must be a JSON object`, { code: "config.invalid" });
+  return unflatten(parsed);
+}
+
+/** Load and validate; problems are returned, not thrown (for `dj config validate`). */
+export async function resolveConfig(opts: LoadOptions): Promise<LoadResult> {
+  const env = opts.env ?? process.env;
+  const ignoreFile = /^(true|1|yes)$/i.test(env.DJ_IGNORE_CONFIG_FILE ?? "");
+  const file = ignoreFile ? null : findConfigFile(opts.cwd, opts.configPath, env);
+  const raw: Json = file ? readConfigFile(file) : {};
+  const baseDir = file ? dirname(file) : opts.cwd;
+  const sources: Record<string, ValueSource> = {};
+  const problems: Problem[] = [];
+
+  const db: Json = isObject(raw.database) ? { ...raw.database } : {};
+  if (raw.database !== undefined && !isObject(raw.database)) problems.push({ path: "database", message: "must be an object" });
+  for (const k of Object.keys(db)) sources[`database.${k}`] = "file";
+  let hasDatabase = isObject(raw.database);
+  for (const [name, [, key]] of Object.entries(ENV_MAP)) {
+    const value = env[name];
+    if (value === undefined || value === "") continue;
+    db[key] = value;
+    sources[`database.${key}`] = "env";
+    hasDatabase = true;
+  }
+
+  let storesRaw: unknown = raw.stores;
+  if (storesRaw !== undefined) markSources(sources, "stores", storesRaw, "file");
+  if (env.DJ_STORES) {
+    try {
+      storesRaw = JSON.parse(env.DJ_STORES);
+      if (!isObject(storesRaw)) throw new Error("not a JSON object");
+      for (const k of Object.keys(sources)) if (k.startsWith("stores.")) delete sources[k];
+      markSources(sources, "stores", storesRaw, "env");
+    } catch (err) {
+      problems.push({ path: "DJ_STORES", message: `must be a JSON object of store specs (${(err as Error).message})` });
+    }
+  }
+
+  const secretsDir = ignoreFile ? null : findSecretsDir(file ? baseDir : null, opts.systemSecretsDir);
+  if (secretsDir) {
+    for (const secret of readSecrets(secretsDir)) {
+      const [section, a, b] = secret.path;
+      if (section === "database" && (db[a!] === undefined || db[a!] === null)) {
+        db[a!] = secret.value;
+        sources[`database.${a}`] = "secret";
+      } else if (section === "stores" && b && isObject(storesRaw) && isObject(storesRaw[a!]) && !(b in (storesRaw[a!] as Json))) {
+        storesRaw = { ...storesRaw, [a!]: { ...(storesRaw[a!] as Json), [b]: secret.value } };
+        sources[`stores.${a}.${b}`] = "secret";
+      }
+    }
+  }
+
+  const database = await validateDatabase(hasDatabase ? db : null, problems, sources);
+  const stores = validateStores(storesRaw, problems);
+  const additions = validateAdditions(raw, problems);
+
+  const secrets: string[] = [];
+  if (database?.password) secrets.push(database.password);
+  for (const spec of Object.values(stores.specs)) {
+    for (const key of ["secret_key", "account_key", "connection_string", "token"] as const) {
+      const v = (spec as unknown as Json)[key];
+      if (typeof v === "string" && v) secrets.push(v);
+    }
+  }
+  secrets.forEach(registerSecret);
+
+  const config: ResolvedConfig = {
+    file,
+    baseDir,
+    database,
+    stores,
+    ...additions,
+    sources,
+    secrets,
+  };
+  return { config, problems };
+}
+
+function markSources(sources: Record<string, ValueSource>, prefix: string, value: unknown, source: ValueSource): void {
+  if (!isObject(value)) {
+    sources[prefix] = source;
+    return;
+  }
+  for (const [k, v] of Object.entries(value)) markSources(sources, `${prefix}.${k}`, v, source);
+}
+
+function validateAdditions(raw: Json, problems: Problem[]): Pick<ResolvedConfig, "schema" | "requiredCodecs" | "codecs" | "download_path"> {
+  const out: Pick<ResolvedConfig, "schema" | "requiredCodecs" | "codecs" | "download_path"> = {
+    schema: null,
+    requiredCodecs: [],
+    codecs: {},
+    download_path: ".",
+  };
+  if (raw.schema !== undefined) {
+    if (typeof raw.schema === "string" && /^[A-Za-z0-9_$]{1,64}$/.test(raw.schema)) out.schema = raw.schema;
+    else problems.push({ path: "schema", message: "must be a schema (database) name: letters, digits, _ or $, at most 64" });
+  }
+  if (raw.requiredCodecs !== undefined) {
+    if (Array.isArray(raw.requiredCodecs) && raw.requiredCodecs.every((c) => typeof c === "string" && c.length > 0)) {
+      out.requiredCodecs = raw.requiredCodecs as string[];
+    } else {
+      problems.push({ path: "requiredCodecs", message: 'must be a list of codec names, optionally with a version range ("zarr@^0.1")' });
+    }
+  }
+  if (raw.codecs !== undefined) {
+    if (isObject(raw.codecs) && Object.values(raw.codecs).every(isObject)) out.codecs = raw.codecs as Record<string, Json>;
+    else problems.push({ path: "codecs", message: 'must map codec names to option objects, e.g. {"zarr": {"format": 2}}' });
+  }
+  if (raw.download_path !== undefined) {
+    if (typeof raw.download_path === "string") out.download_path = raw.download_path;
+    else problems.push({ path: "download_path", message: "must be a string" });
+  }
+  return out;
+}
+
+/** Load the configuration or fail with the first problem (exit 3). */
+export async function loadConfig(opts: LoadOptions): Promise<ResolvedConfig> {
+  const { config, problems } = await resolveConfig(opts);
+  if (problems.length > 0) {
+    const first = problems[0]!;
+    const where = config.file ?? "configuration";
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? "s" : ""})` : "";
+    throw new ConfigError(`${where}: ${first.path}: ${first.message}${more}`, {
+      hint: "run `dj config validate` to list every problem",
+      code: "config.invalid",
+    });
+  }
+  return config;
+}
