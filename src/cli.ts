@@ -5,7 +5,7 @@
  * runs, so `dj --help` and `dj codecs list` never pay for zod, mysql2 or the AWS SDK.
  */
 import { Command, CommanderError, Option } from "commander";
-import { readFileSync } from "node:fs";
+import { djPackage } from "./package-info.js";
 import { ExitCode, exitCodeOf, isDjError } from "./errors.js";
 import type { CommandContext, CommandHandler } from "./commands/context.js";
 import { Output, type GlobalOptions } from "./ui/output.js";
@@ -13,10 +13,6 @@ import { redact } from "./ui/redact.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-function djVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
-  return pkg.version as string;
-}
 
 type Loader = () => Promise<Record<string, unknown>>;
 
@@ -57,7 +53,7 @@ function buildProgram(state: RunState): Command {
 
   program
     .description("Manage DataJoint schemas, object stores and codecs from the shell")
-    .version(djVersion(), "--version", "print the dj version")
+    .version(djPackage().version, "--version", "print the dj version")
     .option("--config <path>", "use this config file (or set DJ_CONFIG)")
     .option("--json", "print exactly one JSON document on stdout", false)
     .option("-v, --verbose", "stack traces, SQL and store calls on stderr", false)

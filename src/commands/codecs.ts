@@ -1,15 +1,155 @@
-import type { CommandHandler } from "./context.js";
-import { UsageError } from "../errors.js";
+/** `dj codecs list [--verify]`, `dj codecs check [NAME...] [--required] [--schema S]`, `dj codecs new`. */
+import { CodecError, UsageError } from "../errors.js";
+import type { CommandContext, CommandHandler } from "./context.js";
 
-export const list: CommandHandler = async () => {
-  throw new UsageError("dj codecs list is not implemented yet");
+async function registryFor(ctx: CommandContext) {
+  const { loadConfig } = await import("../config/load.js");
+  const { loadRegistry } = await import("../codecs/registry.js");
+  const config = await loadConfig({ cwd: ctx.cwd, configPath: ctx.globals.config });
+  return { config, registry: loadRegistry({ projectDir: config.baseDir }) };
+}
+
+export const list: CommandHandler = async (ctx, _args, opts) => {
+  const { registry } = await registryFor(ctx);
+  if (opts.verify) {
+    for (const e of registry.list()) {
+      if (e.status !== "ok") continue;
+      try {
+        const codec = await registry.get(e.name);
+        e.stores ??= storesOf(codec);
+      } catch {
+        // The entry now carries the load error as its status.
+      }
+    }
+  }
+  const rows = registry.list();
+  for (const p of registry.problems) ctx.out.warn(`${p.packageDir}: ${p.message}`);
+  if (ctx.out.json) {
+    return ctx.out.data({
+      codecs: rows.map((e) => ({
+        name: e.name,
+        provider: e.provider,
+        version: e.version,
+        stores: e.stores,
+        description: e.description,
+        status: e.status,
+        problem: e.problem,
+      })),
+    });
+  }
+  const { renderTable } = await import("../ui/table.js");
+  ctx.out.line(
+    await renderTable(
+      ["name", "provided by", "stores", "description", "status"],
+      rows.map((e) => [e.name, e.provider, e.stores ?? "?", e.description, e.status === "ok" ? "ok" : `${e.status}: ${e.problem}`]),
+      ctx.out.color,
+    ),
+  );
 };
 
-export const check: CommandHandler = async () => {
-  throw new UsageError("dj codecs check is not implemented yet");
+function storesOf(codec: { getDtype(isStore: boolean): string }): string {
+  const tryDtype = (isStore: boolean) => {
+    try {
+      return codec.getDtype(isStore);
+    } catch {
+      return null;
+    }
+  };
+  const inline = tryDtype(false);
+  const store = tryDtype(true);
+  return [inline, store ? `${store} (@store)` : null].filter(Boolean).join(" / ");
+}
+
+interface CheckResult {
+  name: string;
+  wanted: string | null;
+  installed: string | null;
+  provider: string | null;
+  status: "ok" | "missing" | "incompatible" | "duplicate" | "error" | "version-mismatch";
+  problem: string | null;
+  hint: string | null;
+  source: string;
+}
+
+/** `zarr@^0.1` → {name: zarr, range: ^0.1}. */
+function splitRequirement(req: string): { name: string; range: string | null } {
+  const at = req.indexOf("@");
+  return at <= 0 ? { name: req, range: null } : { name: req.slice(0, at), range: req.slice(at + 1) || null };
+}
+
+export const check: CommandHandler = async (ctx, args, opts) => {
+  const { config, registry } = await registryFor(ctx);
+  const { installHint } = await import("../codecs/hints.js");
+  const wanted: Array<{ req: string; source: string }> = args.map((req) => ({ req, source: "argument" }));
+  if (opts.required) wanted.push(...config.requiredCodecs.map((req) => ({ req, source: "requiredCodecs" })));
+  for (const schema of (opts.schema as string[] | undefined) ?? []) {
+    const { codecsUsedBySchema } = await import("../data/schema-codecs.js");
+    for (const use of await codecsUsedBySchema(config, schema)) {
+      wanted.push({ req: use.codec, source: `${schema}.${use.table}.${use.attribute}` });
+    }
+  }
+  if (wanted.length === 0) {
+    if (opts.required) ctx.out.info("requiredCodecs is empty in the config: nothing to check");
+    else if (!opts.schema) throw new UsageError("name the codecs to check, or use --required / --schema", { hint: "dj codecs check zarr photon" });
+  }
+
+  const semver = (await import("semver")).default;
+  const results: CheckResult[] = [];
+  const done = new Set<string>();
+  for (const { req, source } of wanted) {
+    if (done.has(req)) continue;
+    done.add(req);
+    const { name, range } = splitRequirement(req);
+    const entry = registry.entry(name);
+    const r: CheckResult = { name, wanted: range, installed: entry?.version ?? null, provider: entry?.provider ?? null, status: "ok", problem: null, hint: null, source };
+    results.push(r);
+    if (!entry) {
+      Object.assign(r, { status: "missing", problem: `codec <${name}> is not installed`, hint: installHint(name) });
+      continue;
+    }
+    if (entry.status !== "ok") {
+      Object.assign(r, { status: entry.status, problem: entry.problem });
+      continue;
+    }
+    if (range && semver.validRange(range) === null) {
+      Object.assign(r, { status: "version-mismatch", problem: `"${req}": ${range} is not a valid semver range` });
+      continue;
+    }
+    if (range && !semver.satisfies(entry.version ?? "0.0.0", range, { includePrerelease: true })) {
+      Object.assign(r, {
+        status: "version-mismatch",
+        problem: `codec <${name}>: ${entry.provider} is installed, ${range} is wanted`,
+        hint: entry.packageName ? `npm install "${entry.packageName}@${range}"` : `install a dj-cli version matching ${range}`,
+      });
+      continue;
+    }
+    try {
+      await registry.get(name);
+    } catch (err) {
+      Object.assign(r, { status: "error", problem: (err as Error).message, hint: (err as CodecError).hint ?? null });
+    }
+  }
+
+  const failed = results.filter((r) => r.status !== "ok");
+  if (ctx.out.json) {
+    ctx.out.data({ ok: failed.length === 0, codecs: results });
+    return failed.length ? 6 : 0;
+  }
+  for (const r of results) {
+    if (r.status === "ok") ctx.out.line(`ok       ${r.name} (${r.provider})`);
+    else {
+      ctx.out.line(`${r.status.padEnd(8)} ${r.name}: ${r.problem}`);
+      if (r.hint) ctx.out.line(`         hint: ${r.hint}`);
+    }
+  }
+  if (failed.length) {
+    throw new CodecError(`${failed.length} of ${results.length} codec${results.length > 1 ? "s" : ""} not usable: ${failed.map((f) => f.name).join(", ")}`, {
+      code: "codec.check",
+    });
+  }
 };
 
-export const scaffold: CommandHandler = async () => {
-  throw new UsageError("dj codecs scaffold is not implemented yet");
+export const scaffold: CommandHandler = async (ctx, args, opts) => {
+  const { scaffoldPlugin } = await import("../codecs/scaffold.js");
+  await scaffoldPlugin(ctx, args[0]!, opts.dir as string | undefined);
 };
-
