@@ -1,0 +1,233 @@
+/**
+ * The `file` store: objects are files under `location` (relative locations resolve against the
+ * config file's folder). Writes are atomic — a temporary file in the same folder, then rename —
+ * so a reader or a killed process never sees half an object; `ifAbsent` never replaces one.
+ */
+import { createReadStream, createWriteStream } from "node:fs";
+import { link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink } from "node:fs/promises";
+import { dirname, join, relative, sep } from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { randomBytes } from "node:crypto";
+import { ConflictError, StoreError } from "../errors.js";
+import { checkKey } from "./addressing.js";
+import type { ObjectInfo, PutOptions, RangeQuery, Store } from "./types.js";
+
+function isMissing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
+export class FileStore implements Store {
+  readonly protocol = "file";
+
+  constructor(
+    readonly name: string,
+    /** Absolute path of the store's location. */
+    readonly root: string,
+  ) {}
+
+  /** Fail early, with the store's name, when the location is not an existing folder. */
+  async assertRoot(): Promise<void> {
+    try {
+      if ((await stat(this.root)).isDirectory()) return;
+    } catch {}
+    throw new StoreError(`store "${this.name}": location ${this.root} does not exist or is not a directory`, {
+      hint: `create it (mkdir -p ${this.root}) or fix stores.${this.name}.location`,
+      code: "store.location",
+    });
+  }
+
+  private path(key: string): string {
+    const problem = checkKey(key);
+    if (problem) throw new StoreError(`store "${this.name}": refusing ${problem}: ${JSON.stringify(key)}`, { code: "store.key" });
+    return join(this.root, ...key.split("/"));
+  }
+
+  private fail(op: string, key: string, err: unknown): StoreError {
+    return new StoreError(`store "${this.name}": cannot ${op} ${key}: ${(err as Error).message}`, { cause: err, code: "store.io" });
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    try {
+      return new Uint8Array(await readFile(this.path(key)));
+    } catch (err) {
+      if (isMissing(err) || (err as NodeJS.ErrnoException).code === "EISDIR") return undefined;
+      throw this.fail("read", key, err);
+    }
+  }
+
+  async getRange(key: string, range: RangeQuery): Promise<Uint8Array | undefined> {
+    let handle;
+    try {
+      handle = await open(this.path(key), "r");
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw this.fail("read", key, err);
+    }
+    try {
+      const buf = Buffer.alloc(range.length);
+      let filled = 0;
+      while (filled < range.length) {
+        const { bytesRead } = await handle.read(buf, filled, range.length - filled, range.offset + filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      return new Uint8Array(buf.buffer, buf.byteOffset, filled);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async getStream(key: string): Promise<Readable | undefined> {
+    const path = this.path(key);
+    try {
+      if (!(await stat(path)).isFile()) return undefined;
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw this.fail("read", key, err);
+    }
+    return createReadStream(path, { highWaterMark: 1 << 20 });
+  }
+
+  private tempPath(path: string): string {
+    return `${path}.${randomBytes(6).toString("hex")}.saving`;
+  }
+
+  /** Move a finished temporary file into place; with ifAbsent, a hard link fails if the target exists. */
+  private async commit(tmp: string, path: string, key: string, ifAbsent?: boolean): Promise<void> {
+    try {
+      if (ifAbsent) {
+        await link(tmp, path);
+        await unlink(tmp);
+      } else {
+        await rename(tmp, path);
+      }
+    } catch (err) {
+      await rm(tmp, { force: true });
+      if ((err as NodeJS.ErrnoException).code === "EEXIST") {
+        throw new ConflictError(`store "${this.name}": object ${key} already exists`, { code: "store.exists" });
+      }
+      throw this.fail("write", key, err);
+    }
+  }
+
+  async set(key: string, value: Uint8Array, opts: PutOptions = {}): Promise<void> {
+    const path = this.path(key);
+    const tmp = this.tempPath(path);
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      const handle = await open(tmp, "wx");
+      try {
+        await handle.writeFile(value);
+      } finally {
+        await handle.close();
+      }
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw this.fail("write", key, err);
+    }
+    await this.commit(tmp, path, key, opts.ifAbsent);
+  }
+
+  async setStream(key: string, body: Readable, opts: PutOptions & { size?: number } = {}): Promise<void> {
+    const path = this.path(key);
+    const tmp = this.tempPath(path);
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      await pipeline(body, createWriteStream(tmp, { flags: "wx", highWaterMark: 1 << 20 }), { signal: opts.signal });
+    } catch (err) {
+      await rm(tmp, { force: true });
+      if ((err as { name?: string }).name === "AbortError") throw err;
+      if (err instanceof StoreError || (err as { _dj?: boolean })._dj) throw err;
+      throw this.fail("write", key, err);
+    }
+    await this.commit(tmp, path, key, opts.ifAbsent);
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return (await this.size(key)) !== undefined;
+  }
+
+  async size(key: string): Promise<number | undefined> {
+    try {
+      const s = await stat(this.path(key));
+      return s.isFile() ? s.size : undefined;
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw this.fail("stat", key, err);
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    const start = prefix === "" ? this.root : this.path(prefix.replace(/\/+$/, ""));
+    let startStat;
+    try {
+      startStat = await stat(start);
+    } catch (err) {
+      if (isMissing(err)) return;
+      throw this.fail("list", prefix, err);
+    }
+    if (startStat.isFile()) {
+      yield { key: prefix, size: startStat.size, modified: startStat.mtime };
+      return;
+    }
+    const stack = [start];
+    while (stack.length) {
+      const dir = stack.pop()!;
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (err) {
+        if (isMissing(err)) continue;
+        throw this.fail("list", relative(this.root, dir), err);
+      }
+      entries.sort((a, b) => (a.name < b.name ? 1 : -1));
+      for (const e of entries) {
+        const full = join(dir, e.name);
+        if (e.isDirectory()) stack.push(full);
+        else if (e.isFile() && !e.name.endsWith(".saving")) {
+          const s = await stat(full);
+          yield { key: relative(this.root, full).split(sep).join("/"), size: s.size, modified: s.mtime };
+        }
+      }
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    const path = this.path(key);
+    try {
+      await unlink(path);
+    } catch (err) {
+      if (isMissing(err)) return;
+      throw this.fail("delete", key, err);
+    }
+    await this.pruneEmptyParents(dirname(path));
+  }
+
+  async deletePrefix(prefix: string): Promise<number> {
+    let count = 0;
+    for await (const info of this.list(prefix)) {
+      await unlink(this.path(info.key)).catch((err) => {
+        if (!isMissing(err)) throw this.fail("delete", info.key, err);
+      });
+      count++;
+    }
+    const path = this.path(prefix.replace(/\/+$/, ""));
+    await rm(path, { recursive: true, force: true }).catch(() => {});
+    await this.pruneEmptyParents(dirname(path));
+    return count;
+  }
+
+  /** Remove folders left empty by a delete, up to (not including) the store root. */
+  private async pruneEmptyParents(dir: string): Promise<void> {
+    while (dir.startsWith(this.root + sep) && dir !== this.root) {
+      try {
+        await rmdir(dir);
+      } catch {
+        return; // not empty, or already gone
+      }
+      dir = dirname(dir);
+    }
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * The `s3` store over the AWS SDK v3, loaded lazily so commands that never touch S3 never pay
+ * for it. Object key = `{location}/{key}` inside `bucket` (DataJoint's layout).
+ *
+ * Two settings matter for S3-compatible servers (toolchain.md §S3): path-style addressing for
+ * custom endpoints, and checksums only "WHEN_REQUIRED" — otherwise stream uploads are sent
+ * aws-chunked and some servers store the framing bytes inside the object, silently.
+ */
+import type { Readable } from "node:stream";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { ConflictError, StoreError } from "../errors.js";
+import type { S3StoreSpec } from "../config/types.js";
+import { checkKey } from "./addressing.js";
+import { translateS3Error } from "./s3-errors.js";
+import type { ObjectInfo, PutOptions, RangeQuery, Store } from "./types.js";
+
+type SDK = typeof import("@aws-sdk/client-s3");
+
+export const PART_SIZE = 8 * 1024 * 1024;
+export const PARTS_IN_FLIGHT = 4;
+
+export function endpointUrl(spec: Pick<S3StoreSpec, "endpoint" | "secure">): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(spec.endpoint) ? spec.endpoint : `${spec.secure ? "https" : "http"}://${spec.endpoint}`;
+}
+
+export class S3Store implements Store {
+  readonly protocol = "s3";
+  readonly root: string;
+  private readonly prefix: string;
+  private sdk: Promise<{ sdk: SDK; client: S3Client }> | null = null;
+
+  constructor(
+    readonly name: string,
+    private readonly spec: S3StoreSpec,
+  ) {
+    this.prefix = spec.location.replace(/^\/+|\/+$/g, "");
+    this.root = `s3://${spec.bucket}/${this.prefix}`;
+  }
+
+  private connect(): Promise<{ sdk: SDK; client: S3Client }> {
+    this.sdk ??= (async () => {
+      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+      const sdk = await import("@aws-sdk/client-s3");
+      const endpoint = endpointUrl(this.spec);
+      const custom = !/(^|\.)amazonaws\.com(:\d+)?$/i.test(new URL(endpoint).host);
+      const client = new sdk.S3Client({
+        endpoint,
+        region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1",
+        forcePathStyle: custom,
+        credentials: this.spec.access_key ? { accessKeyId: this.spec.access_key, secretAccessKey: this.spec.secret_key ?? "" } : undefined,
+        requestChecksumCalculation: "WHEN_REQUIRED",
+        responseChecksumValidation: "WHEN_REQUIRED",
+        // Standard retry strategy: backoff on throttling and 5xx; a dead endpoint fails in seconds.
+        maxAttempts: 3,
+        requestHandler: { connectionTimeout: 3000, requestTimeout: 120_000 },
+      });
+      return { sdk, client };
+    })();
+    return this.sdk;
+  }
+
+  private fullKey(key: string): string {
+    const problem = checkKey(key);
+    if (problem) throw new StoreError(`store "${this.name}": refusing ${problem}: ${JSON.stringify(key)}`, { code: "store.key" });
+    return this.prefix ? `${this.prefix}/${key}` : key;
+  }
+
+  private relKey(full: string): string {
+    return this.prefix ? full.slice(this.prefix.length + 1) : full;
+  }
+
+  private fail(err: unknown, op: string, key: string): never {
+    throw translateS3Error(err, { store: this.name, bucket: this.spec.bucket, endpoint: endpointUrl(this.spec), op, key });
+  }
+
+  private async getObject(key: string, range?: RangeQuery) {
+    const { sdk, client } = await this.connect();
+    try {
+      return await client.send(
+        new sdk.GetObjectCommand({
+          Bucket: this.spec.bucket,
+          Key: this.fullKey(key),
+          Range: range ? `bytes=${range.offset}-${range.offset + range.length - 1}` : undefined,
+        }),
+      );
+    } catch (err) {
+      const name = (err as { name?: string }).name;
+      if (name === "NoSuchKey" || name === "NotFound") return undefined;
+      if (range && name === "InvalidRange") return { Body: undefined };
+      this.fail(err, "read", key);
+    }
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    const out = await this.getObject(key);
+    if (!out) return undefined;
+    return out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+  }
+
+  async getRange(key: string, range: RangeQuery): Promise<Uint8Array | undefined> {
+    if (range.length === 0) return (await this.exists(key)) ? new Uint8Array() : undefined;
+    const out = await this.getObject(key, range);
+    if (!out) return undefined;
+    return out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+  }
+
+  async getStream(key: string): Promise<Readable | undefined> {
+    const out = await this.getObject(key);
+    return out ? (out.Body as Readable) : undefined;
+  }
+
+  async set(key: string, value: Uint8Array, opts: PutOptions = {}): Promise<void> {
+    const { sdk, client } = await this.connect();
+    if (opts.ifAbsent && (await this.exists(key))) {
+      throw new ConflictError(`store "${this.name}": object ${key} already exists`, { code: "store.exists" });
+    }
+    if (value.byteLength > PART_SIZE) {
+      const { Readable } = await import("node:stream");
+      return this.setStream(key, Readable.from([value]), { ...opts, ifAbsent: false, size: value.byteLength });
+    }
+    try {
+      await client.send(new sdk.PutObjectCommand({ Bucket: this.spec.bucket, Key: this.fullKey(key), Body: value, ContentLength: value.byteLength }), {
+        abortSignal: opts.signal,
+      });
+    } catch (err) {
+      this.fail(err, "write", key);
+    }
+  }
+
+  async setStream(key: string, body: Readable, opts: PutOptions & { size?: number } = {}): Promise<void> {
+    const { client } = await this.connect();
+    if (opts.ifAbsent && (await this.exists(key))) {
+      body.destroy();
+      throw new ConflictError(`store "${this.name}": object ${key} already exists`, { code: "store.exists" });
+    }
+    const { Upload } = await import("@aws-sdk/lib-storage");
+    // Parts of PART_SIZE, PARTS_IN_FLIGHT at a time; a failed multipart upload is aborted
+    // (leavePartsOnError: false), so no invisible parts are left to pay for.
+    const upload = new Upload({
+      client,
+      params: { Bucket: this.spec.bucket, Key: this.fullKey(key), Body: body },
+      partSize: PART_SIZE,
+      queueSize: PARTS_IN_FLIGHT,
+      leavePartsOnError: false,
+    });
+    const onAbort = () => void upload.abort();
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      await upload.done();
+    } catch (err) {
+      this.fail(err, "write", key);
+    } finally {
+      opts.signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return (await this.size(key)) !== undefined;
+  }
+
+  async size(key: string): Promise<number | undefined> {
+    const { sdk, client } = await this.connect();
+    try {
+      const out = await client.send(new sdk.HeadObjectCommand({ Bucket: this.spec.bucket, Key: this.fullKey(key) }));
+      return Number(out.ContentLength ?? 0);
+    } catch (err) {
+      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (e.name === "NotFound" || e.name === "NoSuchKey" || (e.$metadata?.httpStatusCode === 404 && e.name !== "NoSuchBucket")) {
+        return undefined;
+      }
+      this.fail(err, "stat", key);
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    const { sdk, client } = await this.connect();
+    const full = prefix === "" ? (this.prefix ? this.prefix + "/" : "") : this.fullKey(prefix);
+    let token: string | undefined;
+    do {
+      let out;
+      try {
+        out = await client.send(new sdk.ListObjectsV2Command({ Bucket: this.spec.bucket, Prefix: full, ContinuationToken: token }));
+      } catch (err) {
+        this.fail(err, "list", prefix);
+      }
+      for (const o of out.Contents ?? []) {
+        if (!o.Key) continue;
+        // A prefix "a/b" must not match "a/bc": keep the key itself or what is under "a/b/".
+        if (prefix !== "" && o.Key !== full && !o.Key.startsWith(full.endsWith("/") ? full : full + "/")) continue;
+        yield { key: this.relKey(o.Key), size: Number(o.Size ?? 0), modified: o.LastModified ?? new Date(0) };
+      }
+      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async delete(key: string): Promise<void> {
+    const { sdk, client } = await this.connect();
+    try {
+      await client.send(new sdk.DeleteObjectCommand({ Bucket: this.spec.bucket, Key: this.fullKey(key) }));
+    } catch (err) {
+      if ((err as { name?: string }).name === "NoSuchKey") return;
+      this.fail(err, "delete", key);
+    }
+  }
+
+  async deletePrefix(prefix: string): Promise<number> {
+    const keys: string[] = [];
+    for await (const o of this.list(prefix)) keys.push(o.key);
+    // One request per object keeps this working on servers without multi-object delete.
+    for (let i = 0; i < keys.length; i += 16) await Promise.all(keys.slice(i, i + 16).map((k) => this.delete(k)));
+    return keys.length;
+  }
+
+  async close(): Promise<void> {
+    if (this.sdk) (await this.sdk).client.destroy();
+  }
+}
