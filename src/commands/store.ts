@@ -1,19 +1,108 @@
-import type { CommandHandler } from "./context.js";
-import { UsageError } from "../errors.js";
+/** `dj store list`, `dj store check [NAME...]`, `dj store ls NAME [PREFIX]`, `dj gc`. */
+import { randomBytes } from "node:crypto";
+import { StoreError, UsageError } from "../errors.js";
+import type { CommandContext, CommandHandler } from "./context.js";
 
-export const list: CommandHandler = async () => {
-  throw new UsageError("dj store list is not implemented yet");
+async function config(ctx: CommandContext) {
+  const { loadConfig } = await import("../config/load.js");
+  return loadConfig({ cwd: ctx.cwd, configPath: ctx.globals.config });
+}
+
+export const list: CommandHandler = async (ctx) => {
+  const cfg = await config(ctx);
+  const { maskObject } = await import("../config/mask.js");
+  const stores = Object.entries(cfg.stores.specs).map(([name, spec]) => ({
+    name,
+    default: name === cfg.stores.default,
+    filepath_default: name === cfg.stores.filepath_default,
+    ...maskObject({ ...spec }),
+  }));
+  if (ctx.out.json) return ctx.out.data({ default: cfg.stores.default, stores });
+  if (stores.length === 0) return ctx.out.info("no stores configured (add a \"stores\" section to the config)");
+  const { renderTable } = await import("../ui/table.js");
+  const where = (s: (typeof stores)[number]) =>
+    s.protocol === "s3" ? `${(s as { endpoint?: string }).endpoint}/${(s as { bucket?: string }).bucket}/${s.location}` : s.location;
+  ctx.out.line(
+    await renderTable(
+      ["name", "protocol", "location", "default"],
+      stores.map((s) => [s.name, s.protocol, where(s), [s.default ? "default" : "", s.filepath_default ? "filepath" : ""].filter(Boolean).join(", ")]),
+      ctx.out.color,
+    ),
+  );
 };
 
-export const check: CommandHandler = async () => {
-  throw new UsageError("dj store check is not implemented yet");
+interface ProbeResult {
+  store: string;
+  ok: boolean;
+  write_ms?: number;
+  read_ms?: number;
+  delete_ms?: number;
+  error?: string;
+  hint?: string;
+}
+
+export const check: CommandHandler = async (ctx, args) => {
+  const cfg = await config(ctx);
+  const { openStore } = await import("../stores/open.js");
+  const names = args.length ? args : Object.keys(cfg.stores.specs);
+  if (names.length === 0) throw new UsageError("no stores configured to check");
+  const results: ProbeResult[] = [];
+  for (const name of names) {
+    const probeKey = `.dj-probe/${Date.now()}-${randomBytes(4).toString("hex")}`;
+    const payload = randomBytes(1024);
+    const r: ProbeResult = { store: name, ok: false };
+    results.push(r);
+    try {
+      const store = await openStore(cfg, name);
+      let t = performance.now();
+      await store.set(probeKey, payload);
+      r.write_ms = Math.round(performance.now() - t);
+      t = performance.now();
+      const back = await store.get(probeKey);
+      r.read_ms = Math.round(performance.now() - t);
+      if (!back || Buffer.compare(Buffer.from(back), payload) !== 0) {
+        throw new StoreError(`store "${name}": the probe object read back differs from what was written`, { code: "store.corrupt" });
+      }
+      t = performance.now();
+      await store.delete(probeKey);
+      r.delete_ms = Math.round(performance.now() - t);
+      r.ok = true;
+    } catch (err) {
+      r.error = (err as Error).message;
+      r.hint = (err as StoreError).hint;
+    }
+  }
+  const failed = results.filter((r) => !r.ok);
+  if (ctx.out.json) {
+    ctx.out.data({ ok: failed.length === 0, stores: results });
+    return failed.length ? 5 : 0;
+  }
+  for (const r of results) {
+    if (r.ok) ctx.out.line(`ok    ${r.store}  write ${r.write_ms} ms, read ${r.read_ms} ms, delete ${r.delete_ms} ms`);
+    else ctx.out.line(`FAIL  ${r.store}  ${r.error}${r.hint ? `\n      hint: ${r.hint}` : ""}`);
+  }
+  if (failed.length) {
+    throw new StoreError(failed.length === 1 ? failed[0]!.error! : `${failed.length} stores failed the check: ${failed.map((f) => f.store).join(", ")}`, {
+      code: "store.check",
+    });
+  }
 };
 
-export const ls: CommandHandler = async () => {
-  throw new UsageError("dj store ls is not implemented yet");
+export const ls: CommandHandler = async (ctx, args) => {
+  const cfg = await config(ctx);
+  const { openStore } = await import("../stores/open.js");
+  const [name, prefix = ""] = args;
+  const store = await openStore(cfg, name!);
+  const objects: Array<{ key: string; size: number; modified: string }> = [];
+  for await (const o of store.list(prefix.replace(/^\/+/, ""))) {
+    objects.push({ key: o.key, size: o.size, modified: o.modified.toISOString() });
+  }
+  objects.sort((a, b) => a.key.localeCompare(b.key));
+  if (ctx.out.json) return ctx.out.data({ store: name, prefix, objects });
+  for (const o of objects) ctx.out.line(`${String(o.size).padStart(12)}  ${o.modified}  ${o.key}`);
+  ctx.out.info(`${objects.length} object${objects.length === 1 ? "" : "s"}`);
 };
 
 export const gc: CommandHandler = async () => {
-  throw new UsageError("dj store gc is not implemented yet");
+  throw new UsageError("dj gc is not implemented yet", { hint: "see the README's status section" });
 };
-
