@@ -1,7 +1,21 @@
+/** `dj declare FILE... [--dry-run] [--schema S]`. */
 import type { CommandHandler } from "./context.js";
-import { UsageError } from "../errors.js";
 
-export const declare: CommandHandler = async () => {
-  throw new UsageError("dj declare declare is not implemented yet");
+export const declare: CommandHandler = async (ctx, files, opts) => {
+  const { openSession } = await import("../data/session.js");
+  const { declarePipeline } = await import("../data/declare.js");
+  const session = await openSession({ cwd: ctx.cwd, configPath: ctx.globals.config, log: (l) => ctx.out.debug(l) });
+  const results = await declarePipeline(session.config, session.dialect, session.registry, files, ctx.cwd, {
+    dryRun: Boolean(opts.dryRun),
+    schema: opts.schema,
+  });
+  if (ctx.out.json) return ctx.out.data({ dryRun: Boolean(opts.dryRun), tables: results });
+  for (const r of results) {
+    if (opts.dryRun) {
+      if (r.status === "exists") ctx.out.line(`-- ${r.schema}.${r.className}: exists`);
+      else for (const s of r.sql) ctx.out.line(`${s};\n`);
+    } else {
+      ctx.out.line(`${r.status.padEnd(8)} ${r.schema}.${r.className} (${r.table})`);
+    }
+  }
 };
-

@@ -41,3 +41,69 @@ export function elementCount(shape: readonly number[]): number {
   for (const s of shape) n *= s;
   return n;
 }
+
+/** A small array held in memory (blob values), data in C order with the dtype's byte order. */
+export interface InMemoryArray {
+  kind: "ndarray";
+  dtype: DType;
+  shape: number[];
+  data: Uint8Array;
+}
+
+/** An NdArraySource over bytes already in memory. */
+export function sourceFromMemory(a: { dtype: DType; shape: number[]; data: Uint8Array }, order: Order = "C"): NdArraySource {
+  return {
+    dtype: a.dtype,
+    shape: a.shape,
+    order,
+    byteLength: a.data.byteLength,
+    read: async (offset, length) => a.data.subarray(offset, offset + length),
+    async *chunks(pieceBytes = 4 << 20) {
+      for (let at = 0; at < a.data.byteLength; at += pieceBytes) yield a.data.subarray(at, Math.min(a.data.byteLength, at + pieceBytes));
+    },
+  };
+}
+
+/** Read a whole (small) array into memory. */
+export async function readAll(source: NdArraySource): Promise<Uint8Array> {
+  return source.byteLength === 0 ? new Uint8Array() : new Uint8Array(await source.read(0, source.byteLength));
+}
+
+/**
+ * Reorder element bytes between C (row-major) and F (column-major) layouts. `toF` converts a
+ * C-ordered buffer to F order; false converts F to C.
+ */
+export function reorder(data: Uint8Array, shape: number[], itemsize: number, toF: boolean): Uint8Array {
+  const n = elementCount(shape);
+  if (shape.length <= 1 || n === 0) return data;
+  const out = new Uint8Array(data.byteLength);
+  const nd = shape.length;
+  const cStrides = new Array<number>(nd);
+  const fStrides = new Array<number>(nd);
+  let c = 1;
+  let f = 1;
+  for (let i = nd - 1; i >= 0; i--) {
+    cStrides[i] = c;
+    c *= shape[i]!;
+  }
+  for (let i = 0; i < nd; i++) {
+    fStrides[i] = f;
+    f *= shape[i]!;
+  }
+  const idx = new Array<number>(nd).fill(0);
+  for (let k = 0; k < n; k++) {
+    let ci = 0;
+    let fi = 0;
+    for (let d = 0; d < nd; d++) {
+      ci += idx[d]! * cStrides[d]!;
+      fi += idx[d]! * fStrides[d]!;
+    }
+    const [from, to] = toF ? [ci, fi] : [fi, ci];
+    out.set(data.subarray(from * itemsize, from * itemsize + itemsize), to * itemsize);
+    for (let d = nd - 1; d >= 0; d--) {
+      if (++idx[d]! < shape[d]!) break;
+      idx[d] = 0;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,55 @@
+/**
+ * `<npy@store>`: an array as a standard NumPy `.npy` file at `…/{field}_{token}.npy`, streamed
+ * from the input (the data is never held in memory). Column JSON: {"path","store","dtype","shape"}.
+ * Fetching returns a lazy array that reads the stored file by range.
+ */
+import { CodecError, InputError, StoreError } from "../../errors.js";
+import { numpyDtypeString } from "../../formats/dtype.js";
+import { npyByteLength, npyPrefixLength, npySource, npyStream, parseNpyHeader } from "../../formats/npy.js";
+import { schemaPath } from "../../stores/addressing.js";
+import type { Codec } from "../types.js";
+import { jsonObject, orderedKey, storeNameOf, storeOf } from "./shared.js";
+
+const npy: Codec = {
+  name: "npy",
+  description: "an array as a NumPy .npy file",
+  accepts: ["ndarray"],
+  schemaAddressed: true,
+  getDtype(isStore) {
+    if (!isStore) throw new CodecError("<npy> requires @ (store only)", { code: "codec.store" });
+    return "json";
+  },
+  validate(value) {
+    if (value.kind !== "ndarray") throw new InputError(`<npy> requires an array (a .npy file), got ${value.kind}`, { code: "input.value" });
+  },
+  async encode(value, ctx) {
+    if (value.kind !== "ndarray") throw new InputError(`<npy> requires an array (a .npy file), got ${value.kind}`, { code: "input.value" });
+    const { store, spec, name } = storeOf(ctx, "npy");
+    const { path } = schemaPath(spec, { schema: ctx.schema, table: ctx.table, primaryKey: orderedKey(ctx), field: ctx.field, ext: ".npy" });
+    ctx.onObjectWritten(path, store);
+    const array = value.array;
+    await store.setStream(path, npyStream(array), { ifAbsent: true, size: npyByteLength(array), signal: ctx.signal });
+    return { path, store: name, dtype: numpyDtypeString(array.dtype), shape: array.shape };
+  },
+  async decode(stored, ctx) {
+    const meta = jsonObject(stored, "npy");
+    const store = await ctx.getStore(storeNameOf(meta));
+    const path = String(meta.path);
+    const prefix = await store.getRange(path, { offset: 0, length: 12 });
+    if (!prefix) throw new StoreError(`Missing external file ${store.root}/${path}`, { code: "store.missing" });
+    const headerLength = prefix.length >= 10 ? npyPrefixLength(prefix) + (prefix[6] === 1 ? Buffer.from(prefix).readUInt16LE(8) : Buffer.from(prefix).readUInt32LE(8)) : prefix.length;
+    const header = parseNpyHeader((await store.getRange(path, { offset: 0, length: headerLength }))!, `${store.name}:${path}`);
+    const read = async (offset: number, length: number) => {
+      const data = await store.getRange(path, { offset, length });
+      if (!data || data.byteLength !== length) throw new StoreError(`store "${store.name}": ${path} is shorter than its header says`, { code: "store.corrupt" });
+      return data;
+    };
+    return { kind: "ndarray", array: npySource(header, read) };
+  },
+  referencedPaths(stored) {
+    const meta = jsonObject(stored, "npy");
+    return typeof meta.path === "string" ? [{ path: meta.path, store: storeNameOf(meta) }] : [];
+  },
+};
+
+export default npy;

@@ -1,0 +1,197 @@
+/**
+ * `dj declare`: every table of the given `.dj` files, parents first, in one go. A table that
+ * exists with the same definition is `exists`; one that exists with another definition is a
+ * conflict (exit 8) showing the difference. Every definition is parsed and compiled before
+ * the first statement runs, so a syntax error changes nothing.
+ */
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { CodecRegistry } from "../codecs/registry.js";
+import type { ResolvedConfig } from "../config/types.js";
+import { ConflictError, InputError } from "../errors.js";
+import type { Dialect } from "../db/types.js";
+import { compileTable, type CompileContext } from "../schema/compile.js";
+import { parseDefinition, type TableDefinition } from "../schema/definition.js";
+import { definitionLines } from "../schema/describe.js";
+import type { Heading } from "../schema/heading.js";
+import { fromCamelCase, tableSqlName } from "../schema/naming.js";
+import { parsePipelineFile, type DeclaredTable } from "../schema/pipeline-file.js";
+
+export interface DeclareResult {
+  schema: string;
+  className: string;
+  table: string;
+  status: "created" | "exists" | "planned";
+  sql: string[];
+}
+
+interface Planned {
+  decl: DeclaredTable;
+  def: TableDefinition;
+}
+
+export async function readPipelineFiles(files: string[], cwd: string, defaultSchema: string | null): Promise<Planned[]> {
+  const planned: Planned[] = [];
+  for (const f of files) {
+    const path = resolve(cwd, f);
+    let text: string;
+    try {
+      text = await readFile(path, "utf8");
+    } catch (err) {
+      throw new InputError(`cannot read ${f}: ${(err as Error).message}`, { code: "input.file" });
+    }
+    for (const decl of parsePipelineFile(f, text, defaultSchema)) planned.push({ decl, def: parseDefinition(f, decl.lines) });
+  }
+  return planned;
+}
+
+/** Key of a declared table: `schema.Class` or `schema.Master.Part`. */
+const keyOf = (d: DeclaredTable) => `${d.schema}.${d.master ? `${d.master}.` : ""}${d.className}`;
+
+/** Resolve a foreign-key target written inside `decl` to a table key. */
+export function targetKey(target: string, decl: DeclaredTable): string {
+  if (target === "master") {
+    if (!decl.master) throw new InputError(`${decl.file}:${decl.line}: -> master is only allowed in part tables`, { code: "definition.fk" });
+    return `${decl.schema}.${decl.master}`;
+  }
+  const parts = target.split(".");
+  if (parts.length === 1) return `${decl.schema}.${target}`;
+  if (parts.length === 2) return /^[A-Z]/.test(parts[0]!) ? `${decl.schema}.${target}` : target;
+  return target;
+}
+
+/** Parents first; cycles and self-references are errors naming the tables. */
+function order(planned: Planned[]): Planned[] {
+  const byKey = new Map(planned.map((p) => [keyOf(p.decl), p]));
+  for (const p of planned) {
+    if (byKey.get(keyOf(p.decl)) !== p) throw new InputError(`${p.decl.file}:${p.decl.line}: table ${keyOf(p.decl)} is declared twice`, { code: "definition.duplicate" });
+  }
+  const out: Planned[] = [];
+  const state = new Map<Planned, "visiting" | "done">();
+  const visit = (p: Planned, path: string[]) => {
+    if (state.get(p) === "done") return;
+    if (state.get(p) === "visiting") {
+      throw new InputError(`circular dependency: ${[...path, keyOf(p.decl)].join(" -> ")}`, { code: "definition.cycle" });
+    }
+    state.set(p, "visiting");
+    const deps = p.def.items.filter((i) => i.kind === "foreignKey").map((i) => targetKey((i as { target: string }).target, p.decl));
+    if (p.decl.master) deps.push(`${p.decl.schema}.${p.decl.master}`);
+    for (const d of deps) {
+      const dep = byKey.get(d);
+      if (dep) visit(dep, [...path, keyOf(p.decl)]);
+    }
+    state.set(p, "done");
+    out.push(p);
+  };
+  for (const p of planned) visit(p, []);
+  return out;
+}
+
+/** What a definition says, without representation details (for the exists/conflict check). */
+function canonical(h: Heading): string[] {
+  const unquote = (d: string | null) => (d === null ? "" : d.replace(/^'(.*)'$/s, "$1").replace(/^current_timestamp(\(\))?$/i, "CURRENT_TIMESTAMP"));
+  const lines = [`comment ${h.comment}`];
+  for (const a of h.attributes) {
+    if (a.hidden) continue;
+    if (a.foreignKey) lines.push(`fk-attr ${a.name} key=${a.inKey} null=${a.nullable}`);
+    else lines.push(`attr ${a.name} ${a.type.replace(/\s+/g, "")} key=${a.inKey} null=${a.nullable} default=${a.nullable ? "" : unquote(a.default)} # ${a.comment}`);
+  }
+  for (const fk of h.foreignKeys) lines.push(`fk ${fk.parentSchema}.${fk.parentTable} (${fk.columns.join(",")}) null=${fk.nullable} unique=${fk.unique}`);
+  for (const ix of h.indexes) lines.push(`index ${ix.unique} (${ix.columns.join(",")})`);
+  return lines;
+}
+
+function difference(existing: Heading, wanted: Heading): string {
+  const a = definitionLines(existing);
+  const b = definitionLines(wanted);
+  const out: string[] = [];
+  for (const l of a) if (!b.includes(l)) out.push(`  - ${l}`);
+  for (const l of b) if (!a.includes(l)) out.push(`  + ${l}`);
+  return out.length ? out.join("\n") : "  (the definitions differ in foreign-key or index details)";
+}
+
+export interface DeclareOptions {
+  dryRun?: boolean;
+  schema?: string;
+}
+
+export async function declarePipeline(
+  config: ResolvedConfig,
+  dialect: Dialect,
+  registry: CodecRegistry,
+  files: string[],
+  cwd: string,
+  opts: DeclareOptions = {},
+): Promise<DeclareResult[]> {
+  const planned = order(await readPipelineFiles(files, cwd, opts.schema ?? config.schema));
+  const { introspector, compiler, driver } = dialect;
+  const compiled = new Map<string, Heading>();
+  const sqlNames = new Map<string, string>();
+  const parentCache = new Map<string, Heading>();
+
+  const ctx: CompileContext = {
+    async parent(target, decl, line) {
+      const key = targetKey(target, decl);
+      const local = compiled.get(key);
+      if (local) return local;
+      const [schema, ...classes] = key.split(".");
+      const candidates = classes.length === 1
+        ? (["manual", "lookup", "imported", "computed"] as const).map((t) => tableSqlName(classes[0]!, t))
+        : (["manual", "lookup", "imported", "computed"] as const).map((t) => `${tableSqlName(classes[0]!, t)}__${fromCamelCase(classes[1]!)}`);
+      for (const table of candidates) {
+        const cacheKey = `${schema}.${table}`;
+        const cached = parentCache.get(cacheKey) ?? (await introspector.heading(schema!, table));
+        if (cached) {
+          parentCache.set(cacheKey, cached);
+          return cached;
+        }
+      }
+      throw new InputError(`${decl.file}:${line}: -> ${target}: no table ${key} is declared in these files or exists in the database`, {
+        hint: "declare the parent first, or check its name (CamelCase class name)",
+        code: "definition.fk",
+      });
+    },
+    async codecDtype(type) {
+      return (await registry.resolveChain(type)).finalDtype;
+    },
+  };
+
+  // Compile everything before the first statement: a bad definition changes nothing.
+  const plan: Array<{ decl: DeclaredTable; heading: Heading; existing: Heading | null }> = [];
+  for (const { decl, def } of planned) {
+    const masterSql = decl.master ? sqlNames.get(`${decl.schema}.${decl.master}`) ?? (await ctx.parent("master", decl, decl.line)).table : null;
+    const heading = await compileTable(decl, def, ctx, masterSql);
+    compiled.set(keyOf(decl), heading);
+    sqlNames.set(keyOf(decl), heading.table);
+    const existing = await introspector.heading(decl.schema, heading.table);
+    if (existing && canonical(existing).join("\n") !== canonical(heading).join("\n")) {
+      throw new ConflictError(
+        `${decl.file}:${decl.line}: table ${decl.schema}.${decl.className} (${heading.table}) exists with a different definition:\n${difference(existing, heading)}`,
+        { hint: "drop the table first (`dj drop`), or change the definition to match (`dj describe` shows the existing one)", code: "declare.conflict" },
+      );
+    }
+    plan.push({ decl, heading, existing });
+  }
+
+  const results: DeclareResult[] = [];
+  const schemasReady = new Set<string>();
+  for (const { decl, heading, existing } of plan) {
+    const result: DeclareResult = { schema: decl.schema, className: decl.className, table: heading.table, status: "exists", sql: [] };
+    results.push(result);
+    if (existing) continue;
+    const statements: string[] = [];
+    if (!schemasReady.has(decl.schema)) {
+      if (!(await introspector.schemaExists(decl.schema))) statements.push(compiler.createSchema(decl.schema));
+      statements.push(compiler.createLineageTable(decl.schema));
+      schemasReady.add(decl.schema);
+    }
+    statements.push(compiler.createTable(heading));
+    const lineage = Object.entries(heading.lineage).sort(([a], [b]) => a.localeCompare(b));
+    result.sql = [...statements, ...(lineage.length ? [compiler.upsertLineage(decl.schema, lineage.length)] : [])];
+    result.status = opts.dryRun ? "planned" : "created";
+    if (opts.dryRun) continue;
+    for (const s of statements) await driver.query(s);
+    if (lineage.length) await driver.query(compiler.upsertLineage(decl.schema, lineage.length), lineage.flatMap(([attr, origin]) => [heading.table, attr, origin]));
+  }
+  return results;
+}

@@ -1,0 +1,118 @@
+/**
+ * SQL text for MySQL/MariaDB, DDL exactly as DataJoint for Python emits it
+ * (datajoint-compat.md §6.1, §12): backquoted names, `COMMENT ":type:comment"` markers,
+ * `ENGINE=InnoDB, COMMENT "..."`, foreign keys `ON UPDATE CASCADE ON DELETE RESTRICT`.
+ *
+ * One deliberate difference (§15.6): comments are escaped (`"` and `\`) everywhere, including
+ * comments inherited through foreign keys, where DataJoint emits broken SQL.
+ */
+import type { Attribute, Heading } from "../../schema/heading.js";
+import type { Param, Restriction, SqlCompiler } from "../types.js";
+
+export function quoteIdent(name: string): string {
+  return "`" + name.replace(/`/g, "``") + "`";
+}
+
+function commentLiteral(text: string): string {
+  return '"' + text.replace(/\\/g, "\\\\").replace(/"/g, '\\"') + '"';
+}
+
+/** The column comment DataJoint writes: `:type:comment` for core/codec types. */
+export function columnComment(a: Attribute): string {
+  if (a.foreignKey) return a.type === "uuid" ? `:uuid:${a.comment}` : a.comment;
+  return a.marker ? `:${a.type}:${a.comment}` : a.comment;
+}
+
+function columnSql(a: Attribute): string {
+  let sql = `${quoteIdent(a.name)} ${a.sqlType}`;
+  if (a.nullable) sql += " DEFAULT NULL";
+  else sql += a.default !== null ? ` NOT NULL DEFAULT ${a.default}` : " NOT NULL";
+  const comment = columnComment(a);
+  if (comment !== "") sql += ` COMMENT ${commentLiteral(comment)}`;
+  return sql;
+}
+
+const list = (cols: string[]) => cols.map(quoteIdent).join(", ");
+
+export class MysqlCompiler implements SqlCompiler {
+  quote = quoteIdent;
+
+  table(schema: string, table: string): string {
+    return `${quoteIdent(schema)}.${quoteIdent(table)}`;
+  }
+
+  createSchema(schema: string): string {
+    return `CREATE DATABASE ${quoteIdent(schema)}`;
+  }
+
+  dropSchema(schema: string): string {
+    return `DROP DATABASE ${quoteIdent(schema)}`;
+  }
+
+  createTable(h: Heading): string {
+    const lines = h.attributes.map(columnSql);
+    lines.push(`PRIMARY KEY (${list(h.attributes.filter((a) => a.inKey).map((a) => a.name))})`);
+    for (const fk of h.foreignKeys) {
+      lines.push(
+        `FOREIGN KEY (${list(fk.columns)}) REFERENCES ${this.table(fk.parentSchema, fk.parentTable)} (${list(fk.refColumns)}) ON UPDATE CASCADE ON DELETE RESTRICT`,
+      );
+    }
+    for (const ix of h.indexes) lines.push(`${ix.unique ? "UNIQUE INDEX" : "INDEX"} (${list(ix.columns)})`);
+    const options = h.comment ? `ENGINE=InnoDB, COMMENT ${commentLiteral(h.comment)}` : "ENGINE=InnoDB";
+    return `CREATE TABLE IF NOT EXISTS ${this.table(h.schema, h.table)} (\n${lines.join(",\n")}\n) ${options}`;
+  }
+
+  createLineageTable(schema: string): string {
+    return (
+      `CREATE TABLE IF NOT EXISTS ${this.table(schema, "~lineage")} (\n` +
+      '`table_name` varchar(64) NOT NULL COMMENT "table name within the schema",\n' +
+      '`attribute_name` varchar(64) NOT NULL COMMENT "attribute name",\n' +
+      '`lineage` varchar(255) NOT NULL COMMENT "origin: schema.table.attribute",\n' +
+      "PRIMARY KEY (`table_name`, `attribute_name`)\n) ENGINE=InnoDB"
+    );
+  }
+
+  upsertLineage(schema: string, rows: number): string {
+    const values = Array.from({ length: rows }, () => "(?, ?, ?)").join(", ");
+    return `INSERT INTO ${this.table(schema, "~lineage")} (\`table_name\`, \`attribute_name\`, \`lineage\`) VALUES ${values} ON DUPLICATE KEY UPDATE \`lineage\` = VALUES(\`lineage\`)`;
+  }
+
+  dropTable(schema: string, table: string): string {
+    return `DROP TABLE ${this.table(schema, table)}`;
+  }
+
+  insert(schema: string, table: string, columns: string[], rows: number, opts: { skipDuplicates?: boolean }): string {
+    const row = `(${columns.map(() => "?").join(", ")})`;
+    const verb = opts.skipDuplicates ? "INSERT IGNORE" : "INSERT";
+    return `${verb} INTO ${this.table(schema, table)} (${list(columns)}) VALUES ${Array.from({ length: rows }, () => row).join(", ")}`;
+  }
+
+  select(schema: string, table: string, columns: string[], where: string[], limit?: number): string {
+    const cols = columns.length ? list(columns) : "*";
+    let sql = `SELECT ${cols} FROM ${this.table(schema, table)}`;
+    if (where.length) sql += ` WHERE ${where.join(" AND ")}`;
+    if (limit !== undefined) sql += ` LIMIT ${Math.max(0, Math.trunc(limit))}`;
+    return sql;
+  }
+
+  delete(schema: string, table: string, where: string[]): string {
+    return `DELETE FROM ${this.table(schema, table)}${where.length ? ` WHERE ${where.join(" AND ")}` : ""}`;
+  }
+
+  count(schema: string, table: string, where: string[]): string {
+    return `SELECT COUNT(*) AS n FROM ${this.table(schema, table)}${where.length ? ` WHERE ${where.join(" AND ")}` : ""}`;
+  }
+
+  where(restriction: Restriction): { clauses: string[]; params: Param[] } {
+    const clauses: string[] = [];
+    const params: Param[] = [];
+    for (const [col, value] of Object.entries(restriction)) {
+      if (value === null) clauses.push(`${quoteIdent(col)} IS NULL`);
+      else {
+        clauses.push(`${quoteIdent(col)} = ?`);
+        params.push(value);
+      }
+    }
+    return { clauses, params };
+  }
+}
