@@ -169,7 +169,8 @@ export class FileStore implements Store {
       throw this.fail("list", prefix, err);
     }
     if (startStat.isFile()) {
-      yield { key: prefix, size: startStat.size, modified: startStat.mtime };
+      // "a/b" lists the object a/b itself; "a/b/" asks for what is under a folder.
+      if (!prefix.endsWith("/")) yield { key: prefix, size: startStat.size, modified: startStat.mtime };
       return;
     }
     const stack = [start];

@@ -1,0 +1,125 @@
+/**
+ * Building codec contexts and running codec chains (encode outermost → innermost, decode the
+ * other way), shared by insert and fetch. Store names are resolved here: `@` → `stores.default`
+ * (`<filepath@>` → `stores.filepath_default`), and the concrete name is what codecs record.
+ */
+import type { CodecRegistry, ResolvedChain } from "../codecs/registry.js";
+import type { Codec, DecodeContext, DecodedValue, EncodeContext, InputValue, KeyValue } from "../codecs/types.js";
+import { getStoreSpec } from "../config/store-spec.js";
+import type { ResolvedConfig } from "../config/types.js";
+import { CodecError, isDjError, makeError, type DjErrorOptions, type ErrorKind } from "../errors.js";
+import type { Attribute } from "../schema/heading.js";
+import { openStore } from "../stores/open.js";
+import type { Store } from "../stores/types.js";
+import { pythonJsonDumps } from "./json-text.js";
+
+export const fail = (kind: ErrorKind, message: string, options?: DjErrorOptions): never => {
+  throw makeError(kind, message, options);
+};
+
+export interface WrittenObject {
+  store: Store;
+  key: string;
+}
+
+export interface ResolvedAttributeCodec {
+  chain: ResolvedChain;
+  storeName: string | null;
+}
+
+/** The codec chain of an attribute and the concrete store it writes to. */
+export async function resolveAttributeCodec(registry: CodecRegistry, config: ResolvedConfig, attr: Attribute): Promise<ResolvedAttributeCodec> {
+  const chain = await registry.resolveChain(attr.type);
+  if (chain.store === null) return { chain, storeName: null };
+  const filepath = (chain.chain[0] as Codec & { storeDefault?: string }).storeDefault === "filepath";
+  return { chain, storeName: getStoreSpec(config, chain.store, { filepath }).name };
+}
+
+export interface EncodeRequest {
+  config: ResolvedConfig;
+  schema: string;
+  table: string;
+  attr: Attribute;
+  primaryKey: Record<string, KeyValue>;
+  resolved: ResolvedAttributeCodec;
+  written: WrittenObject[];
+  signal?: AbortSignal;
+}
+
+/** Run the chain and return the column value (JSON text for json columns, bytes for longblob). */
+export async function encodeValue(value: InputValue, req: EncodeRequest): Promise<string | Buffer> {
+  const { chain, storeName } = req.resolved;
+  const store = storeName ? await openStore(req.config, storeName) : null;
+  const ctxFor = (codec: Codec): EncodeContext => ({
+    schema: req.schema,
+    table: req.table,
+    field: req.attr.name,
+    primaryKey: req.primaryKey,
+    store,
+    storeName,
+    config: req.config,
+    options: (req.config.codecs[codec.name] ?? {}) as Record<string, unknown>,
+    onObjectWritten: (key, s) => req.written.push({ key, store: s }),
+    getStore: (name) => openStore(req.config, name),
+    signal: req.signal,
+    fail,
+  });
+  const outer = chain.chain[0]!;
+  await wrap(outer, "encode", () => outer.validate?.(value, ctxFor(outer)));
+  let current: unknown = value;
+  let input: InputValue = value;
+  for (const codec of chain.chain) {
+    current = await wrap(codec, "encode", () => codec.encode(input, ctxFor(codec)));
+    input = current instanceof Uint8Array ? { kind: "bytes", data: current } : { kind: "value", value: current };
+  }
+  if (chain.finalDtype === "json") return pythonJsonDumps(current);
+  if (current instanceof Uint8Array) return Buffer.from(current.buffer, current.byteOffset, current.byteLength);
+  throw new CodecError(`<${outer.name}>: the codec chain produced ${typeof current}, but the column stores ${chain.finalDtype}`, { code: "codec.encode" });
+}
+
+/** A codec failure that is not already a dj error becomes a CodecError naming the codec. */
+async function wrap<T>(codec: Codec, direction: "encode" | "decode", fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (isDjError(err)) throw err;
+    throw new CodecError(`<${codec.name}> failed to ${direction}: ${(err as Error).message}`, { cause: err, code: `codec.${direction}` });
+  }
+}
+
+export function decodeContext(config: ResolvedConfig, codec: Codec, fetchOptions: Record<string, unknown>): DecodeContext {
+  return {
+    config,
+    options: (config.codecs[codec.name] ?? {}) as Record<string, unknown>,
+    getStore: (name) => openStore(config, name),
+    fetchOptions,
+    fail,
+  };
+}
+
+/** Run a chain backwards on a raw column value. */
+export async function decodeValue(raw: unknown, chain: ResolvedChain, config: ResolvedConfig, fetchOptions: Record<string, unknown> = {}): Promise<DecodedValue> {
+  let stored: unknown = raw;
+  if (chain.finalDtype === "json" && typeof raw === "string") stored = JSON.parse(raw);
+  if (chain.finalDtype === "bytes" && Buffer.isBuffer(raw)) stored = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+  let decoded: DecodedValue | null = null;
+  for (const codec of [...chain.chain].reverse()) {
+    decoded = await wrap(codec, "decode", () => codec.decode(stored, decodeContext(config, codec, fetchOptions)));
+    stored = decoded.kind === "bytes" ? decoded.data : decoded.kind === "value" ? decoded.value : decoded;
+  }
+  return decoded!;
+}
+
+/** Remove what a failed insert wrote (schema-addressed objects and folders); errors are reported, not thrown. */
+export async function removeWritten(written: WrittenObject[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const { store, key } of written.reverse()) {
+    try {
+      await store.delete(key);
+      await store.deletePrefix(key + "/");
+    } catch (err) {
+      problems.push(`${store.name}:${key}: ${(err as Error).message}`);
+    }
+  }
+  return problems;
+}

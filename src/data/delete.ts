@@ -1,0 +1,101 @@
+/**
+ * `dj delete`: rows matching a key, their part rows (as DataJoint deletes parts with their
+ * master), and — with `--cascade` — rows of other tables that reference them. Without
+ * `--cascade`, referencing rows are a conflict that names the tables. Everything is deleted in
+ * one transaction, children first. Store objects stay until `dj gc` (DataJoint's rule).
+ */
+import { ConflictError, UsageError } from "../errors.js";
+import type { Param, Restriction } from "../db/types.js";
+import type { Heading } from "../schema/heading.js";
+import type { Session } from "./session.js";
+import { parseAttributeValue } from "./values.js";
+
+export interface DeletePlan {
+  schema: string;
+  table: string;
+  rows: number;
+}
+
+interface Node {
+  heading: Heading;
+  /** Primary keys of the rows to delete. */
+  keys: Restriction[];
+}
+
+function restrictionFrom(heading: Heading, keys: string[]): Restriction {
+  const out: Restriction = {};
+  for (const k of keys) {
+    const eq = k.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--key expects NAME=VALUE, got ${JSON.stringify(k)}`);
+    const name = k.slice(0, eq).trim();
+    const a = heading.attributes.find((x) => x.name === name && !x.hidden);
+    if (!a) throw new UsageError(`${heading.schema}.${heading.className} has no attribute "${name}"`);
+    out[name] = parseAttributeValue(name, a.type, k.slice(eq + 1)).sql;
+  }
+  return out;
+}
+
+async function matchingKeys(session: Session, h: Heading, restriction: Restriction): Promise<Restriction[]> {
+  const { compiler, driver } = session.dialect;
+  const pk = h.attributes.filter((a) => a.inKey).map((a) => a.name);
+  const where = compiler.where(restriction);
+  const { rows } = await driver.query<Record<string, Param>>(compiler.select(h.schema, h.table, pk, where.clauses), where.params);
+  return rows;
+}
+
+export async function deleteRows(session: Session, heading: Heading, keys: string[], opts: { cascade: boolean; dryRun: boolean }): Promise<DeletePlan[]> {
+  const { introspector, compiler, driver } = session.dialect;
+  const restriction = restrictionFrom(heading, keys);
+  const nodes: Node[] = [];
+  const blocked: string[] = [];
+
+  const visit = async (h: Heading, rows: Restriction[], depth: number) => {
+    if (rows.length === 0) return;
+    nodes.push({ heading: h, keys: rows });
+    if (depth > 32) throw new ConflictError("dependency chain too deep while cascading", { code: "delete.depth" });
+    for (const c of await introspector.children(h.schema, h.table)) {
+      const child = await introspector.heading(c.schema, c.table);
+      if (!child) continue;
+      const childRows: Restriction[] = [];
+      for (const fk of child.foreignKeys.filter((f) => f.parentSchema === h.schema && f.parentTable === h.table)) {
+        for (const row of rows) {
+          const r: Restriction = {};
+          fk.columns.forEach((col, i) => (r[col] = row[fk.refColumns[i]!] ?? null));
+          childRows.push(...(await matchingKeys(session, child, r)));
+        }
+      }
+      if (childRows.length === 0) continue;
+      const isPart = child.master === h.table && child.schema === h.schema;
+      if (!isPart && !opts.cascade) {
+        blocked.push(`${child.schema}.${child.table} (${childRows.length} row${childRows.length === 1 ? "" : "s"})`);
+        continue;
+      }
+      await visit(child, childRows, depth + 1);
+    }
+  };
+  await visit(heading, await matchingKeys(session, heading, restriction), 0);
+  if (blocked.length) {
+    throw new ConflictError(`rows of other tables reference the rows to delete: ${blocked.join(", ")}`, {
+      hint: "delete those first, or add --cascade to delete them too",
+      code: "delete.referenced",
+    });
+  }
+  // Children were visited after their parents: delete in reverse.
+  const plan = new Map<string, DeletePlan>();
+  for (const n of nodes) {
+    const key = `${n.heading.schema}.${n.heading.table}`;
+    const p = plan.get(key) ?? { schema: n.heading.schema, table: n.heading.table, rows: 0 };
+    p.rows += n.keys.length;
+    plan.set(key, p);
+  }
+  if (opts.dryRun) return [...plan.values()];
+  await driver.transaction(async (conn) => {
+    for (const n of [...nodes].reverse()) {
+      for (const k of n.keys) {
+        const where = compiler.where(k);
+        await conn.query(compiler.delete(n.heading.schema, n.heading.table, where.clauses), where.params);
+      }
+    }
+  });
+  return [...plan.values()];
+}

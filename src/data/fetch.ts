@@ -1,0 +1,115 @@
+/**
+ * `dj fetch`: rows restricted by key, codec values decoded lazily. Printing uses the stored
+ * metadata where it can (an `<npy@>` value shows as `float32[4,100]` without reading the
+ * array); writing streams arrays to `.npy`, restores attachments under their names and copies
+ * objects and Zarr trees.
+ */
+import type { DecodedValue, KeyValue } from "../codecs/types.js";
+import { UsageError } from "../errors.js";
+import type { Attribute, Heading } from "../schema/heading.js";
+import { decodeValue, resolveAttributeCodec, type ResolvedAttributeCodec } from "./codec-context.js";
+import type { Session } from "./session.js";
+import { parseAttributeValue } from "./values.js";
+
+export interface FetchQuery {
+  keys: string[];
+  attrs?: string[];
+  limit?: number;
+}
+
+export interface FetchedRow {
+  /** Primary-key values (typed for display). */
+  key: Record<string, KeyValue>;
+  /** Raw column values, by attribute. */
+  raw: Record<string, unknown>;
+}
+
+export interface FetchResult {
+  heading: Heading;
+  attributes: Attribute[];
+  rows: FetchedRow[];
+  codecs: Map<string, ResolvedAttributeCodec | Error>;
+}
+
+export async function fetchRows(session: Session, heading: Heading, q: FetchQuery): Promise<FetchResult> {
+  const { dialect } = session;
+  const visible = heading.attributes.filter((a) => !a.hidden);
+  const byName = new Map(visible.map((a) => [a.name, a]));
+  const restriction: Record<string, import("../db/types.js").Param> = {};
+  for (const k of q.keys) {
+    const eq = k.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--key expects NAME=VALUE, got ${JSON.stringify(k)}`);
+    const name = k.slice(0, eq).trim();
+    const a = byName.get(name);
+    if (!a) throw new UsageError(`${heading.schema}.${heading.className} has no attribute "${name}"`, { hint: `attributes: ${[...byName.keys()].join(", ")}` });
+    restriction[name] = parseAttributeValue(name, a.type, k.slice(eq + 1)).sql;
+  }
+  const pk = visible.filter((a) => a.inKey);
+  let attributes = visible;
+  if (q.attrs?.length) {
+    for (const n of q.attrs) if (!byName.has(n)) throw new UsageError(`${heading.schema}.${heading.className} has no attribute "${n}"`);
+    attributes = visible.filter((a) => a.inKey || q.attrs!.includes(a.name));
+  }
+  const where = dialect.compiler.where(restriction);
+  const { rows } = await dialect.driver.query<Record<string, unknown>>(
+    dialect.compiler.select(heading.schema, heading.table, attributes.map((a) => a.name), where.clauses, q.limit),
+    where.params,
+  );
+  const codecs = new Map<string, ResolvedAttributeCodec | Error>();
+  for (const a of attributes) {
+    if (!a.codec) continue;
+    try {
+      codecs.set(a.name, await resolveAttributeCodec(session.registry, session.config, a));
+    } catch (err) {
+      codecs.set(a.name, err as Error); // an unknown codec is shown opaque, not fatal for the table
+    }
+  }
+  return {
+    heading,
+    attributes,
+    codecs,
+    rows: rows.map((r) => ({ key: Object.fromEntries(pk.map((a) => [a.name, displayScalar(a, r[a.name])])), raw: r })),
+  };
+}
+
+/** A plain column value for display and JSON: uuid as text, bytes as a size. */
+export function displayScalar(a: Attribute, v: unknown): KeyValue {
+  if (v === null || v === undefined) return null;
+  if (Buffer.isBuffer(v)) {
+    if (a.type === "uuid" && v.length === 16) {
+      const h = v.toString("hex");
+      return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+    }
+    return `<${v.length} bytes>`;
+  }
+  if (a.sqlType === "json" && typeof v === "object") return JSON.stringify(v);
+  return v as KeyValue;
+}
+
+/** Decode one codec value of a fetched row. */
+export async function decodeCell(session: Session, result: FetchResult, row: FetchedRow, attr: Attribute, fetchOptions: Record<string, unknown>): Promise<DecodedValue | null> {
+  const raw = row.raw[attr.name];
+  if (raw === null || raw === undefined) return null;
+  const codec = result.codecs.get(attr.name);
+  if (!codec) return { kind: "value", value: raw };
+  if (codec instanceof Error) throw codec;
+  return decodeValue(raw, codec.chain, session.config, fetchOptions);
+}
+
+/** What a codec value looks like in a table, from its stored metadata when possible. */
+export function summarize(attr: Attribute, raw: unknown, codec: ResolvedAttributeCodec | Error | undefined): string {
+  if (raw === null || raw === undefined) return "";
+  if (!attr.codec) return String(displayScalar(attr, raw));
+  if (codec instanceof Error || codec === undefined) return `<${attr.codec.name}: codec not installed>`;
+  if (codec.chain.finalDtype === "bytes") return `<${attr.codec.name}: ${(raw as Buffer).length} bytes>`;
+  let meta: Record<string, unknown>;
+  try {
+    meta = typeof raw === "string" ? JSON.parse(raw) : (raw as Record<string, unknown>);
+  } catch {
+    return String(raw);
+  }
+  if (Array.isArray(meta.shape) && typeof meta.dtype === "string") return `${meta.dtype}[${meta.shape.join(",")}]`;
+  if (meta.is_dir === true) return `<folder ${meta.path}${typeof meta.item_count === "number" ? `, ${meta.item_count} files` : ""}>`;
+  if (typeof meta.size === "number") return `<${attr.codec.name}: ${meta.size} bytes>`;
+  return `<${attr.codec.name}>`;
+}
