@@ -54,6 +54,13 @@ export interface EncodeContext {
   onObjectWritten(key: string, store: Store): void;
   /** Resolve another configured store by name (null/"" → default). */
   getStore(name: string | null): Promise<Store>;
+  /**
+   * A new schema-addressed key for this value in `store`:
+   * `{schema_prefix}/{partition…}/{schema}/{table}/{pk=v…}/{field}_{token}{ext}` (DataJoint's layout).
+   */
+  objectPath(ext?: string | null): string;
+  /** The running dj's version, for provenance metadata. */
+  djVersion: string;
   signal?: AbortSignal;
   /**
    * Throw a typed dj error (exit code by kind: "input" 7, "codec" 6, "store" 5, ...). Plugins use

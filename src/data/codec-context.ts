@@ -9,7 +9,9 @@ import { getStoreSpec } from "../config/store-spec.js";
 import type { ResolvedConfig } from "../config/types.js";
 import { CodecError, isDjError, makeError, type DjErrorOptions, type ErrorKind } from "../errors.js";
 import type { Attribute } from "../schema/heading.js";
+import { schemaPath } from "../stores/addressing.js";
 import { openStore } from "../stores/open.js";
+import { djPackage } from "../package-info.js";
 import type { Store } from "../stores/types.js";
 import { pythonJsonDumps } from "./json-text.js";
 
@@ -61,6 +63,12 @@ export async function encodeValue(value: InputValue, req: EncodeRequest): Promis
     options: (req.config.codecs[codec.name] ?? {}) as Record<string, unknown>,
     onObjectWritten: (key, s) => req.written.push({ key, store: s }),
     getStore: (name) => openStore(req.config, name),
+    objectPath: (ext) => {
+      if (!storeName) throw new CodecError(`<${codec.name}> requires @ (store only)`, { code: "codec.store" });
+      const spec = getStoreSpec(req.config, storeName).spec;
+      return schemaPath(spec, { schema: req.schema, table: req.table, primaryKey: Object.entries(req.primaryKey), field: req.attr.name, ext }).path;
+    },
+    djVersion: djPackage().version,
     signal: req.signal,
     fail,
   });

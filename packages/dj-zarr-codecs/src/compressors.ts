@@ -1,0 +1,113 @@
+/**
+ * Chunk compressors: zlib and gzip through Node's zlib (its thread pool already spreads them
+ * over the cores), zstd and blosc through numcodecs' WASM builds in a pool of worker threads
+ * (one per core) so compression runs in parallel with reading and writing.
+ */
+import { availableParallelism } from "node:os";
+import { promisify } from "node:util";
+import { deflate, gunzip, gzip, inflate } from "node:zlib";
+import { WorkerPool } from "./worker-pool.js";
+
+export type CompressorConfig =
+  | { id: "zlib"; level: number }
+  | { id: "gzip"; level: number }
+  | { id: "zstd"; level: number; checksum?: boolean }
+  | { id: "blosc"; cname: string; clevel: number; shuffle: number; blocksize: number };
+
+const deflateAsync = promisify(deflate);
+const inflateAsync = promisify(inflate);
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+
+let pool: WorkerPool | null = null;
+function workers(): WorkerPool {
+  if (!pool || pool.isClosed) {
+    const created = new WorkerPool(new URL("./worker.js", import.meta.url), Math.max(1, Math.min(4, availableParallelism())));
+    created.onClosed = () => {
+      if (pool === created) pool = null;
+    };
+    pool = created;
+  }
+  return pool;
+}
+
+/** Stop the worker threads (the process can then exit). */
+export async function closeCompressors(): Promise<void> {
+  const p = pool;
+  pool = null;
+  await p?.close();
+}
+
+export async function compress(config: CompressorConfig | null, data: Uint8Array): Promise<Uint8Array> {
+  if (!config) return data;
+  switch (config.id) {
+    case "zlib":
+      return new Uint8Array(await deflateAsync(data, { level: config.level }));
+    case "gzip":
+      return new Uint8Array(await gzipAsync(data, { level: config.level }));
+    default:
+      return workers().run({ op: "encode", config, data });
+  }
+}
+
+const wasmCodecs = new Map<string, Promise<{ decode(d: Uint8Array): Uint8Array | Promise<Uint8Array> }>>();
+
+export async function decompress(config: CompressorConfig | null, data: Uint8Array): Promise<Uint8Array> {
+  if (!config) return data;
+  switch (config.id) {
+    case "zlib":
+      return new Uint8Array(await inflateAsync(data));
+    case "gzip":
+      return new Uint8Array(await gunzipAsync(data));
+    default: {
+      const key = JSON.stringify(config);
+      let codec = wasmCodecs.get(key);
+      if (!codec) {
+        codec = loadWasmCodec(config);
+        wasmCodecs.set(key, codec);
+      }
+      return new Uint8Array(await (await codec).decode(data));
+    }
+  }
+}
+
+export async function loadWasmCodec(config: CompressorConfig) {
+  if (config.id === "zstd") {
+    const { default: Zstd } = await import("numcodecs/zstd");
+    return Zstd.fromConfig({ id: "zstd", level: config.level });
+  }
+  if (config.id === "blosc") {
+    const { default: Blosc } = await import("numcodecs/blosc");
+    return Blosc.fromConfig({ id: "blosc", cname: config.cname, clevel: config.clevel, shuffle: config.shuffle, blocksize: config.blocksize });
+  }
+  throw new Error(`unsupported compressor ${(config as { id: string }).id}`);
+}
+
+/** A compressor from `codecs.zarr.compressor` options: a name or a numcodecs-style object. */
+export function compressorFromOptions(value: unknown, level?: unknown): CompressorConfig | null | string {
+  if (value === undefined) return { id: "zstd", level: 1 };
+  if (value === null || value === "none") return null;
+  const obj = typeof value === "string" ? { id: value } : (value as Record<string, unknown>);
+  const id = String(obj.id ?? obj.name ?? "");
+  const lvl = (d: number) => Number(obj.level ?? obj.clevel ?? level ?? d);
+  switch (id) {
+    case "zlib":
+      return { id: "zlib", level: lvl(1) };
+    case "gzip":
+      return { id: "gzip", level: lvl(5) };
+    case "zstd":
+      return { id: "zstd", level: lvl(1) };
+    case "blosc":
+    case "blosc-lz4":
+    case "blosc-zstd":
+      return {
+        id: "blosc",
+        cname: String(obj.cname ?? (id === "blosc-zstd" ? "zstd" : "lz4")),
+        clevel: Number(obj.clevel ?? level ?? 5),
+        shuffle: Number(obj.shuffle ?? 1),
+        blocksize: Number(obj.blocksize ?? 0),
+      };
+    default:
+      return `unknown compressor ${JSON.stringify(value)} (use none, zlib, gzip, zstd or blosc)`;
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * A Zarr array in a store as an NdArraySource (C order, the stored dtype): chunks are fetched
+ * and decompressed one chunk row at a time as the data is read, missing chunks are the fill
+ * value, edge chunks are cropped, F-ordered chunks are reordered.
+ */
+import type { NdArraySource, Store } from "dj-cli";
+import { decompress } from "./compressors.js";
+import { copyRegion, fillElement, filled, fToC, gridIndices, gridShape } from "./chunking.js";
+import { parseZarray, parseZarrJson, type ArrayMeta } from "./metadata.js";
+
+const product = (a: number[]) => a.reduce((x, y) => x * y, 1);
+
+export async function readMeta(store: Store, prefix: string): Promise<ArrayMeta | null> {
+  const v2 = await store.get(`${prefix}/.zarray`);
+  if (v2) return parseZarray(new TextDecoder().decode(v2));
+  const v3 = await store.get(`${prefix}/zarr.json`);
+  if (v3) return parseZarrJson(new TextDecoder().decode(v3));
+  return null;
+}
+
+export function zarrSource(store: Store, prefix: string, meta: ArrayMeta): NdArraySource {
+  const { shape, chunks, dtype } = meta;
+  const item = dtype.itemsize;
+  const rows = shape.length ? shape[0]! : 1;
+  const rowBytes = product(shape.slice(1)) * item;
+  const grid = gridShape(shape, chunks);
+  const fill = fillElement(dtype, meta.fill);
+  const byteLength = product(shape) * item;
+
+  /** Chunk row i0 (rows i0*chunks[0] .. ) assembled in C order. */
+  async function chunkRow(i0: number): Promise<Uint8Array> {
+    const r0 = shape.length ? i0 * chunks[0]! : 0;
+    const r1 = shape.length ? Math.min(rows, r0 + chunks[0]!) : 1;
+    const blockShape = shape.length ? [r1 - r0, ...shape.slice(1)] : [];
+    const block = filled(product(blockShape) * item, fill);
+    const subs = [...gridIndices(grid.slice(1))];
+    await Promise.all(
+      subs.map(async (sub) => {
+        const idx = shape.length ? [i0, ...sub] : [];
+        const raw = await store.get(`${prefix}/${meta.chunkKey(idx)}`);
+        if (!raw) return; // never written: the fill value
+        let data = await decompress(meta.compressor, raw);
+        if (meta.order === "F") data = fToC(data, chunks, item);
+        const start = sub.map((s, d) => s * chunks[d + 1]!);
+        const count = blockShape.map((n, d) => (d === 0 ? n : Math.min(chunks[d]!, n - start[d - 1]!)));
+        copyRegion(data, chunks, chunks.map(() => 0), block, blockShape, [0, ...start], count, item);
+      }),
+    );
+    return block;
+  }
+
+  const nBlocks = byteLength === 0 ? 0 : shape.length ? grid[0]! : 1;
+  const blockBytes = shape.length ? chunks[0]! * rowBytes : item;
+  let cache: { i0: number; data: Uint8Array } | null = null;
+  const blockAt = async (i0: number) => {
+    if (cache?.i0 !== i0) cache = { i0, data: await chunkRow(i0) };
+    return cache.data;
+  };
+
+  return {
+    dtype,
+    shape,
+    order: "C",
+    byteLength,
+    async read(offset, length) {
+      const out = new Uint8Array(length);
+      let at = offset;
+      while (at < offset + length) {
+        const i0 = Math.floor(at / blockBytes);
+        const block = await blockAt(i0);
+        const within = at - i0 * blockBytes;
+        const n = Math.min(block.byteLength - within, offset + length - at);
+        out.set(block.subarray(within, within + n), at - offset);
+        at += n;
+      }
+      return out;
+    },
+    async *chunks() {
+      for (let i0 = 0; i0 < nBlocks; i0++) yield await chunkRow(i0);
+    },
+  };
+}

@@ -1,0 +1,91 @@
+/** A small pool of worker threads for CPU-bound chunk compression (bounded queue per worker). */
+import { Worker } from "node:worker_threads";
+
+interface Task {
+  msg: { op: string; config: unknown; data: Uint8Array };
+  resolve: (v: Uint8Array) => void;
+  reject: (e: Error) => void;
+}
+
+export class WorkerPool {
+  private readonly idle: Worker[] = [];
+  private readonly all: Worker[] = [];
+  private readonly queue: Task[] = [];
+  private readonly current = new Map<Worker, Task>();
+
+  constructor(script: URL, size: number) {
+    for (let i = 0; i < size; i++) {
+      const w = new Worker(script);
+      w.unref();
+      w.on("message", (m: { ok: boolean; data?: Uint8Array; error?: string }) => {
+        const task = this.current.get(w)!;
+        this.current.delete(w);
+        w.unref(); // an idle worker must not keep the process alive
+        if (m.ok) task.resolve(m.data!);
+        else task.reject(new Error(m.error));
+        this.idle.push(w);
+        this.pump();
+        this.scheduleShutdown();
+      });
+      w.on("error", (err) => {
+        const task = this.current.get(w);
+        this.current.delete(w);
+        task?.reject(err);
+      });
+      this.all.push(w);
+      this.idle.push(w);
+    }
+  }
+
+  private shutdownTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+  onClosed: (() => void) | null = null;
+
+  /**
+   * A worker's message port can keep the process alive even when the worker is unref'd, so an
+   * idle pool shuts itself down shortly after its last task; the next task starts a new pool.
+   */
+  private scheduleShutdown(): void {
+    if (this.queue.length || this.current.size) return;
+    if (this.shutdownTimer) clearTimeout(this.shutdownTimer);
+    this.shutdownTimer = setTimeout(() => {
+      if (this.queue.length || this.current.size) return;
+      void this.close();
+    }, 50);
+    this.shutdownTimer.unref();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  run(msg: Task["msg"]): Promise<Uint8Array> {
+    if (this.shutdownTimer) {
+      clearTimeout(this.shutdownTimer);
+      this.shutdownTimer = null;
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ msg, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.idle.length && this.queue.length) {
+      const w = this.idle.pop()!;
+      const task = this.queue.shift()!;
+      this.current.set(w, task);
+      w.ref(); // a busy worker keeps the process alive until its result arrives
+      // Hand the bytes over without copying when the view owns its whole buffer.
+      const d = task.msg.data;
+      const owned = d.byteOffset === 0 && d.byteLength === d.buffer.byteLength ? d : d.slice();
+      w.postMessage({ ...task.msg, data: owned }, [owned.buffer as ArrayBuffer]);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.onClosed?.();
+    await Promise.all(this.all.map((w) => w.terminate()));
+  }
+}

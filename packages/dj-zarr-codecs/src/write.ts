@@ -1,0 +1,118 @@
+/**
+ * Write an array into a store as Zarr, streaming: the source is read one block of chunk rows
+ * at a time (never the whole array), chunks are compressed on worker threads and written with a
+ * bounded number in flight, so reading, compressing and writing overlap.
+ */
+import type { DType, NdArraySource, Store } from "dj-cli";
+import { compress, type CompressorConfig } from "./compressors.js";
+import { copyRegion, fillElement, filled, gridIndices, gridShape } from "./chunking.js";
+import { byteSwap, littleEndian } from "./dtype.js";
+import { zarrayText, zarrJsonV3, type ArrayMeta } from "./metadata.js";
+import { pyJson } from "./pyjson.js";
+
+export interface WriteOptions {
+  format: 2 | 3;
+  chunks: number[];
+  compressor: CompressorConfig | null;
+  /** `.zattrs` (v2) or `attributes` (v3). */
+  attributes?: Record<string, unknown>;
+  /** Chunks compressing or uploading at once. */
+  inFlight?: number;
+  /** Transform each C-ordered little-endian block before chunking (photon's Anscombe). */
+  transform?: { dtype: DType; apply(block: Uint8Array, source: DType): Uint8Array };
+  signal?: AbortSignal;
+}
+
+const product = (a: number[]) => a.reduce((x, y) => x * y, 1);
+
+/** Rows [r0, r1) of the source in C order, little-endian. */
+async function readRows(src: NdArraySource, r0: number, r1: number): Promise<Uint8Array> {
+  const rest = src.shape.slice(1);
+  const rowItems = product(rest);
+  const item = src.dtype.itemsize;
+  let block: Uint8Array;
+  if (src.shape.length === 0) block = new Uint8Array(await src.read(0, item));
+  else if (src.order === "C" || src.shape.length === 1) {
+    block = new Uint8Array(await src.read(r0 * rowItems * item, (r1 - r0) * rowItems * item));
+  } else {
+    // F order: for each position of the trailing axes the rows r0..r1 are one contiguous run.
+    const n = r1 - r0;
+    const fBlock = new Uint8Array(n * rowItems * item);
+    for (let c = 0; c < rowItems; c++) {
+      const run = await src.read((c * src.shape[0]! + r0) * item, n * item);
+      fBlock.set(run, c * n * item);
+    }
+    const { fToC } = await import("./chunking.js");
+    block = fToC(fBlock, [n, ...rest], item);
+  }
+  if (block.buffer.byteLength !== block.byteLength) block = block.slice();
+  if (src.dtype.byteOrder === ">") byteSwap(block, src.dtype);
+  return block;
+}
+
+export async function writeZarr(store: Store, prefix: string, src: NdArraySource, opts: WriteOptions): Promise<ArrayMeta> {
+  const dtype = opts.transform?.dtype ?? littleEndian(src.dtype);
+  const shape = src.shape;
+  const chunks = opts.chunks;
+  const base = { shape, chunks, dtype, fill: dtype.kind === "b" ? false : 0, order: "C" as const, compressor: opts.compressor };
+  const key = (idx: number[]) => (opts.format === 2 ? (shape.length ? idx.join(".") : "0") : ["c", ...idx].join("/"));
+  const grid = gridShape(shape, chunks);
+  const item = dtype.itemsize;
+  const chunkBytes = product(chunks) * item;
+  const fill = fillElement(dtype, base.fill);
+  const inFlight = Math.max(1, opts.inFlight ?? 8);
+  const pending = new Set<Promise<void>>();
+  let failure: unknown = null;
+
+  const put = (k: string, data: Uint8Array) => {
+    const p = (async () => {
+      const payload = await compress(opts.compressor, data);
+      await store.set(`${prefix}/${k}`, payload);
+    })().catch((err) => {
+      failure ??= err;
+    });
+    const tracked = p.finally(() => pending.delete(tracked));
+    pending.add(tracked);
+  };
+
+  const rows = shape.length ? shape[0]! : 1;
+  const rowsPerBlock = shape.length ? chunks[0]! : 1;
+  const rest = shape.slice(1);
+  // An empty array has no chunks (readers fill missing chunks); a 0-d array has one.
+  const blocks = product(shape) === 0 ? 0 : shape.length === 0 ? 1 : Math.ceil(rows / rowsPerBlock);
+  for (let i0 = 0; i0 < blocks; i0++) {
+    opts.signal?.throwIfAborted();
+    const r0 = i0 * rowsPerBlock;
+    const r1 = Math.min(rows, r0 + rowsPerBlock);
+    let block = await readRows(src, r0, r1);
+    if (opts.transform) block = opts.transform.apply(block, littleEndian(src.dtype));
+    const blockShape = shape.length ? [r1 - r0, ...rest] : [];
+    const sameTrailing = chunks.slice(1).every((c, i) => c === rest[i]);
+    for (const sub of gridIndices(grid.slice(1))) {
+      const idx = shape.length ? [i0, ...sub] : [];
+      let chunk: Uint8Array;
+      if (sameTrailing && block.byteLength === chunkBytes) chunk = block;
+      else {
+        chunk = filled(chunkBytes, fill);
+        const start = sub.map((s, d) => s * chunks[d + 1]!);
+        const count = blockShape.map((n, d) => (d === 0 ? n : Math.min(chunks[d]!, n - start[d - 1]!)));
+        copyRegion(block, blockShape, [0, ...start], chunk, chunks, chunks.map(() => 0), count, item);
+      }
+      put(key(idx), chunk);
+      while (pending.size >= inFlight) await Promise.race(pending);
+      if (failure) break;
+    }
+    if (failure) break;
+  }
+  await Promise.all(pending);
+  if (failure) throw failure;
+
+  const attrs = opts.attributes ?? {};
+  if (opts.format === 2) {
+    await store.set(`${prefix}/.zarray`, new TextEncoder().encode(zarrayText(base)));
+    await store.set(`${prefix}/.zattrs`, new TextEncoder().encode(pyJson(attrs)));
+  } else {
+    await store.set(`${prefix}/zarr.json`, new TextEncoder().encode(zarrJsonV3(base, attrs)));
+  }
+  return { format: opts.format, ...base, chunkKey: key };
+}
