@@ -27,10 +27,11 @@ export class WorkerPool {
         this.pump();
         this.scheduleShutdown();
       });
-      w.on("error", (err) => {
-        const task = this.current.get(w);
-        this.current.delete(w);
-        task?.reject(err);
+      // A worker that fails (or cannot even start) fails its task and everything queued:
+      // a pending promise with no live worker would otherwise never settle.
+      w.on("error", (err) => this.fail(w, err));
+      w.on("exit", (code) => {
+        if (!this.closed) this.fail(w, new Error(`compression worker exited with code ${code}`));
       });
       this.all.push(w);
       this.idle.push(w);
@@ -53,6 +54,14 @@ export class WorkerPool {
       void this.close();
     }, 50);
     this.shutdownTimer.unref();
+  }
+
+  private fail(w: Worker, err: Error): void {
+    const task = this.current.get(w);
+    this.current.delete(w);
+    task?.reject(err);
+    for (const t of this.queue.splice(0)) t.reject(err);
+    void this.close();
   }
 
   get isClosed(): boolean {
