@@ -123,8 +123,9 @@ export async function removeWritten(written: WrittenObject[]): Promise<string[]>
   const problems: string[] = [];
   for (const { store, key } of written.reverse()) {
     try {
-      await store.delete(key);
+      // A key may name a folder (a Zarr array, an object directory) or a single object.
       await store.deletePrefix(key + "/");
+      await store.delete(key);
     } catch (err) {
       problems.push(`${store.name}:${key}: ${(err as Error).message}`);
     }

@@ -85,13 +85,19 @@ async function inputFor(path: string, attr: Attribute, prepared: Prepared, baseD
   return { kind: "file", path: full };
 }
 
-/** Route `--from FILE` without ATTR= to the one non-key attribute that takes it. */
+/**
+ * Route `--from FILE` without ATTR= to the one non-key attribute that takes it — or, when
+ * several could, to the only required one among them; otherwise a usage error lists them.
+ */
 function route(file: string, prepared: Prepared, taken: Set<string>): Attribute {
   const wants = file.endsWith(".npy") ? "ndarray" : "file";
   const candidates = prepared.heading.attributes.filter(
     (a) => !a.inKey && !taken.has(a.name) && prepared.codecs.get(a.name)?.chain.chain[0]!.accepts.includes(wants),
   );
   if (candidates.length === 1) return candidates[0]!;
+  // Several could: a single required one (not nullable, no default) is what the user means.
+  const required = candidates.filter((a) => !a.nullable && a.default === null);
+  if (required.length === 1) return required[0]!;
   if (candidates.length === 0) throw new UsageError(`--from ${file}: no attribute of ${prepared.heading.table} takes ${wants === "ndarray" ? "arrays" : "files"}`);
   throw new UsageError(`--from ${file}: several attributes could take it (${candidates.map((c) => c.name).join(", ")}); write --from ATTR=${file}`);
 }

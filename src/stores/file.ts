@@ -200,7 +200,9 @@ export class FileStore implements Store {
     try {
       await unlink(path);
     } catch (err) {
-      if (isMissing(err)) return;
+      const code = (err as NodeJS.ErrnoException).code;
+      // A folder is not an object (deletePrefix removes folders); missing is not an error.
+      if (isMissing(err) || code === "EISDIR" || code === "EPERM") return;
       throw this.fail("delete", key, err);
     }
     await this.pruneEmptyParents(dirname(path));
