@@ -37,7 +37,8 @@ describe("discovery and chains", () => {
     symlinkSync(target, join(dir, "node_modules/linked"));
     mkdirSync(join(dir, "sub"));
     const registry = loadRegistry({ projectDir: join(dir, "sub") });
-    const names = registry.list().map((e) => `${e.name}:${e.provider}`);
+    const names = registry.list().filter((e) => e.provider !== "built-in").map((e) => `${e.name}:${e.provider}`);
+    assert.deepEqual(registry.list().filter((e) => e.provider === "built-in").map((e) => e.name), ["attach", "blob", "filepath", "hash", "npy", "object"]);
     assert.deepEqual(names, ["linked:linked@2.0.0", "plain:plain-codecs@1.0.0", "scoped:@lab/scoped@1.0.0"]);
     assert.equal((await registry.get("linked")).name, "linked");
   });
