@@ -4,7 +4,8 @@
  * so a reader or a killed process never sees half an object; `ifAbsent` never replaces one.
  */
 import { createReadStream, createWriteStream } from "node:fs";
-import { link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink } from "node:fs/promises";
+import { constants } from "node:fs";
+import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -140,6 +141,19 @@ export class FileStore implements Store {
       await rm(tmp, { force: true });
       if ((err as { name?: string }).name === "AbortError") throw err;
       if (err instanceof StoreError || (err as { _dj?: boolean })._dj) throw err;
+      throw this.fail("write", key, err);
+    }
+    await this.commit(tmp, path, key, opts.ifAbsent);
+  }
+
+  async putFile(key: string, localPath: string, opts: PutOptions = {}): Promise<void> {
+    const path = this.path(key);
+    const tmp = this.tempPath(path);
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      await copyFile(localPath, tmp, constants.COPYFILE_EXCL);
+    } catch (err) {
+      await rm(tmp, { force: true });
       throw this.fail("write", key, err);
     }
     await this.commit(tmp, path, key, opts.ifAbsent);

@@ -154,6 +154,13 @@ export class S3Store implements Store {
     }
   }
 
+  async putFile(key: string, localPath: string, opts: PutOptions = {}): Promise<void> {
+    const { createReadStream } = await import("node:fs");
+    const { stat } = await import("node:fs/promises");
+    const size = (await stat(localPath)).size;
+    await this.setStream(key, createReadStream(localPath, { highWaterMark: PART_SIZE }), { ...opts, size });
+  }
+
   async exists(key: string): Promise<boolean> {
     return (await this.size(key)) !== undefined;
   }

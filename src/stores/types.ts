@@ -40,6 +40,9 @@ export interface Store {
   /** Upload from a stream; large objects go multipart on S3. `size` when known helps S3. */
   setStream(key: string, body: Readable, opts?: PutOptions & { size?: number }): Promise<void>;
 
+  /** Upload a local file as one object; a file store copies it in the kernel (copy_file_range). */
+  putFile?(key: string, localPath: string, opts?: PutOptions): Promise<void>;
+
   exists(key: string): Promise<boolean>;
   /** Size in bytes, or undefined when missing. */
   size(key: string): Promise<number | undefined>;

@@ -5,10 +5,27 @@
  */
 import { CodecError, InputError, StoreError } from "../../errors.js";
 import { numpyDtypeString } from "../../formats/dtype.js";
-import { npyByteLength, npyPrefixLength, npySource, npyStream, parseNpyHeader } from "../../formats/npy.js";
+import { open } from "node:fs/promises";
+import type { NdArraySource } from "../../formats/ndarray.js";
+import { npyByteLength, npyHeaderBytes, npyPrefixLength, npySource, npyStream, parseNpyHeader } from "../../formats/npy.js";
 import { schemaPath } from "../../stores/addressing.js";
 import type { Codec } from "../types.js";
 import { jsonObject, orderedKey, storeNameOf, storeOf } from "./shared.js";
+
+/** True when the file is NumPy's own bytes for this array: the same header, nothing after the data. */
+async function isCanonicalNpy(path: string, array: NdArraySource): Promise<boolean> {
+  const header = npyHeaderBytes(array.dtype, array.shape, array.order === "F");
+  const handle = await open(path, "r");
+  try {
+    const size = (await handle.stat()).size;
+    if (size !== header.byteLength + array.byteLength) return false;
+    const head = Buffer.alloc(header.byteLength);
+    await handle.read(head, 0, head.length, 0);
+    return head.equals(header);
+  } finally {
+    await handle.close();
+  }
+}
 
 const npy: Codec = {
   name: "npy",
@@ -28,7 +45,13 @@ const npy: Codec = {
     const { path } = schemaPath(spec, { schema: ctx.schema, table: ctx.table, primaryKey: orderedKey(ctx), field: ctx.field, ext: ".npy" });
     ctx.onObjectWritten(path, store);
     const array = value.array;
-    await store.setStream(path, npyStream(array), { ifAbsent: true, size: npyByteLength(array), signal: ctx.signal });
+    if (value.sourcePath && store.putFile && (await isCanonicalNpy(value.sourcePath, array))) {
+      // The input already is exactly the file NumPy would write: copy it as is (in the kernel
+      // on a file store) instead of re-streaming it through JavaScript.
+      await store.putFile(path, value.sourcePath, { ifAbsent: true });
+    } else {
+      await store.setStream(path, npyStream(array), { ifAbsent: true, size: npyByteLength(array), signal: ctx.signal });
+    }
     return { path, store: name, dtype: numpyDtypeString(array.dtype), shape: array.shape };
   },
   async decode(stored, ctx) {
