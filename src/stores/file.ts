@@ -5,7 +5,7 @@
  */
 import { createReadStream, createWriteStream } from "node:fs";
 import { constants } from "node:fs";
-import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink } from "node:fs/promises";
+import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -113,17 +113,21 @@ export class FileStore implements Store {
     }
   }
 
+  /** Folders known to exist: a Zarr insert writes hundreds of chunks into one folder. */
+  private readonly folders = new Set<string>();
+
+  private async ensureFolder(dir: string): Promise<void> {
+    if (this.folders.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    this.folders.add(dir);
+  }
+
   async set(key: string, value: Uint8Array, opts: PutOptions = {}): Promise<void> {
     const path = this.path(key);
     const tmp = this.tempPath(path);
     try {
-      await mkdir(dirname(path), { recursive: true });
-      const handle = await open(tmp, "wx");
-      try {
-        await handle.writeFile(value);
-      } finally {
-        await handle.close();
-      }
+      await this.ensureFolder(dirname(path));
+      await writeFile(tmp, value, { flag: "wx" });
     } catch (err) {
       await rm(tmp, { force: true });
       throw this.fail("write", key, err);
@@ -231,6 +235,7 @@ export class FileStore implements Store {
       count++;
     }
     const path = this.path(prefix.replace(/\/+$/, ""));
+    this.folders.clear();
     await rm(path, { recursive: true, force: true }).catch(() => {});
     await this.pruneEmptyParents(dirname(path));
     return count;
@@ -238,6 +243,7 @@ export class FileStore implements Store {
 
   /** Remove folders left empty by a delete, up to (not including) the store root. */
   private async pruneEmptyParents(dir: string): Promise<void> {
+    this.folders.clear();
     while (dir.startsWith(this.root + sep) && dir !== this.root) {
       try {
         await rmdir(dir);

@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// bench/zarr: `dj insert` of a 1 GiB float32 .npy (about 4 MiB chunks) into <zarr@local>, with
+// no compression, zstd (level 1) and blosc-lz4 (clevel 5, byte shuffle), side by side with
+// Debian's python3 zarr 2.13 writing the same array from the same file with the same chunks and
+// compressor (np.load(mmap_mode="r"), then assignment into zarr.open(...)), in the same run.
+// Prints the time ratio dj / zarr-python per compressor and the peak RSS of both.
+// Usage: node bench/zarr.mjs [MiB] [rounds]   (needs MariaDB and /usr/bin/python3 with zarr)
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { database, dj, dropSchema, makeWaveforms, measure, median, project, root } from "./lib.mjs";
+
+const mib = Number(process.argv[2] ?? 1024);
+const rounds = Number(process.argv[3] ?? 2);
+const ROWS_PER_CHUNK = 16384; // 16384 x 64 x 4 B = 4 MiB
+const compressors = {
+  none: { dj: "none", py: "None" },
+  zstd: { dj: { id: "zstd", level: 1 }, py: "numcodecs.Zstd(level=1)" },
+  "blosc-lz4": { dj: { id: "blosc", cname: "lz4", clevel: 5, shuffle: 1 }, py: "numcodecs.Blosc(cname='lz4', clevel=5, shuffle=numcodecs.Blosc.SHUFFLE)" },
+};
+
+const schema = `djbench_zarr_${process.pid}`;
+const dir = project({ database, schema, stores: { default: "local", local: { protocol: "file", location: "./store" } } }, {
+  "p.dj": `schema ${schema}\n\nWaves (manual)\n    id : int32\n    ---\n    data : <zarr@local>\n`,
+  "write_zarr.py": `import sys, numpy as np, zarr, numcodecs
+a = np.load(sys.argv[1], mmap_mode="r")
+z = zarr.open(sys.argv[2], mode="w", shape=a.shape, chunks=(${ROWS_PER_CHUNK}, a.shape[1]), dtype=a.dtype, compressor=eval(sys.argv[3]))
+z[...] = a
+`,
+});
+mkdirSync(join(dir, "node_modules"));
+symlinkSync(join(root, "packages/dj-zarr-codecs"), join(dir, "node_modules/dj-zarr-codecs"));
+measure("node", [dj, "declare", "p.dj"], { cwd: dir });
+const file = join(dir, "waves.npy");
+makeWaveforms(file, mib);
+
+const configFor = (c) =>
+  JSON.stringify({ database, schema, stores: { default: "local", local: { protocol: "file", location: "./store" } }, codecs: { zarr: { format: 2, compressor: c, chunks: [ROWS_PER_CHUNK, 64] } } });
+
+console.log(`${mib} MiB float32 (rows x 64), chunks ${ROWS_PER_CHUNK} x 64 (4 MiB), ${rounds} rounds (median)`);
+let id = 0;
+for (const [name, c] of Object.entries(compressors)) {
+  writeFileSync(join(dir, "dj.config.json"), configFor(c.dj));
+  const t = { dj: [], py: [] };
+  const rss = { dj: 0, py: 0 };
+  for (let r = 0; r < rounds; r++) {
+    for (const tool of r % 2 ? ["py", "dj"] : ["dj", "py"]) {
+      const m = tool === "dj"
+        ? measure("node", [dj, "insert", "Waves", "--key", `id=${++id}`, "--from", file], { cwd: dir })
+        : measure("/usr/bin/python3", [join(dir, "write_zarr.py"), file, join(dir, `py-${name}-${r}.zarr`), c.py], { cwd: dir });
+      t[tool].push(m.seconds);
+      rss[tool] = Math.max(rss[tool], m.peak_rss_mib);
+      rmSync(join(dir, `py-${name}-${r}.zarr`), { recursive: true, force: true });
+    }
+    rmSync(join(dir, "store/_schema"), { recursive: true, force: true });
+  }
+  console.log(`  ${name.padEnd(10)} dj ${median(t.dj).toFixed(2)} s, zarr-python ${median(t.py).toFixed(2)} s, ratio ${(median(t.dj) / median(t.py)).toFixed(2)}; peak RSS dj ${rss.dj} MiB, zarr-python ${rss.py} MiB`);
+}
+dropSchema(schema);
+rmSync(dir, { recursive: true, force: true });
