@@ -1,13 +1,24 @@
 /** Run the built binary (dist/bin/dj.js) in a temporary project, as a user would. */
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const djBin = join(repoRoot, "dist/bin/dj.js");
-export const fixturesDir = resolve(repoRoot, "../shared/fixtures");
+/**
+ * The reference fixtures (../shared/fixtures beside the project, as the repository is laid out
+ * on the team's machines); DJ_FIXTURES overrides. They are read, never copied or edited.
+ */
+export const fixturesDir = findFixtures();
+
+function findFixtures(): string {
+  const candidates = [process.env.DJ_FIXTURES, resolve(repoRoot, "../shared/fixtures"), "/work/shared/fixtures"].filter(Boolean) as string[];
+  const found = candidates.find((c) => existsSync(join(c, "manifest.json")));
+  if (!found) throw new Error(`fixtures not found (looked in ${candidates.join(", ")}); set DJ_FIXTURES`);
+  return found;
+}
 
 export interface RunResult {
   code: number;
