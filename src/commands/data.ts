@@ -37,7 +37,12 @@ export const insert: CommandHandler = async (ctx, [ref], opts) => {
   }
   const row = rowFromFlags(opts.key ?? [], opts.set ?? [], opts.from ?? []);
   const started = performance.now();
-  const r = await insertRow(session, prepared, row, { skipDuplicates: opts.skipDuplicates, baseDir: ctx.cwd });
+  const { progress } = await import("../ui/progress.js");
+  const r = await insertRow(session, prepared, row, {
+    skipDuplicates: opts.skipDuplicates,
+    baseDir: ctx.cwd,
+    progress: (label, total) => progress(ctx.out, label, total),
+  });
   const ms = Math.round(performance.now() - started);
   if (ctx.out.json) return ctx.out.data({ table: `${heading.schema}.${heading.table}`, status: r.status, key: r.key, objects: r.objects, ms });
   ctx.out.line(`${r.status} ${heading.schema}.${heading.className} (${describeKey(r.key)}) in ${ms} ms`);

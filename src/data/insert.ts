@@ -7,6 +7,7 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { InputValue, KeyValue } from "../codecs/types.js";
+import type { NdArraySource } from "../formats/ndarray.js";
 import { ConflictError, InputError, UsageError, isDjError } from "../errors.js";
 import type { Param } from "../db/types.js";
 import type { Attribute, Heading } from "../schema/heading.js";
@@ -102,7 +103,32 @@ function route(file: string, prepared: Prepared, taken: Set<string>): Attribute 
   throw new UsageError(`--from ${file}: several attributes could take it (${candidates.map((c) => c.name).join(", ")}); write --from ATTR=${file}`);
 }
 
-export async function insertRow(session: Session, prepared: Prepared, row: RowInput, opts: { skipDuplicates?: boolean; baseDir: string }): Promise<InsertOutcome> {
+/** Count the bytes a codec reads from an array, for a progress line on large inputs. */
+function counted(array: NdArraySource, add: (bytes: number) => void): NdArraySource {
+  return {
+    ...array,
+    read: async (offset, length) => {
+      const data = await array.read(offset, length);
+      add(data.byteLength);
+      return data;
+    },
+    async *chunks(pieceBytes) {
+      for await (const c of array.chunks(pieceBytes)) {
+        add(c.byteLength);
+        yield c;
+      }
+    },
+  };
+}
+
+export interface InsertOptions {
+  skipDuplicates?: boolean;
+  baseDir: string;
+  /** Called for arrays of at least 64 MiB with their size; returns the byte counter. */
+  progress?: (label: string, total: number) => { add(bytes: number): void; done(): void };
+}
+
+export async function insertRow(session: Session, prepared: Prepared, row: RowInput, opts: InsertOptions): Promise<InsertOutcome> {
   const { heading } = prepared;
   const { dialect, config } = session;
   const byName = new Map(heading.attributes.filter((a) => !a.hidden).map((a) => [a.name, a]));
@@ -175,7 +201,10 @@ export async function insertRow(session: Session, prepared: Prepared, row: RowIn
 
   const written: WrittenObject[] = [];
   try {
-    for (const [name, value] of codecInputs) {
+    for (const [name, original] of codecInputs) {
+      let value = original;
+      const bar = value.kind === "ndarray" && value.array.byteLength >= 64 << 20 ? opts.progress?.(name, value.array.byteLength) : undefined;
+      if (bar && value.kind === "ndarray") value = { ...value, array: counted(value.array, (n) => bar.add(n)) };
       columns[name] = await encodeValue(value, {
         config,
         schema: heading.schema,
@@ -185,6 +214,7 @@ export async function insertRow(session: Session, prepared: Prepared, row: RowIn
         resolved: prepared.codecs.get(name)!,
         written,
       });
+      bar?.done();
     }
     const names = Object.keys(columns);
     await dialect.driver.transaction(async (conn) => {
