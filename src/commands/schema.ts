@@ -41,7 +41,7 @@ export const drop: CommandHandler = async (ctx, [name], opts) => {
       throw new UsageError(`refusing to drop ${summary} without --force`, { hint: "add --force (or answer yes on a terminal)", code: "usage.force" });
     }
   }
-  await dialect.driver.query(dialect.compiler.dropSchema(name!));
+  await dialect.dropSchema(name!);
   if (ctx.out.json) return ctx.out.data({ schema: name, dropped: true, tables: tables.length, rows });
   ctx.out.line(`dropped ${summary}`);
 };

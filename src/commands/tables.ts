@@ -57,27 +57,23 @@ export const describe: CommandHandler = async (ctx, [ref], opts) => {
 export const drop: CommandHandler = async (ctx, [ref], opts) => {
   const { config, dialect } = await session(ctx);
   const { resolveTable } = await import("../data/table-ref.js");
+  const { dependentTables, dropTable, rowCount } = await import("../data/tables.js");
   const h = await resolveTable(ref!, opts.schema ?? config.schema, dialect.introspector);
-  const children = (await dialect.introspector.children(h.schema, h.table)).filter((c) => !(c.schema === h.schema && c.table === h.table));
+  const children = await dependentTables(dialect, h);
   if (children.length) {
-    throw new ConflictError(`cannot drop ${h.schema}.${h.table}: ${children.map((c) => `${c.schema}.${c.table}`).join(", ")} depend${children.length === 1 ? "s" : ""} on it`, {
+    throw new ConflictError(`cannot drop ${h.schema}.${h.table}: ${children.join(", ")} depend${children.length === 1 ? "s" : ""} on it`, {
       hint: "drop the dependent tables first",
       code: "drop.children",
     });
   }
-  const count = (await dialect.driver.query<{ n: number }>(dialect.compiler.count(h.schema, h.table, []))).rows[0]?.n ?? 0;
+  const count = await rowCount(dialect, h);
   if (!opts.force) {
     const { confirm } = await import("../ui/confirm.js");
     if (!(await confirm(`Drop ${h.schema}.${h.table} with ${count} rows?`))) {
       throw new UsageError(`refusing to drop ${h.schema}.${h.table} (${count} rows) without --force`, { code: "usage.force" });
     }
   }
-  await dialect.driver.transaction(async (conn) => {
-    await conn.query(dialect.compiler.dropTable(h.schema, h.table));
-    if (await dialect.introspector.tableExists(h.schema, "~lineage")) {
-      await conn.query(`DELETE FROM ${dialect.compiler.table(h.schema, "~lineage")} WHERE ${dialect.compiler.quote("table_name")} = ?`, [h.table]);
-    }
-  });
-  if (ctx.out.json) return ctx.out.data({ dropped: `${h.schema}.${h.table}`, rows: Number(count) });
+  await dropTable(dialect, h);
+  if (ctx.out.json) return ctx.out.data({ dropped: `${h.schema}.${h.table}`, rows: count });
   ctx.out.line(`dropped ${h.schema}.${h.table} (${count} rows)`);
 };

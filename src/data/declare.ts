@@ -185,7 +185,7 @@ export async function declarePipeline(
       statements.push(compiler.createLineageTable(decl.schema));
       schemasReady.add(decl.schema);
     }
-    statements.push(compiler.createTable(heading));
+    statements.push(...compiler.createTable(heading));
     const lineage = Object.entries(heading.lineage).sort(([a], [b]) => a.localeCompare(b));
     result.sql = [...statements, ...(lineage.length ? [compiler.upsertLineage(decl.schema, lineage.length)] : [])];
     result.status = opts.dryRun ? "planned" : "created";

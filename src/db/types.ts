@@ -28,13 +28,13 @@ export type Restriction = Record<string, Param>;
 export interface SqlCompiler {
   quote(identifier: string): string;
   table(schema: string, table: string): string;
+  /** The statement that creates a schema (run through the driver; also printed by --dry-run). */
   createSchema(schema: string): string;
-  dropSchema(schema: string): string;
-  /** DataJoint's CREATE TABLE text for a heading. */
-  createTable(heading: Heading): string;
+  /** DataJoint's CREATE TABLE text for a heading (plus any statements the dialect needs with it). */
+  createTable(heading: Heading): string[];
   createLineageTable(schema: string): string;
   upsertLineage(schema: string, rows: number): string;
-  dropTable(schema: string, table: string): string;
+  dropTable(schema: string, table: string): string[];
   insert(schema: string, table: string, columns: string[], rows: number, opts: { skipDuplicates?: boolean }): string;
   select(schema: string, table: string, columns: string[], where: string[], limit?: number): string;
   delete(schema: string, table: string, where: string[]): string;
@@ -68,4 +68,6 @@ export interface Dialect {
   readonly introspector: Introspector;
   /** Server description for messages and `dj doctor`, e.g. `10.11.19-MariaDB`. */
   version(): Promise<string>;
+  /** Remove a schema with all its tables. */
+  dropSchema(schema: string): Promise<void>;
 }

@@ -1,5 +1,7 @@
 import { describe, test, after } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { runDj, tempProject } from "../helpers/cli.js";
 import { connect, databaseSection, dropSchemas, schemaName } from "../helpers/db.js";
 
@@ -60,13 +62,16 @@ describe("dj schema / tables / describe / drop", () => {
     }
   });
 
-  test("no database section: a clear configuration error (exit 3)", async () => {
-    const p = tempProject({ "dj.config.json": {} });
+  test("no database section: the embedded database in .dj/ beside the config", async () => {
+    const p = tempProject({ "dj.config.json": {}, "p.dj": "schema lab\n\nAnimal (manual)\n    animal_id : int32\n" });
     try {
-      const r = await runDj(["tables", "lab"], { cwd: p.dir });
-      assert.equal(r.code, 3);
-      assert.match(r.stderr, /embedded database is not available/);
-      assert.match(r.stderr, /hint: add a "database" section/);
+      const missing = await runDj(["tables", "lab"], { cwd: p.dir });
+      assert.equal(missing.code, 4);
+      assert.match(missing.stderr, /schema lab does not exist/);
+      assert.equal((await runDj(["declare", "p.dj"], { cwd: p.dir })).code, 0);
+      const t = await runDj(["tables", "lab", "--json"], { cwd: p.dir });
+      assert.deepEqual(JSON.parse(t.stdout).tables.map((x: any) => x.className), ["Animal"]);
+      assert.ok(existsSync(join(p.dir, ".dj", "lab.sqlite")));
     } finally {
       p.cleanup();
     }

@@ -45,11 +45,7 @@ export class MysqlCompiler implements SqlCompiler {
     return `CREATE DATABASE ${quoteIdent(schema)}`;
   }
 
-  dropSchema(schema: string): string {
-    return `DROP DATABASE ${quoteIdent(schema)}`;
-  }
-
-  createTable(h: Heading): string {
+  createTable(h: Heading): string[] {
     const lines = h.attributes.map(columnSql);
     lines.push(`PRIMARY KEY (${list(h.attributes.filter((a) => a.inKey).map((a) => a.name))})`);
     for (const fk of h.foreignKeys) {
@@ -59,7 +55,7 @@ export class MysqlCompiler implements SqlCompiler {
     }
     for (const ix of h.indexes) lines.push(`${ix.unique ? "UNIQUE INDEX" : "INDEX"} (${list(ix.columns)})`);
     const options = h.comment ? `ENGINE=InnoDB, COMMENT ${commentLiteral(h.comment)}` : "ENGINE=InnoDB";
-    return `CREATE TABLE IF NOT EXISTS ${this.table(h.schema, h.table)} (\n${lines.join(",\n")}\n) ${options}`;
+    return [`CREATE TABLE IF NOT EXISTS ${this.table(h.schema, h.table)} (\n${lines.join(",\n")}\n) ${options}`];
   }
 
   createLineageTable(schema: string): string {
@@ -77,8 +73,8 @@ export class MysqlCompiler implements SqlCompiler {
     return `INSERT INTO ${this.table(schema, "~lineage")} (\`table_name\`, \`attribute_name\`, \`lineage\`) VALUES ${values} ON DUPLICATE KEY UPDATE \`lineage\` = VALUES(\`lineage\`)`;
   }
 
-  dropTable(schema: string, table: string): string {
-    return `DROP TABLE ${this.table(schema, table)}`;
+  dropTable(schema: string, table: string): string[] {
+    return [`DROP TABLE ${this.table(schema, table)}`];
   }
 
   insert(schema: string, table: string, columns: string[], rows: number, opts: { skipDuplicates?: boolean }): string {

@@ -1,7 +1,7 @@
 /** The MySQL/MariaDB dialect: mysql2 driver, DataJoint's DDL, information_schema introspection. */
 import type { DatabaseConfig, ValueSource } from "../../config/types.js";
 import type { Dialect } from "../types.js";
-import { MysqlCompiler } from "./compiler.js";
+import { MysqlCompiler, quoteIdent } from "./compiler.js";
 import { MysqlDriver } from "./driver.js";
 import { MysqlIntrospector } from "./introspector.js";
 
@@ -16,6 +16,9 @@ export async function createMysqlDialect(
     driver,
     compiler: new MysqlCompiler(),
     introspector: new MysqlIntrospector(driver),
+    async dropSchema(schema) {
+      await driver.query(`DROP DATABASE ${quoteIdent(schema)}`);
+    },
     async version() {
       const { rows } = await driver.query<{ v: string }>("SELECT VERSION() AS v");
       return rows[0]?.v ?? "unknown";

@@ -1,0 +1,108 @@
+/**
+ * SQL text for the embedded SQLite database. Tables get the same columns, keys and foreign keys
+ * as on MySQL; what SQLite cannot keep (column comments with DataJoint's `:type:` markers, the
+ * table comment, non-unique indexes) is kept in the schema's `~dj_heading` table as the whole
+ * heading, so `dj describe`, `dj tables` and every codec behave as on MySQL.
+ */
+import { ConfigError } from "../../errors.js";
+import type { Attribute, Heading } from "../../schema/heading.js";
+import type { Param, Restriction, SqlCompiler } from "../types.js";
+
+export function quoteIdent(name: string): string {
+  return '"' + name.replace(/"/g, '""') + '"';
+}
+
+const literal = (s: string) => "'" + s.replace(/'/g, "''") + "'";
+const list = (cols: string[]) => cols.map(quoteIdent).join(", ");
+
+/** SQLite decides storage by type name; JSON must stay text (its default affinity is NUMERIC). */
+function sqliteType(a: Attribute): string {
+  if (a.sqlType === "json") return "TEXT";
+  // SQLite type names take only numbers in parentheses: an enum is text checked against its values.
+  if (/^enum\s*\(/i.test(a.sqlType)) return `TEXT CHECK (${quoteIdent(a.name)} IN ${a.sqlType.slice(4).trim()})`;
+  return a.sqlType;
+}
+
+export class SqliteCompiler implements SqlCompiler {
+  quote = quoteIdent;
+
+  constructor(private readonly schemaFile: (schema: string) => string) {}
+
+  table(schema: string, table: string): string {
+    return `${quoteIdent(schema)}.${quoteIdent(table)}`;
+  }
+
+  createSchema(schema: string): string {
+    return `ATTACH DATABASE ${literal(this.schemaFile(schema))} AS ${quoteIdent(schema)}`;
+  }
+
+  createTable(h: Heading): string[] {
+    const lines = h.attributes.map((a) => {
+      let sql = `${quoteIdent(a.name)} ${sqliteType(a)}`;
+      if (a.nullable) sql += " DEFAULT NULL";
+      else sql += a.default !== null ? ` NOT NULL DEFAULT ${a.default}` : " NOT NULL";
+      return sql;
+    });
+    lines.push(`PRIMARY KEY (${list(h.attributes.filter((a) => a.inKey).map((a) => a.name))})`);
+    for (const fk of h.foreignKeys) {
+      if (fk.parentSchema !== h.schema) {
+        throw new ConfigError(`${h.schema}.${h.table} references ${fk.parentSchema}.${fk.parentTable}: the embedded database cannot reference tables of another schema`, {
+          hint: "declare both tables in one schema, or use a MySQL/MariaDB server",
+          code: "config.embedded",
+        });
+      }
+      lines.push(`FOREIGN KEY (${list(fk.columns)}) REFERENCES ${quoteIdent(fk.parentTable)} (${list(fk.refColumns)}) ON UPDATE CASCADE ON DELETE RESTRICT`);
+    }
+    for (const ix of h.indexes) if (ix.unique) lines.push(`UNIQUE (${list(ix.columns)})`);
+    return [
+      `CREATE TABLE IF NOT EXISTS ${this.table(h.schema, "~dj_heading")} (table_name TEXT PRIMARY KEY, heading TEXT NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS ${this.table(h.schema, h.table)} (\n${lines.join(",\n")}\n)`,
+      `INSERT OR REPLACE INTO ${this.table(h.schema, "~dj_heading")} (table_name, heading) VALUES (${literal(h.table)}, ${literal(JSON.stringify({ ...h, lineage: {} }))})`,
+    ];
+  }
+
+  createLineageTable(schema: string): string {
+    return `CREATE TABLE IF NOT EXISTS ${this.table(schema, "~lineage")} (table_name varchar(64) NOT NULL, attribute_name varchar(64) NOT NULL, lineage varchar(255) NOT NULL, PRIMARY KEY (table_name, attribute_name))`;
+  }
+
+  upsertLineage(schema: string, rows: number): string {
+    return `INSERT OR REPLACE INTO ${this.table(schema, "~lineage")} (table_name, attribute_name, lineage) VALUES ${Array.from({ length: rows }, () => "(?, ?, ?)").join(", ")}`;
+  }
+
+  dropTable(schema: string, table: string): string[] {
+    return [`DROP TABLE ${this.table(schema, table)}`, `DELETE FROM ${this.table(schema, "~dj_heading")} WHERE table_name = ${literal(table)}`];
+  }
+
+  insert(schema: string, table: string, columns: string[], rows: number, opts: { skipDuplicates?: boolean }): string {
+    const row = `(${columns.map(() => "?").join(", ")})`;
+    return `INSERT${opts.skipDuplicates ? " OR IGNORE" : ""} INTO ${this.table(schema, table)} (${list(columns)}) VALUES ${Array.from({ length: rows }, () => row).join(", ")}`;
+  }
+
+  select(schema: string, table: string, columns: string[], where: string[], limit?: number): string {
+    let sql = `SELECT ${columns.length ? list(columns) : "*"} FROM ${this.table(schema, table)}`;
+    if (where.length) sql += ` WHERE ${where.join(" AND ")}`;
+    if (limit !== undefined) sql += ` LIMIT ${Math.max(0, Math.trunc(limit))}`;
+    return sql;
+  }
+
+  delete(schema: string, table: string, where: string[]): string {
+    return `DELETE FROM ${this.table(schema, table)}${where.length ? ` WHERE ${where.join(" AND ")}` : ""}`;
+  }
+
+  count(schema: string, table: string, where: string[]): string {
+    return `SELECT COUNT(*) AS n FROM ${this.table(schema, table)}${where.length ? ` WHERE ${where.join(" AND ")}` : ""}`;
+  }
+
+  where(restriction: Restriction): { clauses: string[]; params: Param[] } {
+    const clauses: string[] = [];
+    const params: Param[] = [];
+    for (const [col, value] of Object.entries(restriction)) {
+      if (value === null) clauses.push(`${quoteIdent(col)} IS NULL`);
+      else {
+        clauses.push(`${quoteIdent(col)} = ?`);
+        params.push(value);
+      }
+    }
+    return { clauses, params };
+  }
+}

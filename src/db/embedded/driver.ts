@@ -1,0 +1,98 @@
+/**
+ * The embedded database: SQLite through better-sqlite3 (an optional dependency, loaded only
+ * here). Each schema is one file `.dj/<schema>.sqlite`, attached under its name, so tables are
+ * addressed `"schema"."table"` as on MySQL. WAL and a busy timeout let several `dj` processes
+ * write at once; every write transaction is BEGIN IMMEDIATE.
+ */
+import { mkdirSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import type BetterSqlite3 from "better-sqlite3";
+import { ConfigError } from "../../errors.js";
+import type { Connection, Driver, Param, QueryResult } from "../types.js";
+import { translateSqliteError } from "./errors.js";
+
+type Database = BetterSqlite3.Database;
+
+function loadBetterSqlite3(): typeof BetterSqlite3 {
+  try {
+    return createRequire(import.meta.url)("better-sqlite3") as typeof BetterSqlite3;
+  } catch (err) {
+    throw new ConfigError(`the embedded database needs the better-sqlite3 package, which is not installed (${(err as Error).message.split("\n")[0]})`, {
+      hint: 'install it with `npm install better-sqlite3@12.11.1` (it builds with python3, make and g++), or add a "database" section for a MySQL/MariaDB server',
+      code: "config.embedded",
+    });
+  }
+}
+
+const bind = (params: Param[]) => params.map((p) => (typeof p === "boolean" ? (p ? 1 : 0) : p instanceof Uint8Array && !Buffer.isBuffer(p) ? Buffer.from(p) : p));
+
+export class SqliteDriver implements Driver {
+  readonly db: Database;
+
+  constructor(
+    readonly dir: string,
+    private readonly log: (sql: string) => void,
+  ) {
+    const Sqlite = loadBetterSqlite3();
+    mkdirSync(dir, { recursive: true });
+    this.db = new Sqlite(join(dir, "dj.sqlite"));
+    this.db.pragma("busy_timeout = 30000");
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("foreign_keys = ON");
+    for (const file of readdirSync(dir).sort()) {
+      const m = /^(.+)\.sqlite$/.exec(file);
+      if (m && m[1] !== "dj") this.attach(m[1]!);
+    }
+  }
+
+  schemaFile(schema: string): string {
+    return join(this.dir, `${schema}.sqlite`);
+  }
+
+  attached(): string[] {
+    return (this.db.pragma("database_list") as Array<{ name: string }>).map((r) => r.name).filter((n) => n !== "main" && n !== "temp");
+  }
+
+  attach(schema: string): void {
+    if (this.attached().includes(schema)) return;
+    this.db.prepare("ATTACH DATABASE ? AS " + `"${schema.replace(/"/g, '""')}"`).run(this.schemaFile(schema));
+    this.db.pragma(`"${schema.replace(/"/g, '""')}".journal_mode = WAL`);
+  }
+
+  detach(schema: string): void {
+    this.db.prepare(`DETACH DATABASE "${schema.replace(/"/g, '""')}"`).run();
+  }
+
+  private run<Row>(sql: string, params: Param[] = []): QueryResult<Row> {
+    this.log(sql);
+    try {
+      const stmt = this.db.prepare(sql);
+      if (stmt.reader) return { rows: stmt.all(...bind(params)) as Row[], affectedRows: 0 };
+      const info = stmt.run(...bind(params));
+      return { rows: [], affectedRows: info.changes };
+    } catch (err) {
+      throw translateSqliteError(err, sql);
+    }
+  }
+
+  async query<Row = Record<string, unknown>>(sql: string, params?: Param[]): Promise<QueryResult<Row>> {
+    return this.run<Row>(sql, params);
+  }
+
+  async transaction<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
+    this.run("BEGIN IMMEDIATE");
+    try {
+      const out = await fn({ query: async <Row>(sql: string, params?: Param[]) => this.run<Row>(sql, params) });
+      this.run("COMMIT");
+      return out;
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
