@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job, end to end, in a throwaway project: check the codecs, declare a Recording table
 # with a <zarr@mystore> attribute, insert an array from a .npy file, fetch it back.
-# Needs: `npm install` done in this repository, python3 with NumPy, a MySQL/MariaDB server
-# (127.0.0.1, user root, no password unless DJ_HOST / DJ_USER / DJ_PASS say otherwise).
+# Needs: `npm install` done in this repository and python3 with NumPy. No database server: the
+# config has no "database" section, so dj uses its embedded database in .dj/ (set DJ_DEMO_MYSQL=1
+# to use the MySQL/MariaDB server at DJ_HOST, default 127.0.0.1, user DJ_USER, default root).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 dj() { node "$repo/dist/bin/dj.js" "$@"; }
@@ -13,9 +14,11 @@ cd "$work"
 mkdir -p .git store node_modules
 ln -s "$repo/packages/dj-zarr-codecs" node_modules/dj-zarr-codecs   # as `npm install dj-zarr-codecs` would
 schema="dj_demo_$$"
+database=""
+if [ -n "${DJ_DEMO_MYSQL:-}" ]; then database="\"database\": {\"host\": \"${DJ_HOST:-127.0.0.1}\", \"user\": \"${DJ_USER:-root}\"},"; fi
 cat > dj.config.json <<JSON
 {
-  "database": {"host": "${DJ_HOST:-127.0.0.1}", "user": "${DJ_USER:-root}"},
+  $database
   "stores": {"default": "mystore", "mystore": {"protocol": "file", "location": "./store"}},
   "schema": "$schema",
   "requiredCodecs": ["zarr"]
