@@ -1,0 +1,142 @@
+/**
+ * Bad input against the built binary: each case gets its documented exit code, a one-line
+ * message, no stack trace, and changes nothing (rows counted and store objects listed before and
+ * after). All output is also searched for the configured secrets.
+ */
+import { describe, test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fixturesDir, repoRoot, runDj, tempProject, type RunResult } from "../helpers/cli.js";
+import { connect, databaseSection, dropSchemas, schemaName } from "../helpers/db.js";
+
+const SECRET_PW = "db-secret-Zx81!";
+const SECRET_KEY = "s3-secret-Qv27?";
+
+describe("bad input changes nothing", () => {
+  const schema = schemaName("bad");
+  let dir: string;
+  let cleanup: () => void;
+  const outputs: RunResult[] = [];
+  const dj = async (...a: string[]) => {
+    const r = await runDj(a, { cwd: dir });
+    outputs.push(r);
+    return r;
+  };
+  const state = async () => {
+    const rows = JSON.parse((await runDj(["fetch", "Rec", "--json"], { cwd: dir })).stdout).rows.length;
+    const files: string[] = [];
+    const walk = (d: string) => {
+      for (const e of readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(join(d, e.name)) : files.push(join(d, e.name));
+    };
+    walk(join(dir, "store"));
+    return { rows, files: files.sort() };
+  };
+
+  before(async () => {
+    // The test server's root has no password, so the database secret is only given (DJ_PASS) to
+    // runs that are expected to be refused; the store secret sits on a store that is never reachable.
+    ({ dir, cleanup } = tempProject({
+      "dj.config.json": {
+        database: databaseSection,
+        schema,
+        stores: {
+          default: "local",
+          local: { protocol: "file", location: "./store" },
+          vault: { protocol: "s3", endpoint: "127.0.0.1:1", bucket: "vault", location: "x", access_key: "AK", secret_key: SECRET_KEY, secure: false },
+        },
+      },
+      "p.dj": `schema ${schema}\n\nRec (manual)\n    rec : varchar(200)\n    ---\n    w : <zarr@>\n    m = null : <photon@>\n`,
+    }));
+    mkdirSync(join(dir, "store"));
+    mkdirSync(join(dir, "node_modules"));
+    for (const p of ["dj-zarr-codecs", "dj-photon-codecs"]) symlinkSync(join(repoRoot, "packages", p), join(dir, "node_modules", p));
+    spawnSync("python3", ["-c", `import numpy as np; np.save("${dir}/a.npy", np.arange(60.0).reshape(6, 10)); np.save("${dir}/c.npy", (np.arange(24) * 1j).reshape(2, 3, 4))`]);
+    const r = await runDj(["declare", "p.dj"], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await runDj(["insert", "Rec", "--key", "rec=ok", "--from", "w=a.npy"], { cwd: dir })).code, 0);
+  });
+  after(async () => {
+    const conn = await connect();
+    await dropSchemas(conn, schema);
+    await conn.end();
+    cleanup();
+  });
+
+  const cases: Array<[string, () => string[], number, RegExp]> = [
+    ...readdirSync(join(fixturesDir, "npy"))
+      .filter((f) => f.startsWith("bad_"))
+      .map((f): [string, () => string[], number, RegExp] => [`invalid .npy ${f}`, () => ["insert", "Rec", "--key", `rec=${f}`, "--from", `w=${join(fixturesDir, "npy", f)}`], 7, new RegExp(f.replace(/\./g, "\\."))]),
+    ["a dtype the codec rejects (complex movie for <photon@>)", () => ["insert", "Rec", "--key", "rec=c", "--from", "w=a.npy", "--from", "m=c.npy"], 7, /real numeric photon counts/],
+    ["an unknown store in --from", () => ["insert", "Rec", "--key", "rec=x", "--from", "nope=a.npy"], 2, /has no attribute "nope"/],
+    ["a key value with quotes and backticks", () => ["insert", "Rec", "--key", "rec=it's `x` \"y\"", "--from", "w=missing.npy"], 7, /missing\.npy: no such file/],
+    // Command-line arguments cannot carry NUL; a rows file can.
+    ["a key value with NUL", () => { writeFileSync(join(dir, "nul.jsonl"), '{"rec": "a\\u0000b", "w": "@a.npy"}\n'); return ["insert", "Rec", "--rows", "nul.jsonl"]; }, 7, /NUL/],
+    ["key values with % and ..", () => ["insert", "Rec", "--key", "rec=../%2e%2e/x", "--from", "w=c.npy", "--from", "m=c.npy"], 7, /real numeric photon counts/],
+    ["a key value too long for its type", () => ["insert", "Rec", "--key", `rec=${"x".repeat(201)}`, "--from", "w=a.npy"], 7, /longer than 200 characters/],
+    ["a table name shaped like SQL injection", () => ["fetch", "Rec`; DROP TABLE rec; --"], 2, /invalid table reference/],
+    ["an unknown table", () => ["fetch", `${schema}.Nope`], 4, /does not exist/],
+    ["an unknown codec in a definition", () => { writeFileSync(join(dir, "u.dj"), `schema ${schema}\n\nU (manual)\n    id : int32\n    ---\n    v : <mystery@>\n`); return ["declare", "u.dj"]; }, 6, /u\.dj:6: Unknown codec: <mystery>/],
+    ["an unknown store in a definition's codec", () => { writeFileSync(join(dir, "s.dj"), `schema ${schema}\n\nS (manual)\n    id : int32\n    ---\n    v : <zarr@cold>\n`); writeFileSync(join(dir, "s.npy"), ""); return ["declare", "s.dj"]; }, 0, /created/],
+  ];
+  for (const [name, args, code, re] of cases) {
+    test(name, async () => {
+      const before = await state();
+      const r = await dj(...args());
+      assert.equal(r.code, code, `${r.stdout}${r.stderr}`);
+      assert.match(r.stdout + r.stderr, re);
+      if (code !== 0) {
+        assert.equal(r.stderr.trim().split("\n").filter((l) => !l.startsWith("  hint:")).length, 1, `one line: ${r.stderr}`);
+        assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+      }
+      assert.deepEqual(await state(), before);
+    });
+  }
+
+  test("inserting into an attribute whose store is not configured: exit 3, nothing written", async () => {
+    const before = await state();
+    const r = await dj("insert", "S", "--key", "id=1", "--from", "a.npy");
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /Storage 'cold' is requested but not configured in stores/);
+    assert.deepEqual(await state(), before);
+  });
+
+  test("malformed configs name the file and the JSON path (exit 3)", async () => {
+    const bad: Array<[unknown, RegExp]> = [
+      ["{not json", /dj\.config\.json: not valid JSON/],
+      [{ stores: { s: { protocol: "s3", bucket: "b", location: "" } } }, /stores\.s\.endpoint: is missing/],
+      [{ stores: { s: { protocol: "file", location: ".", hash_prefx: "h" } } }, /stores\.s\.hash_prefx: invalid key .*did you mean 'hash_prefix'/],
+      [{ stores: { default: 3 } }, /stores\.default: stores\.default must be a string/],
+      [{ database: { port: "abc" } }, /database\.port/],
+      [{ requiredCodecs: [1] }, /requiredCodecs: must be a list/],
+    ];
+    for (const [config, re] of bad) {
+      const p = tempProject({ "dj.config.json": typeof config === "string" ? config : (config as object) });
+      try {
+        const r = await runDj(["config", "validate"], { cwd: p.dir });
+        outputs.push(r);
+        assert.equal(r.code, 3, JSON.stringify(config));
+        assert.match(r.stderr, re);
+      } finally {
+        p.cleanup();
+      }
+    }
+  });
+
+  test("secrets never appear in any output, --verbose included", async () => {
+    const withPassword = (...a: string[]) => runDj(a, { cwd: dir, env: { DJ_PASS: SECRET_PW } });
+    const denied = await withPassword("fetch", "Rec", "--verbose");
+    assert.equal(denied.code, 4);
+    outputs.push(denied, await withPassword("config", "show", "--verbose"), await withPassword("schema", "list", "--json"));
+    outputs.push(await dj("config", "show", "--verbose"));
+    outputs.push(await dj("config", "show", "--sources", "--json"));
+    outputs.push(await dj("store", "list", "--verbose"));
+    outputs.push(await dj("store", "check", "vault", "--verbose"));
+    outputs.push(await dj("fetch", "Rec", "--verbose"));
+    for (const r of outputs) {
+      assert.doesNotMatch(r.stdout + r.stderr, new RegExp(SECRET_PW.replace(/[!?]/g, "\\$&")));
+      assert.doesNotMatch(r.stdout + r.stderr, new RegExp(SECRET_KEY.replace(/[!?]/g, "\\$&")));
+    }
+  });
+});
