@@ -6,7 +6,7 @@
  */
 import { ConfigError } from "../../errors.js";
 import type { Attribute, Heading } from "../../schema/heading.js";
-import type { Param, Restriction, SqlCompiler } from "../types.js";
+import { BaseCompiler } from "../base-compiler.js";
 
 export function quoteIdent(name: string): string {
   return '"' + name.replace(/"/g, '""') + '"';
@@ -23,13 +23,12 @@ function sqliteType(a: Attribute): string {
   return a.sqlType;
 }
 
-export class SqliteCompiler implements SqlCompiler {
+export class SqliteCompiler extends BaseCompiler {
   quote = quoteIdent;
+  protected insertIgnoreVerb = "INSERT OR IGNORE";
 
-  constructor(private readonly schemaFile: (schema: string) => string) {}
-
-  table(schema: string, table: string): string {
-    return `${quoteIdent(schema)}.${quoteIdent(table)}`;
+  constructor(private readonly schemaFile: (schema: string) => string) {
+    super();
   }
 
   createSchema(schema: string): string {
@@ -71,38 +70,5 @@ export class SqliteCompiler implements SqlCompiler {
 
   dropTable(schema: string, table: string): string[] {
     return [`DROP TABLE ${this.table(schema, table)}`, `DELETE FROM ${this.table(schema, "~dj_heading")} WHERE table_name = ${literal(table)}`];
-  }
-
-  insert(schema: string, table: string, columns: string[], rows: number, opts: { skipDuplicates?: boolean }): string {
-    const row = `(${columns.map(() => "?").join(", ")})`;
-    return `INSERT${opts.skipDuplicates ? " OR IGNORE" : ""} INTO ${this.table(schema, table)} (${list(columns)}) VALUES ${Array.from({ length: rows }, () => row).join(", ")}`;
-  }
-
-  select(schema: string, table: string, columns: string[], where: string[], limit?: number): string {
-    let sql = `SELECT ${columns.length ? list(columns) : "*"} FROM ${this.table(schema, table)}`;
-    if (where.length) sql += ` WHERE ${where.join(" AND ")}`;
-    if (limit !== undefined) sql += ` LIMIT ${Math.max(0, Math.trunc(limit))}`;
-    return sql;
-  }
-
-  delete(schema: string, table: string, where: string[]): string {
-    return `DELETE FROM ${this.table(schema, table)}${where.length ? ` WHERE ${where.join(" AND ")}` : ""}`;
-  }
-
-  count(schema: string, table: string, where: string[]): string {
-    return `SELECT COUNT(*) AS n FROM ${this.table(schema, table)}${where.length ? ` WHERE ${where.join(" AND ")}` : ""}`;
-  }
-
-  where(restriction: Restriction): { clauses: string[]; params: Param[] } {
-    const clauses: string[] = [];
-    const params: Param[] = [];
-    for (const [col, value] of Object.entries(restriction)) {
-      if (value === null) clauses.push(`${quoteIdent(col)} IS NULL`);
-      else {
-        clauses.push(`${quoteIdent(col)} = ?`);
-        params.push(value);
-      }
-    }
-    return { clauses, params };
   }
 }

@@ -7,7 +7,7 @@
  * comments inherited through foreign keys, where DataJoint emits broken SQL.
  */
 import type { Attribute, Heading } from "../../schema/heading.js";
-import type { Param, Restriction, SqlCompiler } from "../types.js";
+import { BaseCompiler } from "../base-compiler.js";
 
 export function quoteIdent(name: string): string {
   return "`" + name.replace(/`/g, "``") + "`";
@@ -34,12 +34,9 @@ function columnSql(a: Attribute): string {
 
 const list = (cols: string[]) => cols.map(quoteIdent).join(", ");
 
-export class MysqlCompiler implements SqlCompiler {
+export class MysqlCompiler extends BaseCompiler {
   quote = quoteIdent;
-
-  table(schema: string, table: string): string {
-    return `${quoteIdent(schema)}.${quoteIdent(table)}`;
-  }
+  protected insertIgnoreVerb = "INSERT IGNORE";
 
   createSchema(schema: string): string {
     return `CREATE DATABASE ${quoteIdent(schema)}`;
@@ -75,40 +72,5 @@ export class MysqlCompiler implements SqlCompiler {
 
   dropTable(schema: string, table: string): string[] {
     return [`DROP TABLE ${this.table(schema, table)}`];
-  }
-
-  insert(schema: string, table: string, columns: string[], rows: number, opts: { skipDuplicates?: boolean }): string {
-    const row = `(${columns.map(() => "?").join(", ")})`;
-    const verb = opts.skipDuplicates ? "INSERT IGNORE" : "INSERT";
-    return `${verb} INTO ${this.table(schema, table)} (${list(columns)}) VALUES ${Array.from({ length: rows }, () => row).join(", ")}`;
-  }
-
-  select(schema: string, table: string, columns: string[], where: string[], limit?: number): string {
-    const cols = columns.length ? list(columns) : "*";
-    let sql = `SELECT ${cols} FROM ${this.table(schema, table)}`;
-    if (where.length) sql += ` WHERE ${where.join(" AND ")}`;
-    if (limit !== undefined) sql += ` LIMIT ${Math.max(0, Math.trunc(limit))}`;
-    return sql;
-  }
-
-  delete(schema: string, table: string, where: string[]): string {
-    return `DELETE FROM ${this.table(schema, table)}${where.length ? ` WHERE ${where.join(" AND ")}` : ""}`;
-  }
-
-  count(schema: string, table: string, where: string[]): string {
-    return `SELECT COUNT(*) AS n FROM ${this.table(schema, table)}${where.length ? ` WHERE ${where.join(" AND ")}` : ""}`;
-  }
-
-  where(restriction: Restriction): { clauses: string[]; params: Param[] } {
-    const clauses: string[] = [];
-    const params: Param[] = [];
-    for (const [col, value] of Object.entries(restriction)) {
-      if (value === null) clauses.push(`${quoteIdent(col)} IS NULL`);
-      else {
-        clauses.push(`${quoteIdent(col)} = ?`);
-        params.push(value);
-      }
-    }
-    return { clauses, params };
   }
 }
