@@ -26,6 +26,7 @@ const modules = {
   tables: () => import("./commands/tables.js"),
   store: () => import("./commands/store.js"),
   data: () => import("./commands/data.js"),
+  doctor: () => import("./commands/doctor.js"),
 } satisfies Record<string, Loader>;
 
 interface RunState {
@@ -188,6 +189,8 @@ function buildProgram(state: RunState): Command {
     .option("--dry-run", "list what would be removed")
     .option("--min-age <age>", "never remove objects younger than this", "1h")
     .action(run(modules.store, "gc"));
+
+  program.command("doctor").description("check config, database, stores and required codecs").action(run(modules.doctor, "doctor"));
 
   return program;
 }
