@@ -257,7 +257,7 @@ function renderError(err: unknown, globals: GlobalOptions): number {
     writeJsonError("internal", e.message, "this is a bug in dj; please report it with the output of --verbose");
   }
   process.stderr.write(redact(`dj: internal error: ${e.message}\n${formatStack(e)}\n`));
-  process.stderr.write("  hint: this is a bug in dj; please report it at https://github.com/dj-cli/dj/issues\n");
+  process.stderr.write("  hint: this is a bug in dj; please report it with this output and the command that caused it\n");
   return ExitCode.internal;
 }
 
