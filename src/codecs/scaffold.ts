@@ -95,7 +95,7 @@ export async function scaffoldPlugin(ctx: CommandContext, name: string, dir?: st
     [`test/${name}.test.js`]: test(name),
     "README.md": `# ${pkgName}
 
-The \`<${name}>\` codec for [dj](https://github.com/dj-cli/dj). Declare an attribute as
+The \`<${name}>\` codec for dj (DataJoint from the shell, npm package \`dj-cli\`). Declare an attribute as
 \`value : <${name}>\` and insert with \`dj insert TABLE --set value='{"a": 1}'\`.
 
 - Install into a project: \`npm install ./${pkgName}\` (or from npm once published); \`dj codecs list\`
