@@ -123,3 +123,68 @@ describe("dj declare: the reference pipeline", () => {
     assert.match(d.stderr, new RegExp(`${schema}\\.recording depends on it`));
   });
 });
+
+/**
+ * The dialect-neutral behaviours of declare, on both dialects: the state is compared through
+ * `dj describe --schema` (the DDL text comparisons above are MariaDB's own).
+ */
+for (const dialect of ["mariadb", "embedded"] as const)
+describe(`dj declare behaviours (${dialect})`, () => {
+  const schema = schemaName("beh");
+  let dir: string;
+  let cleanup: () => void;
+  const dj = (...a: string[]) => runDj(a, { cwd: dir });
+  const snapshot = async () => (await dj("describe", "--schema", schema)).stdout;
+  before(async () => {
+    ({ dir, cleanup } = tempProject({
+      "dj.config.json": { ...(dialect === "mariadb" ? { database: databaseSection } : {}), stores: { default: "main", main: { protocol: "file", location: "./store" } } },
+    }));
+    const r = await dj("declare", join(repoRoot, "examples/pipeline.dj"), "--schema", schema);
+    assert.equal(r.code, 0, r.stderr);
+  });
+  after(async () => {
+    if (dialect === "mariadb") {
+      const conn = await connect();
+      await dropSchemas(conn, schema);
+      await conn.end();
+    }
+    cleanup();
+  });
+
+  test("idempotent re-declare; describe round-trips", async () => {
+    const before = await snapshot();
+    assert.match(before, /^RigConfig \(lookup\)\n    # singleton table: no primary-key attributes\n    ---\n    rig_name : varchar\(32\)/m);
+    const again = await dj("declare", join(repoRoot, "examples/pipeline.dj"), "--schema", schema, "--json");
+    assert.deepEqual([...new Set(JSON.parse(again.stdout).tables.map((t: any) => t.status))], ["exists"]);
+    assert.equal(await snapshot(), before);
+    const copy = schemaName("behcopy");
+    writeFile(dir, "d.dj", before.replace(`schema ${schema}`, `schema ${copy}`));
+    try {
+      assert.equal((await dj("declare", "d.dj")).code, 0);
+      assert.equal((await dj("describe", "--schema", copy)).stdout.replace(copy, schema), before);
+    } finally {
+      if (dialect === "mariadb") {
+        const conn = await connect();
+        await dropSchemas(conn, copy);
+        await conn.end();
+      }
+    }
+  });
+
+  test("a conflicting definition is exit 8 with the difference; nothing changes", async () => {
+    const before = await snapshot();
+    writeFile(dir, "c.dj", `schema ${schema}\n\nSubject (manual)\n    # experimental subject\n    subject_id : int64\n`);
+    const r = await dj("declare", "c.dj");
+    assert.equal(r.code, 8);
+    assert.match(r.stderr, /- subject_id : int32/);
+    assert.match(r.stderr, /\+ subject_id : int64/);
+    assert.equal(await snapshot(), before);
+  });
+
+  test("drop refuses while children exist, naming them", async () => {
+    const r = await dj("drop", `${schema}.Recording`, "--force");
+    assert.equal(r.code, 8);
+    assert.match(r.stderr, /recording__channel/);
+    assert.match(r.stderr, /__spectrum/);
+  });
+});
