@@ -20,15 +20,17 @@ export const insert: CommandHandler = async (ctx, [ref], opts) => {
     if (opts.key || opts.from || opts.set) throw new UsageError("--rows cannot be combined with --key, --from or --set");
     const { readRowsFile } = await import("../data/rows-file.js");
     const { rows, baseDir } = await readRowsFile(ctx.cwd, opts.rows);
+    const { insertBatch } = await import("../data/insert.js");
+    const BATCH_ROWS = 500;
     let inserted = 0;
     let skipped = 0;
-    for (const [i, row] of rows.entries()) {
+    for (let at = 0; at < rows.length; at += BATCH_ROWS) {
       try {
-        const r = await insertRow(session, prepared, row, { skipDuplicates: opts.skipDuplicates, baseDir });
-        if (r.status === "inserted") inserted++;
-        else skipped++;
+        const r = await insertBatch(session, prepared, rows.slice(at, at + BATCH_ROWS), { skipDuplicates: opts.skipDuplicates, baseDir, label: opts.rows, rowOffset: at });
+        inserted += r.inserted;
+        skipped += r.skipped;
       } catch (err) {
-        if (err && typeof err === "object" && "message" in err) (err as Error).message = `${opts.rows} row ${i + 1}: ${(err as Error).message} (${inserted} rows were inserted before it)`;
+        if (err instanceof Error) err.message += ` (nothing of rows ${at + 1}–${Math.min(rows.length, at + BATCH_ROWS)} was kept; ${inserted} earlier rows were inserted)`;
         throw err;
       }
     }

@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import type { InputValue, KeyValue } from "../codecs/types.js";
 import type { NdArraySource } from "../formats/ndarray.js";
 import { ConflictError, InputError, UsageError, isDjError } from "../errors.js";
-import type { Param } from "../db/types.js";
+import type { Connection, Param } from "../db/types.js";
 import type { Attribute, Heading } from "../schema/heading.js";
 import { encodeValue, removeWritten, resolveAttributeCodec, type ResolvedAttributeCodec, type WrittenObject } from "./codec-context.js";
 import type { Session } from "./session.js";
@@ -128,7 +128,70 @@ export interface InsertOptions {
   progress?: (label: string, total: number) => { add(bytes: number): void; done(): void };
 }
 
+interface EncodedRow {
+  status: "skipped" | "ready";
+  key: Record<string, KeyValue>;
+  columns: Record<string, Param>;
+}
+
+/** Insert one row: objects first, then the row in a transaction; a failure removes the objects. */
 export async function insertRow(session: Session, prepared: Prepared, row: RowInput, opts: InsertOptions): Promise<InsertOutcome> {
+  const written: WrittenObject[] = [];
+  try {
+    const encoded = await encodeRow(session, prepared, row, opts, written);
+    if (encoded.status === "skipped") return { status: "skipped", key: encoded.key, objects: 0 };
+    await session.dialect.driver.transaction((conn) => insertEncoded(session, prepared, conn, [encoded]));
+    return { status: "inserted", key: encoded.key, objects: written.length };
+  } catch (err) {
+    throw await withCleanup(err, written);
+  }
+}
+
+/**
+ * Insert many rows as one batch: every row's objects are written first, then all rows go in
+ * one transaction. When anything fails, nothing of the batch stays (objects removed, rows
+ * rolled back). `rowOffset` numbers rows in messages.
+ */
+export async function insertBatch(session: Session, prepared: Prepared, rows: RowInput[], opts: InsertOptions & { label: string; rowOffset: number }): Promise<{ inserted: number; skipped: number }> {
+  const written: WrittenObject[] = [];
+  const ready: EncodedRow[] = [];
+  let skipped = 0;
+  try {
+    for (const [i, row] of rows.entries()) {
+      try {
+        const encoded = await encodeRow(session, prepared, row, opts, written);
+        if (encoded.status === "skipped") skipped++;
+        else ready.push(encoded);
+      } catch (err) {
+        if (err instanceof Error) err.message = `${opts.label} row ${opts.rowOffset + i + 1}: ${err.message}`;
+        throw err;
+      }
+    }
+    if (ready.length) await session.dialect.driver.transaction((conn) => insertEncoded(session, prepared, conn, ready));
+    return { inserted: ready.length, skipped };
+  } catch (err) {
+    throw await withCleanup(err, written);
+  }
+}
+
+async function insertEncoded(session: Session, prepared: Prepared, conn: Connection, rows: EncodedRow[]): Promise<void> {
+  const { compiler } = session.dialect;
+  for (const r of rows) {
+    const names = Object.keys(r.columns);
+    await conn.query(compiler.insert(prepared.heading.schema, prepared.heading.table, names, 1, {}), names.map((n) => r.columns[n]!));
+  }
+}
+
+/** Remove what a failed insert wrote; if that fails too, say so in the error's hint. */
+async function withCleanup(err: unknown, written: WrittenObject[]): Promise<unknown> {
+  const problems = await removeWritten(written);
+  if (problems.length && isDjError(err)) {
+    return Object.assign(err, { hint: `${err.hint ? err.hint + "; " : ""}could not remove ${problems.length} object(s) written: ${problems.join("; ")}` });
+  }
+  return err;
+}
+
+async function encodeRow(session: Session, prepared: Prepared, row: RowInput, opts: InsertOptions, written: WrittenObject[]): Promise<EncodedRow> {
   const { heading } = prepared;
   const { dialect, config } = session;
   const byName = new Map(heading.attributes.filter((a) => !a.hidden).map((a) => [a.name, a]));
@@ -190,7 +253,7 @@ export async function insertRow(session: Session, prepared: Prepared, row: RowIn
   if (Number((existing.rows[0] as { n: number }).n) > 0) {
     if (opts.skipDuplicates) {
       await closeInputs(codecInputs);
-      return { status: "skipped", key, objects: 0 };
+      return { status: "skipped", key, columns };
     }
     await closeInputs(codecInputs);
     throw new ConflictError(`duplicate entry: ${heading.schema}.${heading.className} already has a row with ${describeKey(key)}`, {
@@ -199,7 +262,6 @@ export async function insertRow(session: Session, prepared: Prepared, row: RowIn
     });
   }
 
-  const written: WrittenObject[] = [];
   try {
     for (const [name, original] of codecInputs) {
       let value = original;
@@ -216,20 +278,10 @@ export async function insertRow(session: Session, prepared: Prepared, row: RowIn
       });
       bar?.done();
     }
-    const names = Object.keys(columns);
-    await dialect.driver.transaction(async (conn) => {
-      await conn.query(dialect.compiler.insert(heading.schema, heading.table, names, 1, {}), names.map((n) => columns[n]!));
-    });
-  } catch (err) {
-    const problems = await removeWritten(written);
-    if (problems.length && isDjError(err)) {
-      throw Object.assign(err, { hint: `${err.hint ? err.hint + "; " : ""}could not remove ${problems.length} object(s) written: ${problems.join("; ")}` });
-    }
-    throw err;
   } finally {
     await closeInputs(codecInputs);
   }
-  return { status: "inserted", key, objects: written.length };
+  return { status: "ready", key, columns };
 }
 
 function parseJsonText(text: string): unknown {

@@ -218,6 +218,13 @@ print((np.load("${dir}/r.npy") == a).all() and (zarr.open("${dir}/copy.zarr", mo
     const r = await dj("insert", "Recording", "--rows", "rows/recs.jsonl", "--json");
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).inserted, 2);
+    // A batch with one bad row keeps nothing of the batch: no rows, no objects.
+    const before = { rows: (await rowsOf("Recording")).length, local: await keys(local) };
+    writeFile(dir, "rows/bad.jsonl", `{"subject_id": 3, "recording_id": 2, "waveform": "@../ints.npy"}\n{"subject_id": 77, "recording_id": 1, "waveform": "@../ints.npy"}\n`);
+    const bad = await dj("insert", "Recording", "--rows", "rows/bad.jsonl");
+    assert.equal(bad.code, 4, bad.stderr);
+    assert.match(bad.stderr, /nothing of rows 1–2 was kept/);
+    assert.deepEqual({ rows: (await rowsOf("Recording")).length, local: await keys(local) }, before);
     const refused = await dj("delete", "Subject", "--key", "subject_id=2", "--force");
     assert.equal(refused.code, 8);
     assert.match(refused.stderr, /recording \(1 row\)/);
