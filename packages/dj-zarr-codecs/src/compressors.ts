@@ -6,6 +6,7 @@
 import { availableParallelism } from "node:os";
 import { promisify } from "node:util";
 import { deflate, gunzip, gzip, inflate } from "node:zlib";
+import { nativeLz4 } from "./blosc-lz4.js";
 import { WorkerPool } from "./worker-pool.js";
 
 export type CompressorConfig =
@@ -38,7 +39,12 @@ export async function closeCompressors(): Promise<void> {
   await p?.close();
 }
 
-export async function compress(config: CompressorConfig | null, data: Uint8Array): Promise<Uint8Array> {
+/** Blosc with lz4 and no or byte shuffle has a native encoder (blosc-lz4.ts); the rest is WASM. */
+export function usesNativeBlosc(config: CompressorConfig): boolean {
+  return config.id === "blosc" && config.cname === "lz4" && (config.shuffle === 0 || config.shuffle === 1) && config.clevel > 0 && nativeLz4() !== null;
+}
+
+export async function compress(config: CompressorConfig | null, data: Uint8Array, typesize = 1): Promise<Uint8Array> {
   if (!config) return data;
   switch (config.id) {
     case "zlib":
@@ -46,6 +52,7 @@ export async function compress(config: CompressorConfig | null, data: Uint8Array
     case "gzip":
       return new Uint8Array(await gzipAsync(data, { level: config.level }));
     default:
+      if (data.byteLength > 0 && usesNativeBlosc(config)) return workers().run({ op: "blosc-lz4", config, data, typesize });
       return workers().run({ op: "encode", config, data });
   }
 }

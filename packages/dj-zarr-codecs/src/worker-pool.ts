@@ -2,7 +2,7 @@
 import { Worker } from "node:worker_threads";
 
 interface Task {
-  msg: { op: string; config: unknown; data: Uint8Array };
+  msg: { op: string; config: unknown; data: Uint8Array; typesize?: number };
   resolve: (v: Uint8Array) => void;
   reject: (e: Error) => void;
 }

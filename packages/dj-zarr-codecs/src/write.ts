@@ -66,7 +66,7 @@ export async function writeZarr(store: Store, prefix: string, src: NdArraySource
 
   const put = (k: string, data: Uint8Array) => {
     const p = (async () => {
-      const payload = await compress(opts.compressor, data);
+      const payload = await compress(opts.compressor, data, item);
       await store.set(`${prefix}/${k}`, payload);
     })().catch((err) => {
       failure ??= err;
