@@ -7,7 +7,7 @@ import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileStore } from "../../src/stores/file.js";
@@ -111,5 +111,36 @@ print("bad:" + ",".join(bad))
     assert.deepEqual(defaultChunks([10, 4096, 4096], 4, 4 << 20), [1, 256, 4096]);
     assert.deepEqual(defaultChunks([], 8, 4 << 20), []);
     assert.deepEqual(defaultChunks([0, 3], 4, 4 << 20), [1, 3]);
+  });
+});
+
+describe("native Blosc-lz4 chunks", () => {
+  test("c-blosc (Python) and numcodecs decode them: shuffled, unshuffled, incompressible, odd sizes", async () => {
+    const { encodeBloscLz4 } = await import("../../packages/dj-zarr-codecs/dist/blosc-lz4.js");
+    const { decompress } = await import("../../packages/dj-zarr-codecs/dist/compressors.js");
+    const dir = mkdtempSync(join(tmpdir(), "dj-blosc-"));
+    try {
+      const cases: Array<[string, Uint8Array, number, boolean]> = [
+        ["sine-f4", new Uint8Array(Float32Array.from({ length: 300_001 }, (_, i) => Math.sin(i / 40)).buffer), 4, true],
+        ["ints-i8", new Uint8Array(BigInt64Array.from({ length: 70_000 }, (_, i) => BigInt(i % 13)).buffer), 8, true],
+        ["noise-u1", Uint8Array.from({ length: 5000 }, () => Math.floor(Math.random() * 256)), 1, false],
+        ["odd-c16", new Uint8Array(Float64Array.from({ length: 2 * 777 }, (_, i) => i).buffer), 16, true],
+      ];
+      for (const [name, data, typesize, shuffle] of cases) {
+        const encoded = encodeBloscLz4(data, typesize, shuffle);
+        const cfg = { id: "blosc" as const, cname: "lz4", clevel: 5, shuffle: shuffle ? 1 : 0, blocksize: 0 };
+        assert.deepEqual(Buffer.from(await decompress(cfg, encoded)), Buffer.from(data), `${name} via numcodecs`);
+        writeFileSync(join(dir, `${name}.blosc`), encoded);
+        writeFileSync(join(dir, `${name}.raw`), data);
+      }
+      const out = python(`
+import numcodecs, glob, os
+b = numcodecs.Blosc()
+bad = [p for p in glob.glob("${dir}/*.blosc") if bytes(b.decode(open(p, "rb").read())) != open(p[:-6] + ".raw", "rb").read()]
+print("bad:" + ",".join(os.path.basename(p) for p in bad))`);
+      assert.equal(out, "bad:");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
