@@ -112,6 +112,14 @@ function counted(array: NdArraySource, add: (bytes: number) => void): NdArraySou
       add(data.byteLength);
       return data;
     },
+    ...(array.readInto
+      ? {
+          readInto: async (offset: number, into: Uint8Array) => {
+            await array.readInto!(offset, into);
+            add(into.byteLength);
+          },
+        }
+      : {}),
     async *chunks(pieceBytes) {
       for await (const c of array.chunks(pieceBytes)) {
         add(c.byteLength);

@@ -30,6 +30,11 @@ export interface NdArraySource {
   byteLength: number;
   /** Read `length` bytes of raw data starting at byte `offset` (in `order` layout). */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Fill `into` with raw data starting at byte `offset` (optional): lets a consumer reuse its
+   * buffers instead of allocating one per read — large arrays stream with no garbage.
+   */
+  readInto?(offset: number, into: Uint8Array): Promise<void>;
   /** Stream the raw data in `order` layout, in pieces of about `pieceBytes`. */
   chunks(pieceBytes?: number): AsyncIterable<Uint8Array>;
   close?(): Promise<void>;

@@ -89,12 +89,27 @@ export function npyHeaderBytes(dtype: DType, shape: number[], fortranOrder: bool
 }
 
 /** An NdArraySource over a range-readable byte source (a file, a store object). */
-export function npySource(header: NpyHeader, readAt: (offset: number, length: number) => Promise<Uint8Array>, close?: () => Promise<void>): NdArraySource {
-  const read = async (offset: number, length: number) => {
+export function npySource(
+  header: NpyHeader,
+  readAt: (offset: number, length: number) => Promise<Uint8Array>,
+  close?: () => Promise<void>,
+  readIntoAt?: (offset: number, into: Uint8Array) => Promise<void>,
+): NdArraySource {
+  const check = (offset: number, length: number) => {
     if (offset < 0 || offset + length > header.dataBytes) throw new RangeError(`read ${offset}+${length} beyond ${header.dataBytes} bytes`);
+  };
+  const read = async (offset: number, length: number) => {
+    check(offset, length);
     return readAt(header.dataOffset + offset, length);
   };
+  const readInto = readIntoAt
+    ? async (offset: number, into: Uint8Array) => {
+        check(offset, into.byteLength);
+        await readIntoAt(header.dataOffset + offset, into);
+      }
+    : undefined;
   return {
+    ...(readInto ? { readInto } : {}),
     dtype: header.dtype,
     shape: header.shape,
     order: header.fortranOrder ? "F" : "C",
@@ -136,17 +151,20 @@ export async function openNpy(path: string): Promise<NdArraySource & { header: N
       });
     }
     const h = handle;
-    const readAt = async (offset: number, length: number) => {
-      const buf = Buffer.allocUnsafe(length);
+    const readIntoAt = async (offset: number, into: Uint8Array) => {
       let filled = 0;
-      while (filled < length) {
-        const { bytesRead } = await h.read(buf, filled, length - filled, offset + filled);
+      while (filled < into.byteLength) {
+        const { bytesRead } = await h.read(into, filled, into.byteLength - filled, offset + filled);
         if (bytesRead === 0) throw new InputError(`${path}: the file shrank while being read`, { code: "input.npy" });
         filled += bytesRead;
       }
-      return new Uint8Array(buf.buffer, buf.byteOffset, length);
     };
-    return { ...npySource(header, readAt, () => h.close()), header };
+    const readAt = async (offset: number, length: number) => {
+      const buf = new Uint8Array(length);
+      await readIntoAt(offset, buf);
+      return buf;
+    };
+    return { ...npySource(header, readAt, () => h.close(), readIntoAt), header };
   } catch (err) {
     await handle.close();
     throw err;

@@ -5,7 +5,7 @@
  */
 import { createReadStream, createWriteStream } from "node:fs";
 import { constants } from "node:fs";
-import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from "node:fs/promises";
+import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -17,6 +17,20 @@ import type { ObjectInfo, PutOptions, RangeQuery, Store } from "./types.js";
 function isMissing(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;
   return code === "ENOENT" || code === "ENOTDIR";
+}
+
+/**
+ * Create `path` (never an existing file) holding `value`. One write call for the whole buffer:
+ * fs.promises.writeFile splits it into 512 KiB writes, each a trip through the thread pool.
+ */
+async function writeAll(path: string, value: Uint8Array): Promise<void> {
+  const handle = await open(path, "wx");
+  try {
+    let at = 0;
+    while (at < value.byteLength) at += (await handle.write(value, at, value.byteLength - at, null)).bytesWritten;
+  } finally {
+    await handle.close();
+  }
 }
 
 export class FileStore implements Store {
@@ -127,7 +141,7 @@ export class FileStore implements Store {
     const tmp = this.tempPath(path);
     try {
       await this.ensureFolder(dirname(path));
-      await writeFile(tmp, value, { flag: "wx" });
+      await writeAll(tmp, value);
     } catch (err) {
       await rm(tmp, { force: true });
       throw this.fail("write", key, err);

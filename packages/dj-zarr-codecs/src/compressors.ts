@@ -1,12 +1,15 @@
 /**
  * Chunk compressors: zlib and gzip through Node's zlib (its thread pool already spreads them
- * over the cores), zstd and blosc through numcodecs' WASM builds in a pool of worker threads
- * (one per core) so compression runs in parallel with reading and writing.
+ * over the cores); zstd and blosc through the native addon when it is installed (native.ts:
+ * c-blosc and libzstd on libuv's thread pool), else through numcodecs' WASM builds (and the
+ * lz4-napi Blosc writer) in a pool of worker threads, one per core. Either way compression runs
+ * in parallel with reading and writing.
  */
 import { availableParallelism } from "node:os";
 import { promisify } from "node:util";
 import { deflate, gunzip, gzip, inflate } from "node:zlib";
 import { nativeLz4 } from "./blosc-lz4.js";
+import { nativeCodecs, withSlot } from "./native.js";
 import { WorkerPool } from "./worker-pool.js";
 
 export type CompressorConfig =
@@ -44,6 +47,15 @@ export function usesNativeBlosc(config: CompressorConfig): boolean {
   return config.id === "blosc" && config.cname === "lz4" && (config.shuffle === 0 || config.shuffle === 1) && config.clevel > 0 && nativeLz4() !== null;
 }
 
+/**
+ * Whether compress() leaves its input buffer usable (the caller may then reuse it once the
+ * promise settles). The worker-thread fallback moves the buffer to the worker instead.
+ */
+export function compressKeepsInput(config: CompressorConfig | null): boolean {
+  if (!config || config.id === "zlib" || config.id === "gzip") return true;
+  return nativeCodecs() !== null;
+}
+
 export async function compress(config: CompressorConfig | null, data: Uint8Array, typesize = 1): Promise<Uint8Array> {
   if (!config) return data;
   switch (config.id) {
@@ -51,9 +63,15 @@ export async function compress(config: CompressorConfig | null, data: Uint8Array
       return new Uint8Array(await deflateAsync(data, { level: config.level }));
     case "gzip":
       return new Uint8Array(await gzipAsync(data, { level: config.level }));
-    default:
+    default: {
+      const native = nativeCodecs();
+      if (native && config.id === "zstd") return withSlot(() => native.zstdEncode(data, config.level, config.checksum ?? false));
+      if (native && config.id === "blosc") {
+        return withSlot(() => native.bloscEncode(data, config.cname, config.clevel, config.shuffle, typesize, config.blocksize));
+      }
       if (data.byteLength > 0 && usesNativeBlosc(config)) return workers().run({ op: "blosc-lz4", config, data, typesize });
       return workers().run({ op: "encode", config, data });
+    }
   }
 }
 
@@ -67,6 +85,9 @@ export async function decompress(config: CompressorConfig | null, data: Uint8Arr
     case "gzip":
       return new Uint8Array(await gunzipAsync(data));
     default: {
+      const native = nativeCodecs();
+      if (native && config.id === "zstd") return withSlot(() => native.zstdDecode(data));
+      if (native && config.id === "blosc") return withSlot(() => native.bloscDecode(data));
       const key = JSON.stringify(config);
       let codec = wasmCodecs.get(key);
       if (!codec) {

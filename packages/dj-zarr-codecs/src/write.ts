@@ -4,7 +4,7 @@
  * bounded number in flight, so reading, compressing and writing overlap.
  */
 import type { DType, NdArraySource, Store } from "dj-cli";
-import { compress, type CompressorConfig } from "./compressors.js";
+import { compress, compressKeepsInput, type CompressorConfig } from "./compressors.js";
 import { copyRegion, fillElement, filled, gridIndices, gridShape } from "./chunking.js";
 import { byteSwap, littleEndian } from "./dtype.js";
 import { zarrayText, zarrJsonV3, type ArrayMeta } from "./metadata.js";
@@ -25,15 +25,18 @@ export interface WriteOptions {
 
 const product = (a: number[]) => a.reduce((x, y) => x * y, 1);
 
-/** Rows [r0, r1) of the source in C order, little-endian. */
-async function readRows(src: NdArraySource, r0: number, r1: number): Promise<Uint8Array> {
+/**
+ * Rows [r0, r1) of the source in C order, little-endian. With `own`, the block is a buffer of its
+ * own (it is then swapped in place or moved to a worker thread, never the source's memory).
+ */
+async function readRows(src: NdArraySource, r0: number, r1: number, own: boolean): Promise<Uint8Array> {
   const rest = src.shape.slice(1);
   const rowItems = product(rest);
   const item = src.dtype.itemsize;
   let block: Uint8Array;
-  if (src.shape.length === 0) block = new Uint8Array(await src.read(0, item));
+  if (src.shape.length === 0) block = await src.read(0, item);
   else if (src.order === "C" || src.shape.length === 1) {
-    block = new Uint8Array(await src.read(r0 * rowItems * item, (r1 - r0) * rowItems * item));
+    block = await src.read(r0 * rowItems * item, (r1 - r0) * rowItems * item);
   } else {
     // F order: for each position of the trailing axes the rows r0..r1 are one contiguous run.
     const n = r1 - r0;
@@ -45,7 +48,7 @@ async function readRows(src: NdArraySource, r0: number, r1: number): Promise<Uin
     const { fToC } = await import("./chunking.js");
     block = fToC(fBlock, [n, ...rest], item);
   }
-  if (block.buffer.byteLength !== block.byteLength) block = block.slice();
+  if (own) block = block.slice();
   if (src.dtype.byteOrder === ">") byteSwap(block, src.dtype);
   return block;
 }
@@ -64,10 +67,20 @@ export async function writeZarr(store: Store, prefix: string, src: NdArraySource
   const pending = new Set<Promise<void>>();
   let failure: unknown = null;
 
-  const put = (k: string, data: Uint8Array) => {
+  // Whole chunks of a C-ordered little-endian source are read straight into reused buffers (no
+  // copy, no garbage: a 1 GiB insert would otherwise allocate and collect 2 GiB).
+  const spare: Uint8Array[] = [];
+  const canReuse = compressKeepsInput(opts.compressor) && !opts.transform && src.readInto !== undefined && src.dtype.byteOrder !== ">" && (src.order === "C" || shape.length <= 1);
+  const release = (buf: Uint8Array | undefined) => {
+    if (buf) spare.push(buf);
+  };
+
+  const put = (k: string, data: Uint8Array, reusable?: Uint8Array) => {
     const p = (async () => {
       const payload = await compress(opts.compressor, data, item);
+      if (payload !== data) release(reusable);
       await store.set(`${prefix}/${k}`, payload);
+      if (payload === data) release(reusable);
     })().catch((err) => {
       failure ??= err;
     });
@@ -84,10 +97,23 @@ export async function writeZarr(store: Store, prefix: string, src: NdArraySource
     opts.signal?.throwIfAborted();
     const r0 = i0 * rowsPerBlock;
     const r1 = Math.min(rows, r0 + rowsPerBlock);
-    let block = await readRows(src, r0, r1);
+    const sameTrailing = chunks.slice(1).every((c, i) => c === rest[i]);
+    if (canReuse && sameTrailing && shape.length && (r1 - r0) * product(rest) * item === chunkBytes) {
+      const buf = spare.pop() ?? new Uint8Array(chunkBytes);
+      try {
+        await src.readInto!(r0 * product(rest) * item, buf);
+      } catch (err) {
+        failure ??= err;
+        break;
+      }
+      put(key([i0, ...grid.slice(1).map(() => 0)]), buf, buf);
+      while (pending.size >= inFlight) await Promise.race(pending);
+      if (failure) break;
+      continue;
+    }
+    let block = await readRows(src, r0, r1, !compressKeepsInput(opts.compressor) || src.dtype.byteOrder === ">");
     if (opts.transform) block = opts.transform.apply(block, littleEndian(src.dtype));
     const blockShape = shape.length ? [r1 - r0, ...rest] : [];
-    const sameTrailing = chunks.slice(1).every((c, i) => c === rest[i]);
     for (const sub of gridIndices(grid.slice(1))) {
       const idx = shape.length ? [i0, ...sub] : [];
       let chunk: Uint8Array;
