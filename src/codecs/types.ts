@@ -96,6 +96,11 @@ export interface Codec<Stored = unknown> {
   getDtype(isStore: boolean): string;
   /** Which inputs this codec takes (routes `--from FILE` to an attribute). */
   readonly accepts: ReadonlyArray<InputValue["kind"]>;
+  /**
+   * What this installation of the codec runs on, shown by `dj codecs list --verify` (e.g. which
+   * native libraries it found). Optional; keep it one short line.
+   */
+  runtime?(): string;
   /** True for codecs whose objects live at schema-addressed paths (GC classification). */
   readonly schemaAddressed?: boolean;
   /** Runs on the outermost codec only, before anything is written. Throw an InputError. */

@@ -1,6 +1,8 @@
 import { describe, test, after } from "node:test";
 import assert from "node:assert/strict";
-import { codecModule, runDj, tempProject, writePlugin } from "../helpers/cli.js";
+import { mkdirSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+import { codecModule, repoRoot, runDj, tempProject, writePlugin } from "../helpers/cli.js";
 
 const cleanups: Array<() => void> = [];
 after(() => cleanups.forEach((c) => c()));
@@ -24,6 +26,23 @@ describe("dj codecs list", () => {
     assert.equal(tst.status, "ok");
     const verified = JSON.parse((await runDj(["codecs", "list", "--verify", "--json"], { cwd: dir })).stdout);
     assert.match(verified.codecs.find((c: { name: string }) => c.name === "tst").problem, /must not be imported by list/);
+  });
+});
+
+describe("dj codecs list --verify shows what a codec runs on", () => {
+  test("<zarr@> names the native libraries, or says it runs on the portable encoders", async () => {
+    const dir = project({ "dj.config.json": {} });
+    mkdirSync(join(dir, "node_modules"));
+    symlinkSync(join(repoRoot, "packages/dj-zarr-codecs"), join(dir, "node_modules/dj-zarr-codecs"));
+    const zarrOf = async (env: Record<string, string>) => {
+      const r = await runDj(["codecs", "list", "--verify", "--json"], { cwd: dir, env });
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout).codecs.find((c: { name: string }) => c.name === "zarr");
+    };
+    assert.match((await zarrOf({})).runtime, /^native c-blosc 1\.\d+\.\d+, libzstd 1\.\d+\.\d+$/);
+    assert.equal((await zarrOf({ DJ_ZARR_NATIVE: "0" })).runtime, "portable encoders: dj-zarr-native is not built");
+    const table = await runDj(["codecs", "list", "--verify"], { cwd: dir });
+    assert.match(table.stdout, /ok \(native c-blosc/);
   });
 });
 

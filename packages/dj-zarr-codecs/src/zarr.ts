@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import type { Codec, EncodeContext, InputValue } from "dj-cli";
 import { defaultChunks } from "./chunking.js";
 import { compressorFromOptions } from "./compressors.js";
+import { nativeCodecs } from "./native.js";
 import { littleEndian } from "./dtype.js";
 import { readMeta, zarrSource } from "./read.js";
 import { writeZarr } from "./write.js";
@@ -57,6 +58,12 @@ const zarr: Codec<ZarrMetadata> = {
   description: "n-dimensional arrays as Zarr (v2 by default, v3 by option)",
   accepts: ["ndarray"],
   schemaAddressed: true,
+  runtime() {
+    const native = nativeCodecs();
+    return native
+      ? `native c-blosc ${native.bloscVersion}, libzstd ${native.zstdVersion}`
+      : "portable encoders: dj-zarr-native is not built";
+  },
   getDtype(isStore) {
     if (!isStore) throw djError("codec", "<zarr> requires @ (store only): write <zarr@> or <zarr@store>");
     return "json";
