@@ -56,7 +56,16 @@ export function compressKeepsInput(config: CompressorConfig | null): boolean {
   return nativeCodecs() !== null;
 }
 
-export async function compress(config: CompressorConfig | null, data: Uint8Array, typesize = 1): Promise<Uint8Array> {
+/** Whether compress() can write into a caller's `output` buffer (see encodedBound). */
+export function compressFillsOutput(config: CompressorConfig | null): boolean {
+  return (config?.id === "zstd" || config?.id === "blosc") && nativeCodecs() !== null;
+}
+
+/**
+ * Encode one chunk. `output`, when compressFillsOutput(config), receives the encoded bytes (the
+ * result is then a view of it), so a stream of chunks can reuse a few buffers.
+ */
+export async function compress(config: CompressorConfig | null, data: Uint8Array, typesize = 1, output?: Uint8Array): Promise<Uint8Array> {
   if (!config) return data;
   switch (config.id) {
     case "zlib":
@@ -65,9 +74,9 @@ export async function compress(config: CompressorConfig | null, data: Uint8Array
       return new Uint8Array(await gzipAsync(data, { level: config.level }));
     default: {
       const native = nativeCodecs();
-      if (native && config.id === "zstd") return withSlot(() => native.zstdEncode(data, config.level, config.checksum ?? false));
+      if (native && config.id === "zstd") return withSlot(() => native.zstdEncode(data, config.level, config.checksum ?? false, output));
       if (native && config.id === "blosc") {
-        return withSlot(() => native.bloscEncode(data, config.cname, config.clevel, config.shuffle, typesize, config.blocksize));
+        return withSlot(() => native.bloscEncode(data, config.cname, config.clevel, config.shuffle, typesize, config.blocksize, output));
       }
       if (data.byteLength > 0 && usesNativeBlosc(config)) return workers().run({ op: "blosc-lz4", config, data, typesize });
       return workers().run({ op: "encode", config, data });

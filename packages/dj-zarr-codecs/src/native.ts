@@ -8,12 +8,20 @@ import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 
 export interface NativeCodecs {
-  bloscEncode(data: Uint8Array, cname: string, clevel: number, shuffle: number, typesize: number, blocksize: number): Promise<Uint8Array>;
+  bloscEncode(data: Uint8Array, cname: string, clevel: number, shuffle: number, typesize: number, blocksize: number, output?: Uint8Array): Promise<Uint8Array>;
   bloscDecode(data: Uint8Array): Promise<Uint8Array>;
-  zstdEncode(data: Uint8Array, level: number, checksum: boolean): Promise<Uint8Array>;
+  zstdEncode(data: Uint8Array, level: number, checksum: boolean, output?: Uint8Array): Promise<Uint8Array>;
   zstdDecode(data: Uint8Array): Promise<Uint8Array>;
   readonly bloscVersion: string;
   readonly zstdVersion: string;
+}
+
+/**
+ * Room for any native encoding of `n` bytes: Blosc adds at most 16 bytes, Zstandard's bound is
+ * n + n/256 + (up to 64 bytes for n < 128 KiB) — rounded up generously.
+ */
+export function encodedBound(n: number): number {
+  return n + (n >>> 8) + 1024;
 }
 
 let loaded: NativeCodecs | null | undefined;

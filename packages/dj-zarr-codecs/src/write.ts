@@ -4,7 +4,8 @@
  * bounded number in flight, so reading, compressing and writing overlap.
  */
 import type { DType, NdArraySource, Store } from "dj-cli";
-import { compress, compressKeepsInput, type CompressorConfig } from "./compressors.js";
+import { compress, compressFillsOutput, compressKeepsInput, type CompressorConfig } from "./compressors.js";
+import { encodedBound } from "./native.js";
 import { copyRegion, fillElement, filled, gridIndices, gridShape } from "./chunking.js";
 import { byteSwap, littleEndian } from "./dtype.js";
 import { zarrayText, zarrJsonV3, type ArrayMeta } from "./metadata.js";
@@ -75,12 +76,18 @@ export async function writeZarr(store: Store, prefix: string, src: NdArraySource
     if (buf) spare.push(buf);
   };
 
+  // Likewise the encoded chunks, when the encoder writes into a given buffer.
+  const spareOut: Uint8Array[] = [];
+  const fillsOutput = compressFillsOutput(opts.compressor);
+
   const put = (k: string, data: Uint8Array, reusable?: Uint8Array) => {
     const p = (async () => {
-      const payload = await compress(opts.compressor, data, item);
+      const out = fillsOutput && data.byteLength === chunkBytes ? (spareOut.pop() ?? new Uint8Array(encodedBound(chunkBytes))) : undefined;
+      const payload = await compress(opts.compressor, data, item, out);
       if (payload !== data) release(reusable);
       await store.set(`${prefix}/${k}`, payload);
       if (payload === data) release(reusable);
+      if (out) spareOut.push(out);
     })().catch((err) => {
       failure ??= err;
     });

@@ -190,10 +190,30 @@ static job_t *begin(napi_env env, napi_value input, enum op op) {
   return j;
 }
 
-/* Allocate the V8-owned output, queue the work, return the promise. */
-static napi_value queue(napi_env env, job_t *j, size_t capacity) {
+/*
+ * Queue the work and return the promise. The output is `given` (a caller's Uint8Array, reused
+ * across calls so large streams make no garbage) when it is not NULL, else a new V8 buffer.
+ */
+static napi_value queue(napi_env env, job_t *j, size_t capacity, napi_value given) {
   napi_value promise, resource_name, output;
-  if (capacity > 0 || j->op != ZSTD_DECODE) {
+  if (given) {
+    void *ptr;
+    size_t length;
+    bool is_typed = false;
+    napi_typedarray_type type = napi_int8_array;
+    napi_is_typedarray(env, given, &is_typed);
+    if (is_typed) napi_get_typedarray_info(env, given, &type, &length, &ptr, NULL, NULL);
+    if (!is_typed || type != napi_uint8_array) {
+      napi_delete_reference(env, j->input_ref);
+      free(j);
+      napi_throw_type_error(env, NULL, "dj-zarr-native: the output must be a Uint8Array");
+      return NULL;
+    }
+    if (length < capacity) return rejected(env, j, "dj-zarr-native: the output buffer is too small for this chunk");
+    j->dst = ptr;
+    j->dst_cap = length;
+    napi_create_reference(env, given, 1, &j->output_ref);
+  } else if (capacity > 0 || j->op != ZSTD_DECODE) {
     void *ptr;
     if (napi_create_buffer(env, capacity ? capacity : 1, &ptr, &output) != napi_ok) {
       napi_delete_reference(env, j->input_ref);
@@ -217,10 +237,17 @@ static int32_t int_arg(napi_env env, napi_value v, int32_t fallback) {
   return napi_get_value_int32(env, v, &out) == napi_ok ? out : fallback;
 }
 
-/* bloscEncode(data, cname, clevel, shuffle, typesize, blocksize) */
+/* The optional output argument: absent, undefined or null means "allocate one". */
+static napi_value given_output(napi_env env, size_t argc, napi_value *args, size_t index) {
+  napi_valuetype type;
+  if (argc <= index || napi_typeof(env, args[index], &type) != napi_ok) return NULL;
+  return type == napi_undefined || type == napi_null ? NULL : args[index];
+}
+
+/* bloscEncode(data, cname, clevel, shuffle, typesize, blocksize[, output]) */
 static napi_value blosc_encode(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value args[6];
+  size_t argc = 7;
+  napi_value args[7];
   CHECK(env, napi_get_cb_info(env, info, &argc, args, NULL, NULL));
   if (argc < 6) {
     napi_throw_type_error(env, NULL, "dj-zarr-native: bloscEncode(data, cname, clevel, shuffle, typesize, blocksize)");
@@ -235,7 +262,7 @@ static napi_value blosc_encode(napi_env env, napi_callback_info info) {
   j->typesize = (size_t)int_arg(env, args[4], 1);
   j->blocksize = (size_t)int_arg(env, args[5], 0);
   if (j->src_len > (size_t)BLOSC_MAX_BUFFERSIZE) return rejected(env, j, "blosc: a chunk holds at most 2 GiB");
-  return queue(env, j, j->src_len + BLOSC_MAX_OVERHEAD);
+  return queue(env, j, j->src_len + BLOSC_MAX_OVERHEAD, given_output(env, argc, args, 6));
 }
 
 /* bloscDecode(data) */
@@ -249,13 +276,13 @@ static napi_value blosc_decode(napi_env env, napi_callback_info info) {
   if (j->src_len < BLOSC_MIN_HEADER_LENGTH || blosc_cbuffer_validate(j->src, j->src_len, &nbytes) != 0) {
     return rejected(env, j, "blosc: not a valid Blosc chunk");
   }
-  return queue(env, j, nbytes);
+  return queue(env, j, nbytes, NULL);
 }
 
-/* zstdEncode(data, level, checksum) */
+/* zstdEncode(data, level, checksum[, output]) */
 static napi_value zstd_encode(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value args[3];
+  size_t argc = 4;
+  napi_value args[4];
   CHECK(env, napi_get_cb_info(env, info, &argc, args, NULL, NULL));
   job_t *j = begin(env, args[0], ZSTD_ENCODE);
   if (!j) return NULL;
@@ -263,7 +290,7 @@ static napi_value zstd_encode(napi_env env, napi_callback_info info) {
   bool checksum = false;
   if (argc > 2) napi_get_value_bool(env, args[2], &checksum);
   j->checksum = checksum;
-  return queue(env, j, ZSTD_compressBound(j->src_len));
+  return queue(env, j, ZSTD_compressBound(j->src_len), given_output(env, argc, args, 3));
 }
 
 /* zstdDecode(data): sized from the frame header; frames without a size decode as a stream. */
@@ -277,7 +304,7 @@ static napi_value zstd_decode(napi_env env, napi_callback_info info) {
   if (size == ZSTD_CONTENTSIZE_ERROR) return rejected(env, j, "zstd: not a valid Zstandard frame");
   /* One frame with a known size decodes straight into place; anything else is streamed. */
   int single = size != ZSTD_CONTENTSIZE_UNKNOWN && ZSTD_findFrameCompressedSize(j->src, j->src_len) == j->src_len;
-  return queue(env, j, single ? (size_t)size : 0);
+  return queue(env, j, single ? (size_t)size : 0, NULL);
 }
 
 static napi_value init(napi_env env, napi_value exports) {
