@@ -5,8 +5,10 @@
 // compressor (np.load(mmap_mode="r"), then assignment into zarr.open(...)), in the same run.
 // Prints the time ratio dj / zarr-python per compressor and the peak RSS of both.
 // Usage: node bench/zarr.mjs [MiB] [rounds]   (needs MariaDB and /usr/bin/python3 with zarr)
+// DJ_ZARR_NATIVE=0 node bench/zarr.mjs … measures dj's portable encoders instead of the native ones.
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
 import { database, dj, dropSchema, makeWaveforms, measure, median, project, root } from "./lib.mjs";
 
 const mib = Number(process.argv[2] ?? 1024);
@@ -36,7 +38,9 @@ makeWaveforms(file, mib);
 const configFor = (c) =>
   JSON.stringify({ database, schema, stores: { default: "local", local: { protocol: "file", location: "./store" } }, codecs: { zarr: { format: 2, compressor: c, chunks: [ROWS_PER_CHUNK, 64] } } });
 
-console.log(`${mib} MiB float32 (rows x 64), chunks ${ROWS_PER_CHUNK} x 64 (4 MiB), ${rounds} rounds (median)`);
+const encoders = spawnSync("node", [dj, "codecs", "list", "--verify", "--json"], { cwd: dir, encoding: "utf8" });
+const zarrRuntime = JSON.parse(encoders.stdout).codecs.find((c) => c.name === "zarr")?.runtime;
+console.log(`${mib} MiB float32 (rows x 64), chunks ${ROWS_PER_CHUNK} x 64 (4 MiB), ${rounds} rounds (median); dj encoders: ${zarrRuntime}`);
 let id = 0;
 for (const [name, c] of Object.entries(compressors)) {
   writeFileSync(join(dir, "dj.config.json"), configFor(c.dj));

@@ -119,6 +119,19 @@ for level in (1, 3, 9):
     assert.throws(() => native!.bloscEncode(new Float32Array(4) as unknown as Uint8Array, "lz4", 5, 1, 4, 0), /expected a Uint8Array/);
   });
 
+  test("an encoder writes into a caller's buffer when given one (and refuses one too small)", async () => {
+    const data = inputs()[0]!.bytes;
+    const out = new Uint8Array(data.byteLength + (data.byteLength >>> 8) + 1024);
+    const viaOut = await native!.bloscEncode(data, "lz4", 5, 1, 4, 0, out);
+    assert.equal(viaOut.buffer, out.buffer, "the result is a view of the given buffer");
+    assert.equal(sha(viaOut), sha(await native!.bloscEncode(data, "lz4", 5, 1, 4, 0)));
+    const z = await native!.zstdEncode(data, 1, false, out);
+    assert.equal(z.buffer, out.buffer);
+    assert.ok(Buffer.from(await native!.zstdDecode(z)).equals(Buffer.from(data)));
+    await assert.rejects(native!.bloscEncode(data, "lz4", 5, 1, 4, 0, new Uint8Array(100)), /output buffer is too small/);
+    await assert.rejects(native!.zstdEncode(data, 1, false, new Uint8Array(data.byteLength)), /output buffer is too small/);
+  });
+
   test("many chunks in flight at once all come back right", async () => {
     const data = inputs()[0]!.bytes;
     const pieces = Array.from({ length: 32 }, (_, i) => data.subarray(i * 131072, (i + 1) * 131072));
