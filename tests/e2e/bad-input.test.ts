@@ -6,7 +6,7 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fixturesDir, repoRoot, runDj, tempProject, type RunResult } from "../helpers/cli.js";
 import { connect, databaseSection, dropSchemas, schemaName } from "../helpers/db.js";
@@ -93,6 +93,25 @@ describe("bad input changes nothing", () => {
       assert.deepEqual(await state(), before);
     });
   }
+
+  test("a corrupt chunk in the store: fetch exits 6 naming the chunk, writes no file", async () => {
+    const { files } = await state();
+    const chunkFile = files.find((f) => /rec=ok\/w_[^/]+\.zarr\/0\.0$/.test(f))!;
+    assert.ok(chunkFile, files.join("\n"));
+    const good = readFileSync(chunkFile);
+    try {
+      writeFileSync(chunkFile, "not a chunk at all, longer than a header");
+      const r = await dj("fetch", "Rec", "--key", "rec=ok", "--attr", "w", "--out", "bad.npy");
+      assert.equal(r.code, 6, r.stderr);
+      assert.match(r.stderr, /^dj: <zarr>: cannot decode chunk \S+\.zarr\/0\.0: .+\n/);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+      assert.ok(!existsSync(join(dir, "bad.npy")), "no partial output");
+    } finally {
+      writeFileSync(chunkFile, good);
+    }
+    const ok = await dj("fetch", "Rec", "--key", "rec=ok", "--attr", "w", "--out", "good.npy");
+    assert.equal(ok.code, 0, ok.stderr);
+  });
 
   test("inserting into an attribute whose store is not configured: exit 3, nothing written", async () => {
     const before = await state();

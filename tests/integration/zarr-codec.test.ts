@@ -106,6 +106,57 @@ print("bad:" + ",".join(bad))
     assert.equal(await shaCle(back), c.sha256_c_le);
   });
 
+  test("a Zarr v3 array as zarr-python 3 writes it by default (bytes + zstd level 0, c/ keys, missing chunk = fill)", async () => {
+    // Chunks encoded by Python's numcodecs (what zarr-python 3's ZstdCodec calls), metadata in
+    // zarr-python 3's default form; one chunk is left out, so it reads as the fill value.
+    python(`
+import json, os, numpy as np, numcodecs
+root = "${dir}/py3/a.zarr"
+a = np.arange(7 * 5, dtype="<f8").reshape(7, 5) / 3
+chunks = (3, 2)
+for i in range(0, 7, 3):
+    for j in range(0, 5, 2):
+        if (i, j) == (3, 2):
+            continue
+        block = np.full(chunks, np.nan, dtype="<f8")
+        part = a[i:i + 3, j:j + 2]
+        block[:part.shape[0], :part.shape[1]] = part
+        os.makedirs(f"{root}/c/{i // 3}", exist_ok=True)
+        open(f"{root}/c/{i // 3}/{j // 2}", "wb").write(numcodecs.Zstd(level=0).encode(block.tobytes()))
+json.dump({"shape": [7, 5], "data_type": "float64",
+  "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [3, 2]}},
+  "chunk_key_encoding": {"name": "default", "configuration": {"separator": "/"}},
+  "fill_value": "NaN",
+  "codecs": [{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "zstd", "configuration": {"level": 0, "checksum": False}}],
+  "attributes": {}, "zarr_format": 3, "node_type": "array", "storage_transformers": []}, open(f"{root}/zarr.json", "w"))
+`);
+    const meta = (await readMeta(store, "py3/a.zarr"))!;
+    const values = new Float64Array((await readAll(zarrSource(store, "py3/a.zarr", meta))).slice().buffer);
+    const expected = Array.from({ length: 35 }, (_, k) => (Math.floor(k / 5) >= 3 && Math.floor(k / 5) < 6 && k % 5 >= 2 && k % 5 < 4 ? NaN : k / 3));
+    assert.deepEqual(Array.from(values), expected);
+  });
+
+  test("Zarr v3 crc32c: checksums are verified and stripped; a corrupt chunk is an error", async () => {
+    const { crc32c } = await import("../../packages/dj-zarr-codecs/dist/crc32c.js");
+    assert.equal(crc32c(new TextEncoder().encode("123456789")), 0xe3069283); // the standard check value
+    const body = new Uint8Array(new Int32Array([1, 2, 3, 4]).buffer);
+    const chunk = new Uint8Array(body.byteLength + 4);
+    chunk.set(body);
+    new DataView(chunk.buffer).setUint32(body.byteLength, crc32c(body), true);
+    const zarrJson = { shape: [4], data_type: "int32", chunk_grid: { name: "regular", configuration: { chunk_shape: [4] } }, chunk_key_encoding: { name: "default", configuration: { separator: "/" } }, fill_value: 0, codecs: [{ name: "bytes", configuration: { endian: "little" } }, { name: "crc32c" }], attributes: {}, zarr_format: 3, node_type: "array" };
+    await store.set("crc/a.zarr/zarr.json", new TextEncoder().encode(JSON.stringify(zarrJson)));
+    await store.set("crc/a.zarr/c/0", chunk);
+    const src = zarrSource(store, "crc/a.zarr", (await readMeta(store, "crc/a.zarr"))!);
+    assert.deepEqual(Array.from(new Int32Array((await readAll(src)).slice().buffer)), [1, 2, 3, 4]);
+    chunk[3] ^= 1;
+    await store.set("crc/a.zarr/c/0", chunk);
+    const corrupt = zarrSource(store, "crc/a.zarr", (await readMeta(store, "crc/a.zarr"))!);
+    await assert.rejects(readAll(corrupt), /chunk c\/0: crc32c checksum mismatch/);
+    const transposed = { ...zarrJson, shape: [2, 2, 1], chunk_grid: { name: "regular", configuration: { chunk_shape: [2, 2, 1] } }, codecs: [{ name: "transpose", configuration: { order: [1, 0, 2] } }, { name: "bytes", configuration: { endian: "little" } }] };
+    await store.set("crc/t.zarr/zarr.json", new TextEncoder().encode(JSON.stringify(transposed)));
+    await assert.rejects(readMeta(store, "crc/t.zarr"), /transpose order \[1,0,2\] is not supported/);
+  });
+
   test("default chunks are about 4 MiB along the first axis", () => {
     assert.deepEqual(defaultChunks([1_000_000, 32], 4, 4 << 20), [32768, 32]);
     assert.deepEqual(defaultChunks([10, 4096, 4096], 4, 4 << 20), [1, 256, 4096]);

@@ -16,11 +16,17 @@ export interface ArrayMeta {
   fill: number | bigint | boolean | [number, number];
   order: "C" | "F";
   compressor: CompressorConfig | null;
+  /** v3 only: each stored chunk ends with a CRC-32C of the rest. */
+  checksum?: "crc32c";
   /** How chunk indices become keys: v2 `0.1` (or `0/1`), v3 `c/0/1`. */
   chunkKey(index: number[]): string;
 }
 
-export class ZarrFormatError extends Error {}
+/** An array dj cannot read (unsupported metadata, a corrupt chunk): dj reports it as a codec error (exit 6). */
+export class ZarrFormatError extends Error {
+  readonly _dj = true;
+  readonly kind = "codec";
+}
 
 function fillJson(d: DType, fill: ArrayMeta["fill"]): unknown {
   if (d.kind === "f") return typeof fill === "number" && Number.isNaN(fill) ? "NaN" : new PyFloat(Number(fill));
@@ -110,14 +116,23 @@ export function parseZarrJson(text: string): ArrayMeta {
   let compressor: CompressorConfig | null = null;
   let big = false;
   let order: "C" | "F" = "C";
+  let checksum: "crc32c" | undefined;
   for (const c of j.codecs as Array<{ name: string; configuration?: Record<string, unknown> }>) {
     const cfg = c.configuration ?? {};
     if (c.name === "bytes") big = cfg.endian === "big";
     else if (c.name === "zstd") compressor = { id: "zstd", level: Number(cfg.level ?? 0) };
     else if (c.name === "gzip") compressor = { id: "gzip", level: Number(cfg.level ?? 5) };
     else if (c.name === "blosc") compressor = { id: "blosc", cname: String(cfg.cname), clevel: Number(cfg.clevel), shuffle: Math.max(0, V3_SHUFFLE.indexOf(String(cfg.shuffle))), blocksize: Number(cfg.blocksize ?? 0) };
-    else if (c.name === "transpose") order = "F";
-    else if (c.name !== "crc32c") throw new ZarrFormatError(`Zarr v3 codec "${c.name}" is not supported`);
+    else if (c.name === "transpose") {
+      // Only the full reversal of the axes (Fortran order) is supported.
+      const axes = (cfg.order as number[] | undefined) ?? [];
+      const shapeLength = (j.shape as number[]).length;
+      if (!axes.every((a, i) => a === shapeLength - 1 - i) || axes.length !== shapeLength) {
+        throw new ZarrFormatError(`Zarr v3 transpose order ${JSON.stringify(cfg.order)} is not supported (only the reversed axes, F order)`);
+      }
+      if (shapeLength > 1) order = "F";
+    } else if (c.name === "crc32c") checksum = "crc32c";
+    else throw new ZarrFormatError(`Zarr v3 codec "${c.name}" is not supported`);
   }
   const enc = j.chunk_key_encoding ?? { name: "default" };
   const sep = enc.configuration?.separator ?? (enc.name === "v2" ? "." : "/");
@@ -130,6 +145,7 @@ export function parseZarrJson(text: string): ArrayMeta {
     fill: fillFrom(j.fill_value, dtype),
     order,
     compressor,
+    ...(checksum ? { checksum } : {}),
     chunkKey: (idx) => (enc.name === "v2" ? (idx.length ? idx.join(sep) : "0") : ["c", ...idx].join(sep)),
   };
 }

@@ -6,7 +6,8 @@
 import type { NdArraySource, Store } from "dj-cli";
 import { decompress } from "./compressors.js";
 import { copyRegion, fillElement, filled, fToC, gridIndices, gridShape } from "./chunking.js";
-import { parseZarray, parseZarrJson, type ArrayMeta } from "./metadata.js";
+import { stripCrc32c } from "./crc32c.js";
+import { parseZarray, parseZarrJson, ZarrFormatError, type ArrayMeta } from "./metadata.js";
 
 const product = (a: number[]) => a.reduce((x, y) => x * y, 1);
 
@@ -37,9 +38,16 @@ export function zarrSource(store: Store, prefix: string, meta: ArrayMeta): NdArr
     await Promise.all(
       subs.map(async (sub) => {
         const idx = shape.length ? [i0, ...sub] : [];
-        const raw = await store.get(`${prefix}/${meta.chunkKey(idx)}`);
+        const key = meta.chunkKey(idx);
+        const raw = await store.get(`${prefix}/${key}`);
         if (!raw) return; // never written: the fill value
-        let data = await decompress(meta.compressor, raw);
+        let data: Uint8Array;
+        try {
+          data = await decompress(meta.compressor, meta.checksum ? stripCrc32c(raw, key) : raw);
+          if (data.byteLength !== product(chunks) * item) throw new Error(`holds ${data.byteLength} bytes, expected ${product(chunks) * item}`);
+        } catch (err) {
+          throw new ZarrFormatError(`<zarr>: cannot decode chunk ${prefix}/${key}: ${(err as Error).message}`);
+        }
         if (meta.order === "F") data = fToC(data, chunks, item);
         const start = sub.map((s, d) => s * chunks[d + 1]!);
         const count = blockShape.map((n, d) => (d === 0 ? n : Math.min(chunks[d]!, n - start[d - 1]!)));
