@@ -16,6 +16,11 @@ export interface ArrayMeta {
   fill: number | bigint | boolean | [number, number];
   order: "C" | "F";
   compressor: CompressorConfig | null;
+  /**
+   * v2 filters (numcodecs configs) between the array's dtype and the compressor, as written in
+   * `.zarray`. Reading needs a decoder for each (zarrSource's `filters` option).
+   */
+  filters?: Array<Record<string, unknown>>;
   /** v3 only: each stored chunk ends with a CRC-32C of the rest. */
   checksum?: "crc32c";
   /** How chunk indices become keys: v2 `0.1` (or `0/1`), v3 `c/0/1`. */
@@ -41,7 +46,7 @@ export function zarrayText(m: Omit<ArrayMeta, "chunkKey" | "format">): string {
     compressor: m.compressor,
     dtype: m.dtype.descr,
     fill_value: fillJson(m.dtype, m.fill),
-    filters: null,
+    filters: m.filters?.length ? m.filters : null,
     order: m.order,
     shape: m.shape,
     zarr_format: 2,
@@ -93,7 +98,7 @@ export function parseZarray(text: string): ArrayMeta {
   if (j.zarr_format !== 2) throw new ZarrFormatError(".zarray is not zarr_format 2");
   const dtype = dtypeFromDescr(String(j.dtype));
   if (!dtype) throw new ZarrFormatError(`unsupported dtype ${JSON.stringify(j.dtype)}`);
-  if (j.filters && j.filters.length) throw new ZarrFormatError(`filters are not supported (${JSON.stringify(j.filters)})`);
+  const filters = Array.isArray(j.filters) && j.filters.length ? (j.filters as Array<Record<string, unknown>>) : undefined;
   const sep = j.dimension_separator === "/" ? "/" : ".";
   const shape = j.shape as number[];
   return {
@@ -104,6 +109,7 @@ export function parseZarray(text: string): ArrayMeta {
     fill: fillFrom(j.fill_value, dtype),
     order: j.order === "F" ? "F" : "C",
     compressor: j.compressor ?? null,
+    ...(filters ? { filters } : {}),
     chunkKey: (idx) => (shape.length === 0 ? "0" : idx.join(sep)),
   };
 }

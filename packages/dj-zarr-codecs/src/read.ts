@@ -19,8 +19,25 @@ export async function readMeta(store: Store, prefix: string): Promise<ArrayMeta 
   return null;
 }
 
-export function zarrSource(store: Store, prefix: string, meta: ArrayMeta): NdArraySource {
+/**
+ * Decodes one v2 filter: `encoded` is what the compressor gave back (or the next filter's output),
+ * the result the chunk's bytes one step closer to the array's dtype (little-endian, `elements` of
+ * them at the last step).
+ */
+export type FilterDecoder = (config: Record<string, unknown>, encoded: Uint8Array, elements: number) => Uint8Array;
+
+export interface ZarrSourceOptions {
+  /** Decoders by filter id; an array with a filter not listed here cannot be read. */
+  filters?: Record<string, FilterDecoder>;
+}
+
+export function zarrSource(store: Store, prefix: string, meta: ArrayMeta, options: ZarrSourceOptions = {}): NdArraySource {
   const { shape, chunks, dtype } = meta;
+  const filters = (meta.filters ?? []).map((config) => {
+    const decode = options.filters?.[String(config.id)];
+    if (!decode) throw new ZarrFormatError(`Zarr filter ${JSON.stringify(config.id)} is not supported (${prefix})`);
+    return (data: Uint8Array) => decode(config, data, product(chunks));
+  });
   const item = dtype.itemsize;
   const rows = shape.length ? shape[0]! : 1;
   const rowBytes = product(shape.slice(1)) * item;
@@ -44,6 +61,7 @@ export function zarrSource(store: Store, prefix: string, meta: ArrayMeta): NdArr
         let data: Uint8Array;
         try {
           data = await decompress(meta.compressor, meta.checksum ? stripCrc32c(raw, key) : raw);
+          for (const decode of [...filters].reverse()) data = decode(data);
           if (data.byteLength !== product(chunks) * item) throw new Error(`holds ${data.byteLength} bytes, expected ${product(chunks) * item}`);
         } catch (err) {
           throw new ZarrFormatError(`<zarr>: cannot decode chunk ${prefix}/${key}: ${(err as Error).message}`);

@@ -8,7 +8,7 @@ import { compress, compressFillsOutput, compressKeepsInput, type CompressorConfi
 import { encodedBound } from "./native.js";
 import { copyRegion, fillElement, filled, gridIndices, gridShape } from "./chunking.js";
 import { byteSwap, littleEndian } from "./dtype.js";
-import { zarrayText, zarrJsonV3, type ArrayMeta } from "./metadata.js";
+import { zarrayText, zarrJsonV3, ZarrFormatError, type ArrayMeta } from "./metadata.js";
 import { pyJson } from "./pyjson.js";
 
 export interface WriteOptions {
@@ -19,6 +19,10 @@ export interface WriteOptions {
   attributes?: Record<string, unknown>;
   /** Chunks compressing or uploading at once. */
   inFlight?: number;
+  /** v2 filters to record in `.zarray` (the transform below does their encoding). */
+  filters?: Array<Record<string, unknown>>;
+  /** The array's dtype in the metadata when the chunks hold another (a filter's encoded dtype). */
+  arrayDtype?: DType;
   /** Transform each C-ordered little-endian block before chunking (photon's Anscombe). */
   transform?: { dtype: DType; apply(block: Uint8Array, source: DType): Uint8Array };
   signal?: AbortSignal;
@@ -58,12 +62,22 @@ export async function writeZarr(store: Store, prefix: string, src: NdArraySource
   const dtype = opts.transform?.dtype ?? littleEndian(src.dtype);
   const shape = src.shape;
   const chunks = opts.chunks;
-  const base = { shape, chunks, dtype, fill: dtype.kind === "b" ? false : 0, order: "C" as const, compressor: opts.compressor };
+  if (opts.filters?.length && opts.format !== 2) throw new ZarrFormatError("filters are written to Zarr v2 arrays only");
+  const metaDtype = opts.arrayDtype ?? dtype;
+  const base = {
+    shape,
+    chunks,
+    dtype: metaDtype,
+    fill: metaDtype.kind === "b" ? false : 0,
+    order: "C" as const,
+    compressor: opts.compressor,
+    ...(opts.filters?.length ? { filters: opts.filters } : {}),
+  };
   const key = (idx: number[]) => (opts.format === 2 ? (shape.length ? idx.join(".") : "0") : ["c", ...idx].join("/"));
   const grid = gridShape(shape, chunks);
   const item = dtype.itemsize;
   const chunkBytes = product(chunks) * item;
-  const fill = fillElement(dtype, base.fill);
+  const fill = fillElement(dtype, dtype.kind === "b" ? false : 0);
   const inFlight = Math.max(1, opts.inFlight ?? 8);
   const pending = new Set<Promise<void>>();
   let failure: unknown = null;

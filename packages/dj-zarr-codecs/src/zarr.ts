@@ -100,3 +100,7 @@ const zarr: Codec<ZarrMetadata> = {
 
 export default zarr;
 export { readMeta, zarrSource, writeZarr, defaultChunks };
+/** Wrap a number so `.zattrs` writes it as a Python float (`1.0`), as zarr-python would. */
+export { PyFloat } from "./pyjson.js";
+export type { FilterDecoder, ZarrSourceOptions } from "./read.js";
+export type { ArrayMeta } from "./metadata.js";
