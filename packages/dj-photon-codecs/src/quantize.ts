@@ -58,6 +58,30 @@ export function encodeCodes(x: Float64Array, p: AnscombeParams, codes: DType): U
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
+/**
+ * Codes straight from a block of 8- or 16-bit integers through a table of every possible value
+ * (the "Anscombe LUT"); null for other dtypes (then encodeCodes on the numbers).
+ */
+export function integerEncoder(d: DType, p: AnscombeParams, codes: DType): ((block: Uint8Array) => Uint8Array) | null {
+  if ((d.kind !== "u" && d.kind !== "i") || d.itemsize > 2 || d.byteOrder === ">") return null;
+  const size = d.itemsize === 1 ? 0x100 : 0x10000;
+  const signed = d.kind === "i";
+  const max = codes.itemsize === 1 ? 0xff : 0xffff;
+  const table = codes.itemsize === 1 ? new Uint8Array(size) : new Uint16Array(size);
+  for (let raw = 0; raw < size; raw++) {
+    const x = signed && raw >= size / 2 ? raw - size : raw;
+    const c = Math.round(anscombeCode(x, p));
+    table[raw] = c < 0 ? 0 : c > max ? max : c;
+  }
+  return (block) => {
+    const aligned = block.byteOffset % d.itemsize === 0 ? block : block.slice();
+    const values = d.itemsize === 1 ? new Uint8Array(aligned.buffer, aligned.byteOffset, aligned.byteLength) : new Uint16Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 2);
+    const out = codes.itemsize === 1 ? new Uint8Array(values.length) : new Uint16Array(values.length);
+    for (let i = 0; i < values.length; i++) out[i] = table[values[i]!]!;
+    return new Uint8Array(out.buffer);
+  };
+}
+
 /** A lookup table from every code to its value in the decoded dtype. */
 export function decodeTable(codes: DType, p: AnscombeParams, decoded: DType): Float64Array {
   const n = codes.itemsize === 1 ? 0x100 : 0x10000;

@@ -23,6 +23,8 @@ const inflateAsync = promisify(inflate);
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
+const BIG_CHUNK = 32 << 20;
+
 let pool: WorkerPool | null = null;
 function workers(): WorkerPool {
   if (!pool || pool.isClosed) {
@@ -76,7 +78,10 @@ export async function compress(config: CompressorConfig | null, data: Uint8Array
       const native = nativeCodecs();
       if (native && config.id === "zstd") return withSlot(() => native.zstdEncode(data, config.level, config.checksum ?? false, output));
       if (native && config.id === "blosc") {
-        return withSlot(() => native.bloscEncode(data, config.cname, config.clevel, config.shuffle, typesize, config.blocksize, output));
+        // A chunk this big is compressed nearly alone (the writer bounds bytes in flight), so
+        // c-blosc splits its blocks over the cores instead.
+        const threads = data.byteLength >= BIG_CHUNK ? availableParallelism() : 1;
+        return withSlot(() => native.bloscEncode(data, config.cname, config.clevel, config.shuffle, typesize, config.blocksize, output, threads));
       }
       if (data.byteLength > 0 && usesNativeBlosc(config)) return workers().run({ op: "blosc-lz4", config, data, typesize });
       return workers().run({ op: "encode", config, data });

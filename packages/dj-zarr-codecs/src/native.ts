@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 
 export interface NativeCodecs {
-  bloscEncode(data: Uint8Array, cname: string, clevel: number, shuffle: number, typesize: number, blocksize: number, output?: Uint8Array): Promise<Uint8Array>;
+  bloscEncode(data: Uint8Array, cname: string, clevel: number, shuffle: number, typesize: number, blocksize: number, output?: Uint8Array | null, threads?: number): Promise<Uint8Array>;
   bloscDecode(data: Uint8Array): Promise<Uint8Array>;
   zstdEncode(data: Uint8Array, level: number, checksum: boolean, output?: Uint8Array): Promise<Uint8Array>;
   zstdDecode(data: Uint8Array): Promise<Uint8Array>;

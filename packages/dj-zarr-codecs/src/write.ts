@@ -29,6 +29,7 @@ export interface WriteOptions {
 }
 
 const product = (a: number[]) => a.reduce((x, y) => x * y, 1);
+const MAX_IN_FLIGHT_BYTES = 64 << 20;
 
 /**
  * Rows [r0, r1) of the source in C order, little-endian. With `own`, the block is a buffer of its
@@ -78,7 +79,9 @@ export async function writeZarr(store: Store, prefix: string, src: NdArraySource
   const item = dtype.itemsize;
   const chunkBytes = product(chunks) * item;
   const fill = fillElement(dtype, dtype.kind === "b" ? false : 0);
-  const inFlight = Math.max(1, opts.inFlight ?? 8);
+  // Bounded in bytes as well as in chunks: photon's layout makes chunks of 100 whole frames
+  // (hundreds of MiB), and eight of those in flight would hold gigabytes.
+  const inFlight = Math.max(1, Math.min(opts.inFlight ?? 8, Math.floor(MAX_IN_FLIGHT_BYTES / Math.max(1, chunkBytes))));
   const pending = new Set<Promise<void>>();
   let failure: unknown = null;
 

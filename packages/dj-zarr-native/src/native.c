@@ -30,7 +30,7 @@ typedef struct {
   size_t dst_cap;
   uint8_t *grown;    /* malloc'd output of a zstd frame of unknown size */
   size_t out_len;
-  int clevel, shuffle, checksum;
+  int clevel, shuffle, checksum, threads;
   size_t typesize, blocksize;
   char cname[16];
   char error[160];
@@ -84,7 +84,7 @@ static void execute(napi_env env, void *data) {
   switch (j->op) {
     case BLOSC_ENCODE: {
       int n = blosc_compress_ctx(j->clevel, j->shuffle, j->typesize, j->src_len, j->src, j->dst, j->dst_cap,
-                                 j->cname, j->blocksize, 1);
+                                 j->cname, j->blocksize, j->threads);
       if (n <= 0) snprintf(j->error, sizeof j->error, "blosc: compression failed (%d)", n);
       else j->out_len = (size_t)n;
       break;
@@ -244,10 +244,10 @@ static napi_value given_output(napi_env env, size_t argc, napi_value *args, size
   return type == napi_undefined || type == napi_null ? NULL : args[index];
 }
 
-/* bloscEncode(data, cname, clevel, shuffle, typesize, blocksize[, output]) */
+/* bloscEncode(data, cname, clevel, shuffle, typesize, blocksize[, output[, threads]]) */
 static napi_value blosc_encode(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value args[7];
+  size_t argc = 8;
+  napi_value args[8];
   CHECK(env, napi_get_cb_info(env, info, &argc, args, NULL, NULL));
   if (argc < 6) {
     napi_throw_type_error(env, NULL, "dj-zarr-native: bloscEncode(data, cname, clevel, shuffle, typesize, blocksize)");
@@ -261,6 +261,10 @@ static napi_value blosc_encode(napi_env env, napi_callback_info info) {
   j->shuffle = int_arg(env, args[3], 1);
   j->typesize = (size_t)int_arg(env, args[4], 1);
   j->blocksize = (size_t)int_arg(env, args[5], 0);
+  /* c-blosc's own threads split one big chunk's blocks (their order in the chunk then varies). */
+  j->threads = argc > 7 ? int_arg(env, args[7], 1) : 1;
+  if (j->threads < 1) j->threads = 1;
+  if (j->threads > 64) j->threads = 64;
   if (j->src_len > (size_t)BLOSC_MAX_BUFFERSIZE) return rejected(env, j, "blosc: a chunk holds at most 2 GiB");
   return queue(env, j, j->src_len + BLOSC_MAX_OVERHEAD, given_output(env, argc, args, 6));
 }
