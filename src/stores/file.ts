@@ -65,7 +65,8 @@ export class FileStore implements Store {
 
   async get(key: string): Promise<Uint8Array | undefined> {
     try {
-      return new Uint8Array(await readFile(this.path(key)));
+      const data = await readFile(this.path(key)); // its own buffer: a view, not a copy
+      return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     } catch (err) {
       if (isMissing(err) || (err as NodeJS.ErrnoException).code === "EISDIR") return undefined;
       throw this.fail("read", key, err);

@@ -10,6 +10,7 @@ import { stripCrc32c } from "./crc32c.js";
 import { parseZarray, parseZarrJson, ZarrFormatError, type ArrayMeta } from "./metadata.js";
 
 const product = (a: number[]) => a.reduce((x, y) => x * y, 1);
+const PREFETCH_ROWS = 4;
 
 export async function readMeta(store: Store, prefix: string): Promise<ArrayMeta | null> {
   const v2 = await store.get(`${prefix}/.zarray`);
@@ -45,34 +46,49 @@ export function zarrSource(store: Store, prefix: string, meta: ArrayMeta, option
   const fill = fillElement(dtype, meta.fill);
   const byteLength = product(shape) * item;
 
+  // When one chunk spans the trailing axes exactly, a chunk row is that chunk's first rows
+  // (C order): its decoded bytes are used as they are, with no copy into a fresh block.
+  const wholeRows = shape.length > 0 && meta.order === "C" && chunks.slice(1).every((c, d) => c === shape[d + 1]);
+
   /** Chunk row i0 (rows i0*chunks[0] .. ) assembled in C order. */
   async function chunkRow(i0: number): Promise<Uint8Array> {
     const r0 = shape.length ? i0 * chunks[0]! : 0;
     const r1 = shape.length ? Math.min(rows, r0 + chunks[0]!) : 1;
     const blockShape = shape.length ? [r1 - r0, ...shape.slice(1)] : [];
-    const block = filled(product(blockShape) * item, fill);
+    const blockBytes = product(blockShape) * item;
+    if (wholeRows) {
+      const data = await decodedChunk([i0, ...chunks.slice(1).map(() => 0)]);
+      return data ? data.subarray(0, blockBytes) : filled(blockBytes, fill);
+    }
+    const block = filled(blockBytes, fill);
     const subs = [...gridIndices(grid.slice(1))];
     await Promise.all(
       subs.map(async (sub) => {
         const idx = shape.length ? [i0, ...sub] : [];
-        const key = meta.chunkKey(idx);
-        const raw = await store.get(`${prefix}/${key}`);
-        if (!raw) return; // never written: the fill value
-        let data: Uint8Array;
-        try {
-          data = await decompress(meta.compressor, meta.checksum ? stripCrc32c(raw, key) : raw);
-          for (const decode of [...filters].reverse()) data = decode(data);
-          if (data.byteLength !== product(chunks) * item) throw new Error(`holds ${data.byteLength} bytes, expected ${product(chunks) * item}`);
-        } catch (err) {
-          throw new ZarrFormatError(`<zarr>: cannot decode chunk ${prefix}/${key}: ${(err as Error).message}`);
-        }
-        if (meta.order === "F") data = fToC(data, chunks, item);
+        const data = await decodedChunk(idx);
+        if (!data) return; // never written: the fill value
         const start = sub.map((s, d) => s * chunks[d + 1]!);
         const count = blockShape.map((n, d) => (d === 0 ? n : Math.min(chunks[d]!, n - start[d - 1]!)));
         copyRegion(data, chunks, chunks.map(() => 0), block, blockShape, [0, ...start], count, item);
       }),
     );
     return block;
+  }
+
+  /** One chunk decoded to C order, or undefined when it was never written. */
+  async function decodedChunk(idx: number[]): Promise<Uint8Array | undefined> {
+    const key = meta.chunkKey(idx);
+    const raw = await store.get(`${prefix}/${key}`);
+    if (!raw) return undefined;
+    let data: Uint8Array;
+    try {
+      data = await decompress(meta.compressor, meta.checksum ? stripCrc32c(raw, key) : raw);
+      for (const decode of [...filters].reverse()) data = decode(data);
+      if (data.byteLength !== product(chunks) * item) throw new Error(`holds ${data.byteLength} bytes, expected ${product(chunks) * item}`);
+    } catch (err) {
+      throw new ZarrFormatError(`<zarr>: cannot decode chunk ${prefix}/${key}: ${(err as Error).message}`);
+    }
+    return meta.order === "F" ? fToC(data, chunks, item) : data;
   }
 
   const nBlocks = byteLength === 0 ? 0 : shape.length ? grid[0]! : 1;
@@ -102,7 +118,23 @@ export function zarrSource(store: Store, prefix: string, meta: ArrayMeta, option
       return out;
     },
     async *chunks() {
-      for (let i0 = 0; i0 < nBlocks; i0++) yield await chunkRow(i0);
+      // A few chunk rows are fetched and decoded ahead, so reading, decoding and the consumer's
+      // writing overlap (each row's promise is awaited in order).
+      const ahead: Promise<Uint8Array>[] = [];
+      let next = 0;
+      const topUp = () => {
+        while (ahead.length < PREFETCH_ROWS && next < nBlocks) {
+          const p = chunkRow(next++);
+          p.catch(() => {}); // awaited below; a failure ahead of the consumer is not unhandled
+          ahead.push(p);
+        }
+      };
+      topUp();
+      while (ahead.length) {
+        const row = await ahead.shift()!;
+        topUp();
+        yield row;
+      }
     },
   };
 }
