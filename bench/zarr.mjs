@@ -3,7 +3,8 @@
 // no compression, zstd (level 1) and blosc-lz4 (clevel 5, byte shuffle), side by side with
 // Debian's python3 zarr 2.13 writing the same array from the same file with the same chunks and
 // compressor (np.load(mmap_mode="r"), then assignment into zarr.open(...)), in the same run.
-// Prints the time ratio dj / zarr-python per compressor and the peak RSS of both.
+// Prints the time ratio dj / zarr-python per compressor and the peak RSS of both; then the same
+// for fetching the array back to a .npy (dj fetch --out vs zarr-python's read + np.save).
 // Usage: node bench/zarr.mjs [MiB] [rounds]   (needs MariaDB and /usr/bin/python3 with zarr)
 // DJ_ZARR_NATIVE=0 node bench/zarr.mjs … measures dj's portable encoders instead of the native ones.
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -28,6 +29,9 @@ a = np.load(sys.argv[1], mmap_mode="r")
 z = zarr.open(sys.argv[2], mode="w", shape=a.shape, chunks=(${ROWS_PER_CHUNK}, a.shape[1]), dtype=a.dtype, compressor=eval(sys.argv[3]))
 z[...] = a
 `,
+  "read_zarr.py": `import sys, numpy as np, zarr
+np.save(sys.argv[2], zarr.open(sys.argv[1], mode="r")[...])
+`,
 });
 mkdirSync(join(dir, "node_modules"));
 symlinkSync(join(root, "packages/dj-zarr-codecs"), join(dir, "node_modules/dj-zarr-codecs"));
@@ -41,23 +45,44 @@ const configFor = (c) =>
 const encoders = spawnSync("node", [dj, "codecs", "list", "--verify", "--json"], { cwd: dir, encoding: "utf8" });
 const zarrRuntime = JSON.parse(encoders.stdout).codecs.find((c) => c.name === "zarr")?.runtime;
 console.log(`${mib} MiB float32 (rows x 64), chunks ${ROWS_PER_CHUNK} x 64 (4 MiB), ${rounds} rounds (median); dj encoders: ${zarrRuntime}`);
+// Each measured run starts with no dirty pages and no pending deletes: without this, whoever runs
+// after a 1 GiB write or delete pays for its writeback (and, on a disk mounted with discard, TRIM).
+const settle = () => {
+  spawnSync("sync");
+  spawnSync("sleep", ["0.5"]);
+};
 let id = 0;
 for (const [name, c] of Object.entries(compressors)) {
   writeFileSync(join(dir, "dj.config.json"), configFor(c.dj));
   const t = { dj: [], py: [] };
   const rss = { dj: 0, py: 0 };
+  // Fetching back to a .npy: `dj fetch --out` vs zarr-python reading the array and np.save.
+  const f = { dj: [], py: [] };
   for (let r = 0; r < rounds; r++) {
+    const pyZarr = join(dir, `py-${name}-${r}.zarr`);
+    const djId = ++id;
     for (const tool of r % 2 ? ["py", "dj"] : ["dj", "py"]) {
+      settle();
       const m = tool === "dj"
-        ? measure("node", [dj, "insert", "Waves", "--key", `id=${++id}`, "--from", file], { cwd: dir })
-        : measure("/usr/bin/python3", [join(dir, "write_zarr.py"), file, join(dir, `py-${name}-${r}.zarr`), c.py], { cwd: dir });
+        ? measure("node", [dj, "insert", "Waves", "--key", `id=${djId}`, "--from", file], { cwd: dir })
+        : measure("/usr/bin/python3", [join(dir, "write_zarr.py"), file, pyZarr, c.py], { cwd: dir });
       t[tool].push(m.seconds);
       rss[tool] = Math.max(rss[tool], m.peak_rss_mib);
-      rmSync(join(dir, `py-${name}-${r}.zarr`), { recursive: true, force: true });
     }
+    for (const tool of r % 2 ? ["py", "dj"] : ["dj", "py"]) {
+      const out = join(dir, `back-${tool}.npy`);
+      settle();
+      const m = tool === "dj"
+        ? measure("node", [dj, "fetch", "Waves", "--key", `id=${djId}`, "--out", out], { cwd: dir })
+        : measure("/usr/bin/python3", [join(dir, "read_zarr.py"), pyZarr, out], { cwd: dir });
+      f[tool].push(m.seconds);
+      rmSync(out, { force: true });
+    }
+    rmSync(pyZarr, { recursive: true, force: true });
     rmSync(join(dir, "store/_schema"), { recursive: true, force: true });
   }
-  console.log(`  ${name.padEnd(10)} dj ${median(t.dj).toFixed(2)} s, zarr-python ${median(t.py).toFixed(2)} s, ratio ${(median(t.dj) / median(t.py)).toFixed(2)}; peak RSS dj ${rss.dj} MiB, zarr-python ${rss.py} MiB`);
+  console.log(`  ${name.padEnd(10)} insert: dj ${median(t.dj).toFixed(2)} s, zarr-python ${median(t.py).toFixed(2)} s, ratio ${(median(t.dj) / median(t.py)).toFixed(2)}; peak RSS dj ${rss.dj} MiB, zarr-python ${rss.py} MiB`);
+  console.log(`  ${"".padEnd(10)} fetch to .npy: dj ${median(f.dj).toFixed(2)} s, zarr-python ${median(f.py).toFixed(2)} s, ratio ${(median(f.dj) / median(f.py)).toFixed(2)}`);
 }
 dropSchema(schema);
 rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,9 @@
 /**
  * The `database` section, validated with a zod schema (zod is imported lazily: it costs ~90 ms
- * and `dj --help` never needs it). Keys and defaults are DataJoint's (datajoint-compat.md §1.3);
+ * and `dj --help` never needs it). A section that is plainly valid — known keys, values of
+ * exactly the accepted types — is read by `plainDatabase` without loading zod at all (every
+ * database command pays that ~90 ms otherwise); anything else goes through zod, which gives the
+ * messages. A unit test checks that both agree on every section the plain reader accepts. Keys and defaults are DataJoint's (datajoint-compat.md §1.3);
  * values from environment variables arrive as strings and are coerced where DataJoint coerces.
  */
 import type { DatabaseConfig, ValueSource } from "./types.js";
@@ -9,12 +12,63 @@ import type { Problem } from "./stores.js";
 
 const KEYS = ["host", "user", "password", "port", "backend", "name", "use_tls", "reconnect", "database_prefix", "create_tables"];
 
+type Parsed = {
+  host: string;
+  user: string | null;
+  password: string | null;
+  port?: number;
+  backend: "mysql" | "postgresql" | "postgres" | "sqlite";
+  name: string | null;
+  use_tls: boolean | null | Record<string, unknown> | "true" | "false";
+  reconnect: boolean;
+  database_prefix: string;
+  create_tables: boolean | "true" | "false";
+};
+
+const BACKENDS = ["mysql", "postgresql", "postgres", "sqlite"] as const;
+const isStringOrNull = (v: unknown) => v === null || typeof v === "string";
+
+/** The section with zod's defaults applied, or null when it is not plainly valid (then zod decides). */
+export function plainDatabase(raw: Record<string, unknown>): Parsed | null {
+  for (const k of Object.keys(raw)) if (!KEYS.includes(k)) return null;
+  const { host = "localhost", user = null, password = null, port, backend = "mysql", name = null, use_tls = null, reconnect = true, database_prefix = "", create_tables = true } = raw;
+  if (typeof host !== "string" || host.length === 0 || !isStringOrNull(user) || !isStringOrNull(password) || !isStringOrNull(name)) return null;
+  let portNumber: number | undefined;
+  if (port !== undefined) {
+    portNumber = typeof port === "number" ? port : typeof port === "string" && /^\d{1,5}$/.test(port) ? Number(port) : NaN;
+    if (!Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535) return null;
+  }
+  if (typeof backend !== "string" || !(BACKENDS as readonly string[]).includes(backend)) return null;
+  const tlsOk = use_tls === null || typeof use_tls === "boolean" || use_tls === "true" || use_tls === "false" || (typeof use_tls === "object" && !Array.isArray(use_tls));
+  if (!tlsOk || typeof reconnect !== "boolean" || typeof database_prefix !== "string") return null;
+  if (typeof create_tables !== "boolean" && create_tables !== "true" && create_tables !== "false") return null;
+  return {
+    host,
+    user: user as string | null,
+    password: password as string | null,
+    ...(portNumber !== undefined ? { port: portNumber } : {}),
+    backend: backend as Parsed["backend"],
+    name: name as string | null,
+    use_tls: use_tls as Parsed["use_tls"],
+    reconnect,
+    database_prefix,
+    create_tables: create_tables as Parsed["create_tables"],
+  };
+}
+
 export async function validateDatabase(
   raw: Record<string, unknown> | null,
   problems: Problem[],
   sources: Record<string, ValueSource>,
 ): Promise<DatabaseConfig | null> {
   if (raw === null) return null;
+  const v = plainDatabase(raw) ?? (await zodDatabase(raw, problems, sources));
+  if (v === null) return null;
+  return finish(v, sources);
+}
+
+/** zod's reading of the section: the parsed value, or the problems it found. */
+export async function zodDatabase(raw: Record<string, unknown>, problems: Problem[], sources: Record<string, ValueSource>): Promise<Parsed | null> {
   const { z } = await import("zod");
   const schema = z
     .object({
@@ -47,7 +101,10 @@ export async function validateDatabase(
     }
     return null;
   }
-  const v = result.data;
+  return result.data;
+}
+
+function finish(v: Parsed, sources: Record<string, ValueSource>): DatabaseConfig {
   let host = v.host;
   let port = v.port;
   // DataJoint: a port in `host` ("db:3307") wins over `database.port`.

@@ -151,3 +151,41 @@ describe("dj additions", () => {
     assert.deepEqual([config.schema, config.requiredCodecs, config.codecs], ["lab", ["zarr@^0.1"], { zarr: { format: 3 } }]);
   });
 });
+
+describe("database section: the plain reader and zod agree", () => {
+  test("every section the plain reader accepts, zod reads the same way; the rest it leaves to zod", async () => {
+    const { plainDatabase, zodDatabase } = await import("../../src/config/database.js");
+    const accepted: Record<string, unknown>[] = [
+      {},
+      { host: "db.lab.org", user: "alice", password: "secret" },
+      { host: "127.0.0.1:3307", port: 3306, backend: "mysql", use_tls: false },
+      { port: "3308", use_tls: "true", create_tables: "false", reconnect: false, database_prefix: "lab_" },
+      { backend: "postgres", use_tls: { ca: "/etc/ca.pem" }, name: null, user: null, password: null },
+      { backend: "sqlite", create_tables: true, use_tls: null },
+    ];
+    for (const raw of accepted) {
+      const plain = plainDatabase(raw);
+      assert.ok(plain, JSON.stringify(raw));
+      assert.deepEqual(plain, await zodDatabase(raw, [], {}), JSON.stringify(raw));
+    }
+    const left: Record<string, unknown>[] = [
+      { hots: "x" },
+      { host: "" },
+      { port: 0 },
+      { port: 70000 },
+      { port: "33o6" },
+      { port: " 3306" }, // zod's coercion accepts this one: it decides, not the plain reader
+      { port: 3306.5 },
+      { backend: "oracle" },
+      { use_tls: "yes" },
+      { use_tls: [1] },
+      { reconnect: "true" },
+      { create_tables: 1 },
+      { user: 7 },
+    ];
+    for (const raw of left) assert.equal(plainDatabase(raw), null, JSON.stringify(raw));
+    const problems: { path: string; message: string }[] = [];
+    assert.equal(await zodDatabase({ hots: "x" }, problems, {}), null);
+    assert.match(problems[0]!.message, /unknown key \(did you mean 'host'\?\)/);
+  });
+});
