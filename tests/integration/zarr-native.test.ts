@@ -132,6 +132,19 @@ for level in (1, 3, 9):
     await assert.rejects(native!.zstdEncode(data, 1, false, new Uint8Array(data.byteLength)), /output buffer is too small/);
   });
 
+  test("a decode limit refuses chunks that claim more bytes than expected, before allocating", async () => {
+    const data = inputs()[0]!.bytes;
+    const blosc = await native!.bloscEncode(data, "lz4", 5, 1, 4, 0);
+    const zstd = await native!.zstdEncode(data, 1, false);
+    assert.equal((await native!.bloscDecode(blosc, data.byteLength)).byteLength, data.byteLength);
+    assert.equal((await native!.zstdDecode(zstd, data.byteLength)).byteLength, data.byteLength);
+    await assert.rejects(native!.bloscDecode(blosc, data.byteLength - 1), /blosc: the chunk holds more bytes than expected/);
+    await assert.rejects(native!.zstdDecode(zstd, 1000), /zstd: the frame holds more bytes than expected/);
+    // A frame without a size (streamed) is stopped once it outgrows the limit.
+    const streamed = spawnSync("zstd", ["-q", "-c", "-1"], { input: new Uint8Array(64 << 20), maxBuffer: 1 << 26 }).stdout;
+    await assert.rejects(native!.zstdDecode(streamed, 1 << 20), /zstd: the frame holds more than the 1048576 bytes expected/);
+  });
+
   test("many chunks in flight at once all come back right", async () => {
     const data = inputs()[0]!.bytes;
     const pieces = Array.from({ length: 32 }, (_, i) => data.subarray(i * 131072, (i + 1) * 131072));

@@ -91,7 +91,8 @@ export async function compress(config: CompressorConfig | null, data: Uint8Array
 
 const wasmCodecs = new Map<string, Promise<{ decode(d: Uint8Array): Uint8Array | Promise<Uint8Array> }>>();
 
-export async function decompress(config: CompressorConfig | null, data: Uint8Array): Promise<Uint8Array> {
+/** Decode one chunk; `expectedBytes` (when known) bounds what a corrupt header can make us allocate. */
+export async function decompress(config: CompressorConfig | null, data: Uint8Array, expectedBytes?: number): Promise<Uint8Array> {
   if (!config) return data;
   switch (config.id) {
     case "zlib":
@@ -100,8 +101,8 @@ export async function decompress(config: CompressorConfig | null, data: Uint8Arr
       return new Uint8Array(await gunzipAsync(data));
     default: {
       const native = nativeCodecs();
-      if (native && config.id === "zstd") return withSlot(() => native.zstdDecode(data));
-      if (native && config.id === "blosc") return withSlot(() => native.bloscDecode(data));
+      if (native && config.id === "zstd") return withSlot(() => native.zstdDecode(data, expectedBytes));
+      if (native && config.id === "blosc") return withSlot(() => native.bloscDecode(data, expectedBytes));
       const key = JSON.stringify(config);
       let codec = wasmCodecs.get(key);
       if (!codec) {

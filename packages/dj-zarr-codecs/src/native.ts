@@ -9,9 +9,9 @@ import { availableParallelism } from "node:os";
 
 export interface NativeCodecs {
   bloscEncode(data: Uint8Array, cname: string, clevel: number, shuffle: number, typesize: number, blocksize: number, output?: Uint8Array | null, threads?: number): Promise<Uint8Array>;
-  bloscDecode(data: Uint8Array): Promise<Uint8Array>;
+  bloscDecode(data: Uint8Array, limit?: number): Promise<Uint8Array>;
   zstdEncode(data: Uint8Array, level: number, checksum: boolean, output?: Uint8Array): Promise<Uint8Array>;
-  zstdDecode(data: Uint8Array): Promise<Uint8Array>;
+  zstdDecode(data: Uint8Array, limit?: number): Promise<Uint8Array>;
   readonly bloscVersion: string;
   readonly zstdVersion: string;
 }

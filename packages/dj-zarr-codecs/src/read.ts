@@ -82,7 +82,10 @@ export function zarrSource(store: Store, prefix: string, meta: ArrayMeta, option
     if (!raw) return undefined;
     let data: Uint8Array;
     try {
-      data = await decompress(meta.compressor, meta.checksum ? stripCrc32c(raw, key) : raw);
+      // Without filters the chunk decodes to exactly the chunk's bytes; with them, the
+      // encoded size is the filter's business (unbounded here).
+      const expected = filters.length ? undefined : product(chunks) * item;
+      data = await decompress(meta.compressor, meta.checksum ? stripCrc32c(raw, key) : raw, expected);
       for (const decode of [...filters].reverse()) data = decode(data);
       if (data.byteLength !== product(chunks) * item) throw new Error(`holds ${data.byteLength} bytes, expected ${product(chunks) * item}`);
     } catch (err) {

@@ -32,6 +32,7 @@ typedef struct {
   size_t out_len;
   int clevel, shuffle, checksum, threads;
   size_t typesize, blocksize;
+  size_t limit;      /* decode: most bytes the caller expects (0: no limit) */
   char cname[16];
   char error[160];
 } job_t;
@@ -58,6 +59,7 @@ static void zstd_decode_stream(job_t *j) {
   size_t ret = 1;
   while (in.pos < in.size || ret != 0) {
     if (len == cap) {
+      if (j->limit && cap > j->limit) { snprintf(j->error, sizeof j->error, "zstd: the frame holds more than the %zu bytes expected", j->limit); break; }
       uint8_t *bigger = realloc(out, cap * 2);
       if (!bigger) { snprintf(j->error, sizeof j->error, "zstd: out of memory"); break; }
       out = bigger;
@@ -270,16 +272,25 @@ static napi_value blosc_encode(napi_env env, napi_callback_info info) {
 }
 
 /* bloscDecode(data) */
+/* The optional size limit of a decode (a corrupt header must not make us allocate gigabytes). */
+static size_t limit_arg(napi_env env, size_t argc, napi_value *args, size_t index) {
+  double limit = 0;
+  if (argc > index && napi_get_value_double(env, args[index], &limit) == napi_ok && limit > 0) return (size_t)limit;
+  return 0;
+}
+
 static napi_value blosc_decode(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value args[1];
+  size_t argc = 2;
+  napi_value args[2];
   CHECK(env, napi_get_cb_info(env, info, &argc, args, NULL, NULL));
   job_t *j = begin(env, args[0], BLOSC_DECODE);
   if (!j) return NULL;
+  j->limit = limit_arg(env, argc, args, 1);
   size_t nbytes = 0;
   if (j->src_len < BLOSC_MIN_HEADER_LENGTH || blosc_cbuffer_validate(j->src, j->src_len, &nbytes) != 0) {
     return rejected(env, j, "blosc: not a valid Blosc chunk");
   }
+  if (j->limit && nbytes > j->limit) return rejected(env, j, "blosc: the chunk holds more bytes than expected");
   return queue(env, j, nbytes, NULL);
 }
 
@@ -299,13 +310,15 @@ static napi_value zstd_encode(napi_env env, napi_callback_info info) {
 
 /* zstdDecode(data): sized from the frame header; frames without a size decode as a stream. */
 static napi_value zstd_decode(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value args[1];
+  size_t argc = 2;
+  napi_value args[2];
   CHECK(env, napi_get_cb_info(env, info, &argc, args, NULL, NULL));
   job_t *j = begin(env, args[0], ZSTD_DECODE);
   if (!j) return NULL;
+  j->limit = limit_arg(env, argc, args, 1);
   unsigned long long size = ZSTD_getFrameContentSize(j->src, j->src_len);
   if (size == ZSTD_CONTENTSIZE_ERROR) return rejected(env, j, "zstd: not a valid Zstandard frame");
+  if (j->limit && size != ZSTD_CONTENTSIZE_UNKNOWN && size > j->limit) return rejected(env, j, "zstd: the frame holds more bytes than expected");
   /* One frame with a known size decodes straight into place; anything else is streamed. */
   int single = size != ZSTD_CONTENTSIZE_UNKNOWN && ZSTD_findFrameCompressedSize(j->src, j->src_len) == j->src_len;
   return queue(env, j, single ? (size_t)size : 0, NULL);
