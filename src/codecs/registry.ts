@@ -23,6 +23,8 @@ export interface CodecEntry {
   description: string;
   /** What it stores (`bytes`, `json`, or the codec it chains to), when known without importing. */
   stores: string | null;
+  /** What the loaded codec runs on (`Codec.runtime()`), once it has been imported; else null. */
+  runtime: string | null;
   status: CodecStatus;
   /** Why the status is not ok (incompatibility, the duplicate provider, a load error). */
   problem: string | null;
@@ -60,6 +62,7 @@ export class CodecRegistry {
         version: djPackage().version,
         description: b.description,
         stores: b.stores,
+        runtime: null,
         status: "ok",
         problem: null,
         plugin: null,
@@ -83,6 +86,7 @@ export class CodecRegistry {
         version: p.version,
         description: p.description,
         stores: p.stores,
+        runtime: null,
         status: problem ? "incompatible" : "ok",
         problem,
         plugin: p,

@@ -11,15 +11,13 @@ async function registryFor(ctx: CommandContext) {
 
 export const list: CommandHandler = async (ctx, _args, opts) => {
   const { registry } = await registryFor(ctx);
-  const runtime = new Map<string, string>();
   if (opts.verify) {
     for (const e of registry.list()) {
       if (e.status !== "ok") continue;
       try {
         const codec = await registry.get(e.name);
         e.stores ??= storesOf(codec);
-        const info = codec.runtime?.();
-        if (info) runtime.set(e.name, info);
+        e.runtime = codec.runtime?.() || null;
       } catch {
         // The entry now carries the load error as its status.
       }
@@ -37,7 +35,7 @@ export const list: CommandHandler = async (ctx, _args, opts) => {
         description: e.description,
         status: e.status,
         problem: e.problem,
-        ...(runtime.has(e.name) ? { runtime: runtime.get(e.name) } : {}),
+        ...(e.runtime ? { runtime: e.runtime } : {}),
       })),
     });
   }
@@ -45,7 +43,7 @@ export const list: CommandHandler = async (ctx, _args, opts) => {
   ctx.out.line(
     await renderTable(
       ["name", "provided by", "stores", "description", "status"],
-      rows.map((e) => [e.name, e.provider, e.stores ?? "?", e.description, e.status !== "ok" ? `${e.status}: ${e.problem}` : runtime.has(e.name) ? `ok (${runtime.get(e.name)})` : "ok"]),
+      rows.map((e) => [e.name, e.provider, e.stores ?? "?", e.description, e.status !== "ok" ? `${e.status}: ${e.problem}` : e.runtime ? `ok (${e.runtime})` : "ok"]),
       ctx.out.color,
     ),
   );

@@ -2,9 +2,10 @@
  * The `database` section, validated with a zod schema (zod is imported lazily: it costs ~90 ms
  * and `dj --help` never needs it). A section that is plainly valid — known keys, values of
  * exactly the accepted types — is read by `plainDatabase` without loading zod at all (every
- * database command pays that ~90 ms otherwise); anything else goes through zod, which gives the
- * messages. A unit test checks that both agree on every section the plain reader accepts. Keys and defaults are DataJoint's (datajoint-compat.md §1.3);
- * values from environment variables arrive as strings and are coerced where DataJoint coerces.
+ * database command paid that ~90 ms otherwise); anything else goes through zod, which gives the
+ * messages. A unit test checks that both agree on every section the plain reader accepts.
+ * Keys and defaults are DataJoint's (datajoint-compat.md §1.3); values from environment
+ * variables arrive as strings and are coerced where DataJoint coerces.
  */
 import type { DatabaseConfig, ValueSource } from "./types.js";
 import { nearest } from "./nearest.js";
@@ -12,12 +13,14 @@ import type { Problem } from "./stores.js";
 
 const KEYS = ["host", "user", "password", "port", "backend", "name", "use_tls", "reconnect", "database_prefix", "create_tables"];
 
+const BACKENDS = ["mysql", "postgresql", "postgres", "sqlite"] as const;
+
 type Parsed = {
   host: string;
   user: string | null;
   password: string | null;
   port?: number;
-  backend: "mysql" | "postgresql" | "postgres" | "sqlite";
+  backend: (typeof BACKENDS)[number];
   name: string | null;
   use_tls: boolean | null | Record<string, unknown> | "true" | "false";
   reconnect: boolean;
@@ -25,7 +28,6 @@ type Parsed = {
   create_tables: boolean | "true" | "false";
 };
 
-const BACKENDS = ["mysql", "postgresql", "postgres", "sqlite"] as const;
 const isStringOrNull = (v: unknown) => v === null || typeof v === "string";
 
 /** The section with zod's defaults applied, or null when it is not plainly valid (then zod decides). */
@@ -76,7 +78,7 @@ export async function zodDatabase(raw: Record<string, unknown>, problems: Proble
       user: z.string().nullable().default(null),
       password: z.string().nullable().default(null),
       port: z.coerce.number().int().min(1).max(65535).optional(),
-      backend: z.enum(["mysql", "postgresql", "postgres", "sqlite"]).default("mysql"),
+      backend: z.enum(BACKENDS).default("mysql"),
       name: z.string().nullable().default(null),
       use_tls: z.union([z.boolean(), z.null(), z.record(z.string(), z.unknown()), z.enum(["true", "false"])]).default(null),
       reconnect: z.boolean().default(true),

@@ -167,6 +167,18 @@ print(ok)`),
     assert.ok(await local.exists(`${row.obj.path}.manifest.json`));
   });
 
+  test("without the native codecs (DJ_ZARR_NATIVE=0) the same command writes an array Python reads", async () => {
+    const ins = await runDj(["insert", "Recording", "--from", "waves.npy", "--key", "subject_id=1", "--key", "recording_id=7"], { cwd: dir, env: { DJ_ZARR_NATIVE: "0" } });
+    assert.equal(ins.code, 0, ins.stderr);
+    const zarrPath = (await keys(local, `_schema/${schema}/recording/subject_id=1/recording_id=7`)).find((k) => k.endsWith(".zarray"))!.replace(/\/\.zarray$/, "");
+    assert.equal(
+      numpy(`import zarr, numpy as np
+z = zarr.open("${dir}/store/${zarrPath}", mode="r")
+print(z.compressor.codec_id, (z[...] == np.load("${dir}/waves.npy")).all())`, "/usr/bin/python3"),
+      "blosc True",
+    );
+  });
+
   test("the main job on S3 (s3rver)", async () => {
     const ins = await dj("insert", "Remote", "--from", "waveform=waves.npy", "--from", "arr=ints.npy", "--key", "rid=1");
     assert.equal(ins.code, 0, ins.stderr);

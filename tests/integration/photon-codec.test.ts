@@ -18,6 +18,26 @@ function py(script: string, python = "python3"): string {
   return r.stdout.trim();
 }
 
+/**
+ * A temporary project with both plugins linked, a Scan table with `movie : <photon@>` declared in
+ * `schema`, `photon` as its `codecs.photon` options, and the movies NumPy writes with `movies`
+ * (a Python snippet that may use `dir`).
+ */
+async function photonProject(schema: string, photon: Record<string, unknown> | null, movies: string) {
+  const config = (options: Record<string, unknown> | null) =>
+    ({ database: databaseSection, schema, stores: { default: "main", main: { protocol: "file", location: "./store" } }, ...(options ? { codecs: { photon: options } } : {}) });
+  const project = tempProject({ "dj.config.json": config(photon), "p.dj": `schema ${schema}\n\nScan (manual)\n    scan_id : int32\n    ---\n    movie : <photon@>\n` });
+  mkdirSync(join(project.dir, "store"));
+  mkdirSync(join(project.dir, "node_modules"));
+  for (const p of ["dj-photon-codecs", "dj-zarr-codecs"]) symlinkSync(join(repoRoot, "packages", p), join(project.dir, "node_modules", p));
+  py(`import numpy as np\ndir = "${project.dir}"\n${movies}`);
+  const r = await runDj(["declare", "p.dj"], { cwd: project.dir });
+  assert.equal(r.code, 0, r.stderr);
+  /** Rewrite the config with other `codecs.photon` options. */
+  const configure = (options: Record<string, unknown> | null) => writeFileSync(join(project.dir, "dj.config.json"), JSON.stringify(config(options)));
+  return { ...project, configure };
+}
+
 describe("<photon@store>", () => {
   const schema = schemaName("photon");
   let conn: Connection;
@@ -26,20 +46,10 @@ describe("<photon@store>", () => {
   const dj = (...args: string[]) => runDj(args, { cwd: dir });
   before(async () => {
     conn = await connect();
-    ({ dir, cleanup } = tempProject({
-      "dj.config.json": { database: databaseSection, schema, stores: { default: "main", main: { protocol: "file", location: "./store" } } },
-      "p.dj": `schema ${schema}\n\nScan (manual)\n    scan_id : int32\n    ---\n    movie : <photon@>\n`,
-    }));
-    mkdirSync(join(dir, "store"));
-    mkdirSync(join(dir, "node_modules"));
-    for (const p of ["dj-photon-codecs", "dj-zarr-codecs"]) symlinkSync(join(repoRoot, "packages", p), join(dir, "node_modules", p));
-    py(`import numpy as np
-rng = np.random.default_rng(3)
-np.save("${dir}/movie.npy", rng.poisson(10, size=(130, 16, 12)).astype("uint16"))
-np.save("${dir}/neg.npy", np.full((3, 4, 4), -1, dtype="int16"))
-np.save("${dir}/flat.npy", np.zeros((10, 10), dtype="uint16"))`);
-    const r = await dj("declare", "p.dj");
-    assert.equal(r.code, 0, r.stderr);
+    ({ dir, cleanup } = await photonProject(schema, null, `rng = np.random.default_rng(3)
+np.save(f"{dir}/movie.npy", rng.poisson(10, size=(130, 16, 12)).astype("uint16"))
+np.save(f"{dir}/neg.npy", np.full((3, 4, 4), -1, dtype="int16"))
+np.save(f"{dir}/flat.npy", np.zeros((10, 10), dtype="uint16"))`));
   });
   after(async () => {
     await dropSchemas(conn, schema);
@@ -130,8 +140,7 @@ describe("<photon@store> quantised mode (codecs.photon.quantize)", () => {
   let dir: string;
   let cleanup: () => void;
   const dj = (...args: string[]) => runDj(args, { cwd: dir });
-  const config = (photon: Record<string, unknown>) =>
-    writeFileSync(join(dir, "dj.config.json"), JSON.stringify({ database: databaseSection, schema, stores: { default: "main", main: { protocol: "file", location: "./store" } }, codecs: { photon } }));
+  let config: (photon: Record<string, unknown>) => void;
   const stored = async (id: number) => {
     const [[row]] = await conn.query<any[]>(`SELECT movie FROM \`${schema}\`.scan WHERE scan_id = ${id}`);
     return typeof row.movie === "string" ? JSON.parse(row.movie) : row.movie;
@@ -139,21 +148,13 @@ describe("<photon@store> quantised mode (codecs.photon.quantize)", () => {
 
   before(async () => {
     conn = await connect();
-    ({ dir, cleanup } = tempProject({ "p.dj": `schema ${schema}\n\nScan (manual)\n    scan_id : int32\n    ---\n    movie : <photon@>\n` }));
-    config({ quantize: true });
-    mkdirSync(join(dir, "store"));
-    mkdirSync(join(dir, "node_modules"));
-    for (const p of ["dj-photon-codecs", "dj-zarr-codecs"]) symlinkSync(join(repoRoot, "packages", p), join(dir, "node_modules", p));
     // A camera movie: zero level 100, 2.5 units per photon, read noise σ = 1, rates 0.5–300.
-    py(`import numpy as np
-rng = np.random.default_rng(5)
+    ({ dir, cleanup, configure: config } = await photonProject(schema, { quantize: true }, `rng = np.random.default_rng(5)
 lam = np.linspace(0.5, 300, 96 * 64).reshape(96, 64)
 x = 100 + 2.5 * rng.poisson(lam, size=(60, 96, 64)) + rng.normal(0, 1, size=(60, 96, 64))
-np.save("${dir}/camera.npy", np.clip(np.round(x), 0, 65535).astype("uint16"))
-np.save("${dir}/constant.npy", np.full((5, 8, 8), 7, dtype="uint16"))
-np.save("${dir}/bright.npy", (np.arange(2 * 4 * 4).reshape(2, 4, 4) * 20000.0))`);
-    const r = await dj("declare", "p.dj");
-    assert.equal(r.code, 0, r.stderr);
+np.save(f"{dir}/camera.npy", np.clip(np.round(x), 0, 65535).astype("uint16"))
+np.save(f"{dir}/constant.npy", np.full((5, 8, 8), 7, dtype="uint16"))
+np.save(f"{dir}/bright.npy", (np.arange(2 * 4 * 4).reshape(2, 4, 4) * 20000.0))`));
   });
   after(async () => {
     await dropSchemas(conn, schema);

@@ -22,7 +22,7 @@ function python(script: string, input?: Uint8Array): Buffer {
 }
 
 /** Waveform-like float32 data (compressible, as recordings are), plus odd and noisy inputs. */
-function inputs(): { name: string; bytes: Uint8Array; dtype: string }[] {
+function makeInputs(): { name: string; bytes: Uint8Array; dtype: string }[] {
   const waves = new Float32Array(1 << 20);
   for (let i = 0; i < waves.length; i++) waves[i] = Math.sin(i / 50) + ((i * 7919) % 101) / 1000;
   const odd = new Int16Array(500_001);
@@ -37,6 +37,8 @@ function inputs(): { name: string; bytes: Uint8Array; dtype: string }[] {
 }
 
 const native = nativeCodecs();
+const INPUTS = makeInputs();
+const WAVES = INPUTS[0]!.bytes;
 
 describe("native codecs (dj-zarr-native)", { skip: process.env.DJ_ZARR_NATIVE === "0" && "DJ_ZARR_NATIVE=0" }, () => {
   let dir: string;
@@ -58,7 +60,7 @@ describe("native codecs (dj-zarr-native)", { skip: process.env.DJ_ZARR_NATIVE ==
   ];
 
   test("Blosc chunks are byte-identical to numcodecs' (one thread) and decode back", async () => {
-    for (const input of inputs()) {
+    for (const input of INPUTS) {
       const file = join(dir, "in.bin");
       writeFileSync(file, input.bytes);
       const typesize = Number(input.dtype.slice(2));
@@ -79,7 +81,7 @@ for c in ${JSON.stringify(blosc)}:
   });
 
   test("Zstandard frames are byte-identical to numcodecs' Zstd and decode back", async () => {
-    for (const input of inputs()) {
+    for (const input of INPUTS) {
       const file = join(dir, "in.bin");
       writeFileSync(file, input.bytes);
       const theirs = python(`
@@ -97,7 +99,7 @@ for level in (1, 3, 9):
   });
 
   test("Zstandard frames without a content size (streamed, several frames) decode", async () => {
-    const data = inputs()[0]!.bytes;
+    const data = WAVES;
     // The zstd command line writes no content size when it reads a pipe.
     const r1 = spawnSync("zstd", ["-q", "-c", "-3"], { input: data.subarray(0, 1_000_000), maxBuffer: 1 << 26 });
     const r2 = spawnSync("zstd", ["-q", "-c", "-1"], { input: data.subarray(1_000_000), maxBuffer: 1 << 26 });
@@ -108,11 +110,11 @@ for level in (1, 3, 9):
   });
 
   test("corrupt or foreign chunks are refused with a clear error, not a crash", async () => {
-    const good = await native!.bloscEncode(inputs()[0]!.bytes, "lz4", 5, 1, 4, 0);
+    const good = await native!.bloscEncode(WAVES, "lz4", 5, 1, 4, 0);
     const truncated = good.slice(0, good.byteLength - 1000);
     await assert.rejects(native!.bloscDecode(new Uint8Array([1, 2, 3])), /blosc: not a valid Blosc chunk/);
     await assert.rejects(native!.bloscDecode(truncated), /blosc: not a valid Blosc chunk/);
-    const zgood = await native!.zstdEncode(inputs()[0]!.bytes, 1, false);
+    const zgood = await native!.zstdEncode(WAVES, 1, false);
     await assert.rejects(native!.zstdDecode(new TextEncoder().encode("not zstd at all")), /zstd: not a valid Zstandard frame/);
     await assert.rejects(native!.zstdDecode(zgood.slice(0, zgood.byteLength - 100)), /zstd:/);
     await assert.rejects(native!.bloscEncode(new Uint8Array(64), "nosuchcodec", 5, 1, 4, 0), /blosc: compression failed/);
@@ -120,7 +122,7 @@ for level in (1, 3, 9):
   });
 
   test("an encoder writes into a caller's buffer when given one (and refuses one too small)", async () => {
-    const data = inputs()[0]!.bytes;
+    const data = WAVES;
     const out = new Uint8Array(data.byteLength + (data.byteLength >>> 8) + 1024);
     const viaOut = await native!.bloscEncode(data, "lz4", 5, 1, 4, 0, out);
     assert.equal(viaOut.buffer, out.buffer, "the result is a view of the given buffer");
@@ -133,7 +135,7 @@ for level in (1, 3, 9):
   });
 
   test("a decode limit refuses chunks that claim more bytes than expected, before allocating", async () => {
-    const data = inputs()[0]!.bytes;
+    const data = WAVES;
     const blosc = await native!.bloscEncode(data, "lz4", 5, 1, 4, 0);
     const zstd = await native!.zstdEncode(data, 1, false);
     assert.equal((await native!.bloscDecode(blosc, data.byteLength)).byteLength, data.byteLength);
@@ -146,7 +148,7 @@ for level in (1, 3, 9):
   });
 
   test("many chunks in flight at once all come back right", async () => {
-    const data = inputs()[0]!.bytes;
+    const data = WAVES;
     const pieces = Array.from({ length: 32 }, (_, i) => data.subarray(i * 131072, (i + 1) * 131072));
     const encoded = await Promise.all(pieces.map((p, i) => (i % 2 ? native!.zstdEncode(p, 1, false) : native!.bloscEncode(p, "lz4", 5, 1, 4, 0))));
     const decoded = await Promise.all(encoded.map((e, i) => (i % 2 ? native!.zstdDecode(e) : native!.bloscDecode(e))));

@@ -5,17 +5,24 @@
 import type { DType } from "dj-cli";
 
 type NumericView = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
+type NumericArrayType = { new (length: number): NumericView; new (buffer: ArrayBuffer, offset: number, length: number): NumericView };
+
+/** The typed array of a dtype's elements, or null for those without one (64-bit integers, float16). */
+export function numericArrayType(d: DType): NumericArrayType | null {
+  const found =
+    d.kind === "u" ? [null, Uint8Array, Uint16Array, null, Uint32Array][d.itemsize]
+    : d.kind === "i" ? [null, Int8Array, Int16Array, null, Int32Array][d.itemsize]
+    : d.kind === "f" ? (d.itemsize === 4 ? Float32Array : d.itemsize === 8 ? Float64Array : null)
+    : null;
+  return (found ?? null) as NumericArrayType | null;
+}
 
 /**
  * The elements of a little-endian block as a typed array of their own type (no conversion; a copy
  * only when the block is not aligned), or null for types without one (64-bit integers, float16).
  */
 export function numericView(block: Uint8Array, d: DType): NumericView | null {
-  const Ctor =
-    d.kind === "u" ? [null, Uint8Array, Uint16Array, null, Uint32Array][d.itemsize]
-    : d.kind === "i" ? [null, Int8Array, Int16Array, null, Int32Array][d.itemsize]
-    : d.kind === "f" ? (d.itemsize === 4 ? Float32Array : d.itemsize === 8 ? Float64Array : null)
-    : null;
+  const Ctor = numericArrayType(d);
   if (!Ctor || d.byteOrder === ">") return null;
   const aligned = block.byteOffset % d.itemsize === 0 ? block : block.slice();
   return new Ctor(aligned.buffer as ArrayBuffer, aligned.byteOffset, aligned.byteLength / d.itemsize);

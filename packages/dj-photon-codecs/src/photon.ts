@@ -12,7 +12,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { Codec, DType, NdArraySource } from "dj-cli";
-import { PyFloat, readMeta, writeZarr, zarrSource, type ArrayMeta } from "dj-zarr-codecs";
+import { byteSwap, littleEndian, PyFloat, readMeta, writeZarr, zarrSource, type ArrayMeta } from "dj-zarr-codecs";
 import { forward, inverseAlgebraic, inverseUnbiased, numericView, toNumbers } from "./anscombe.js";
 import { PhotonTransfer } from "./photon-transfer.js";
 import { codeDtype, decodeTable, encodeCodes, fromNumbers, integerEncoder, quantisable, U16, U8, type AnscombeParams } from "./quantize.js";
@@ -37,10 +37,10 @@ function djError(kind: "codec" | "input" | "config", message: string): Error {
 
 /** Little-endian copy of a piece (the movie may be big-endian). */
 function leNumbers(piece: Uint8Array, d: DType): Float64Array {
-  if (d.byteOrder !== ">") return toNumbers(piece.slice(), d);
+  if (d.byteOrder !== ">") return toNumbers(piece, d);
   const copy = piece.slice();
-  for (let i = 0; i < copy.length; i += d.itemsize) copy.subarray(i, i + d.itemsize).reverse();
-  return toNumbers(copy, { ...d, byteOrder: "<", descr: "<" + d.descr.slice(1) });
+  byteSwap(copy, d);
+  return toNumbers(copy, littleEndian(d));
 }
 
 /** Photon counts cannot be negative: checked on the whole movie before anything is written. */
@@ -162,7 +162,7 @@ function anscombeFilter(meta: ArrayMeta) {
       tables.set(key, (table = decodeTable(codes, params, meta.dtype)));
     }
     if (encoded.byteLength !== elements * codes.itemsize) throw new Error(`anscombe-v1: ${encoded.byteLength} bytes for ${elements} codes`);
-    const view = codes.itemsize === 1 ? encoded : new Uint16Array(encoded.slice().buffer);
+    const view = numericView(encoded, codes)!;
     const values = new Float64Array(elements);
     for (let i = 0; i < elements; i++) values[i] = table[view[i]!]!;
     return fromNumbers(values, meta.dtype);
@@ -211,45 +211,33 @@ const photon: Codec<PhotonMetadata> = {
     const quantise = quantiseOptions(ctx.options);
     const plan = quantise ? (plans.get(src) ?? (await planQuantised(src, quantise))) : null;
     ctx.onObjectWritten(path, ctx.store);
+    const attributes = {
+      anscombe_gain: new PyFloat(plan ? plan.params.conversionGain : 1),
+      anscombe_offset: new PyFloat(plan ? plan.params.zeroLevel : 0),
+      anscombe_variance: new PyFloat(0),
+      codec_name: "photon",
+      codec_version: CODEC_VERSION,
+      original_dtype: src.dtype.name,
+    };
+    const layout = { format: 2 as const, chunks: [Math.min(100, src.shape[0]!), ...src.shape.slice(1)], compressor: COMPRESSOR, signal: ctx.signal };
     if (plan) {
-      const decoded = { ...src.dtype, byteOrder: src.dtype.itemsize === 1 ? "|" : "<", descr: (src.dtype.itemsize === 1 ? "|" : "<") + src.dtype.descr.slice(1) } as DType;
+      const decoded = littleEndian(src.dtype);
       await writeZarr(ctx.store, path, src, {
-        format: 2,
-        chunks: [Math.min(100, src.shape[0]!), ...src.shape.slice(1)],
-        compressor: COMPRESSOR,
+        ...layout,
         filters: [filterConfig(plan, decoded)],
         arrayDtype: decoded,
         attributes: {
-          anscombe_gain: new PyFloat(plan.params.conversionGain),
-          anscombe_offset: new PyFloat(plan.params.zeroLevel),
-          anscombe_variance: new PyFloat(0),
-          codec_name: "photon",
-          codec_version: CODEC_VERSION,
-          original_dtype: src.dtype.name,
+          ...attributes,
           quantization: { beta: new PyFloat(BETA), encoded_dtype: plan.codes.name, gain_and_zero_level: plan.estimated ? "measured" : "configured" },
         },
         transform: { dtype: plan.codes, apply: quantiser(plan, decoded) },
-        signal: ctx.signal,
       });
       return { path, store: ctx.storeName, codec_version: CODEC_VERSION, shape: src.shape, dtype: src.dtype.name, transform: "anscombe-quantized" };
     }
     await writeZarr(ctx.store, path, src, {
-      format: 2,
-      chunks: [Math.min(100, src.shape[0]!), ...src.shape.slice(1)],
-      compressor: COMPRESSOR,
-      attributes: {
-        anscombe_gain: new PyFloat(1),
-        anscombe_offset: new PyFloat(0),
-        anscombe_variance: new PyFloat(0),
-        codec_name: "photon",
-        codec_version: CODEC_VERSION,
-        original_dtype: src.dtype.name,
-      },
-      transform: {
-        dtype: F8,
-        apply: (block, d) => new Uint8Array(forward(toNumbers(block, d)).buffer),
-      },
-      signal: ctx.signal,
+      ...layout,
+      attributes,
+      transform: { dtype: F8, apply: (block, d) => new Uint8Array(forward(toNumbers(block, d)).buffer) },
     });
     return { path, store: ctx.storeName, codec_version: CODEC_VERSION, shape: src.shape, dtype: "float64", transform: "anscombe" };
   },

@@ -11,6 +11,7 @@
  * Codes are uint8 when the movie's largest value fits, else uint16.
  */
 import type { DType } from "dj-cli";
+import { numericArrayType, numericView } from "./anscombe.js";
 
 export interface AnscombeParams {
   zeroLevel: number;
@@ -21,18 +22,22 @@ export interface AnscombeParams {
 
 const ROOT_3_8 = Math.sqrt(3 / 8);
 
+/** The slope s of the linear branch and the code of the zero level (`offset`). */
+function linearPart(p: AnscombeParams): { slope: number; offset: number } {
+  const slope = 1 / (p.beta * ROOT_3_8);
+  return { slope, offset: (p.zeroLevel * slope) / p.conversionGain };
+}
+
 /** The unrounded code of a raw value. */
 export function anscombeCode(x: number, p: AnscombeParams): number {
-  const slope = 1 / (p.beta * ROOT_3_8);
-  const offset = (p.zeroLevel * slope) / p.conversionGain;
+  const { slope, offset } = linearPart(p);
   const xn = (x - p.zeroLevel) / p.conversionGain;
   return xn < 0 ? offset + xn * slope : offset + (2 / p.beta) * (Math.sqrt(xn + 3 / 8) - ROOT_3_8);
 }
 
 /** The raw value a code stands for (inverse of anscombeCode). */
 export function anscombeValue(code: number, p: AnscombeParams): number {
-  const slope = 1 / (p.beta * ROOT_3_8);
-  const offset = (p.zeroLevel * slope) / p.conversionGain;
+  const { slope, offset } = linearPart(p);
   if (code < offset) return ((code - offset) / slope) * p.conversionGain + p.zeroLevel;
   const root = ((code - offset) * p.beta) / 2 + ROOT_3_8;
   return p.zeroLevel + p.conversionGain * (root * root - 3 / 8);
@@ -50,7 +55,7 @@ export function codeDtype(max: number, p: AnscombeParams): DType | null {
 /** Codes of raw values (little-endian bytes of `codes`' dtype). */
 export function encodeCodes(x: Float64Array, p: AnscombeParams, codes: DType): Uint8Array {
   const max = codes.itemsize === 1 ? 0xff : 0xffff;
-  const out = codes.itemsize === 1 ? new Uint8Array(x.length) : new Uint16Array(x.length);
+  const out = new (numericArrayType(codes)!)(x.length);
   for (let i = 0; i < x.length; i++) {
     const c = Math.round(anscombeCode(x[i]!, p));
     out[i] = c < 0 ? 0 : c > max ? max : c;
@@ -64,20 +69,18 @@ export function encodeCodes(x: Float64Array, p: AnscombeParams, codes: DType): U
  */
 export function integerEncoder(d: DType, p: AnscombeParams, codes: DType): ((block: Uint8Array) => Uint8Array) | null {
   if ((d.kind !== "u" && d.kind !== "i") || d.itemsize > 2 || d.byteOrder === ">") return null;
+  // Every value of the dtype, indexed by its bit pattern read as unsigned.
   const size = d.itemsize === 1 ? 0x100 : 0x10000;
-  const signed = d.kind === "i";
-  const max = codes.itemsize === 1 ? 0xff : 0xffff;
-  const table = codes.itemsize === 1 ? new Uint8Array(size) : new Uint16Array(size);
-  for (let raw = 0; raw < size; raw++) {
-    const x = signed && raw >= size / 2 ? raw - size : raw;
-    const c = Math.round(anscombeCode(x, p));
-    table[raw] = c < 0 ? 0 : c > max ? max : c;
-  }
+  const Values = numericArrayType(d)!;
+  const every = new Values(size);
+  for (let raw = 0; raw < size; raw++) every[raw] = raw; // wraps to the signed value for int8/int16
+  const table = numericView(encodeCodes(Float64Array.from(every), p, codes), codes)!;
+  const unsigned: DType = { ...d, kind: "u" };
+  const Codes = numericArrayType(codes)!;
   return (block) => {
-    const aligned = block.byteOffset % d.itemsize === 0 ? block : block.slice();
-    const values = d.itemsize === 1 ? new Uint8Array(aligned.buffer, aligned.byteOffset, aligned.byteLength) : new Uint16Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 2);
-    const out = codes.itemsize === 1 ? new Uint8Array(values.length) : new Uint16Array(values.length);
-    for (let i = 0; i < values.length; i++) out[i] = table[values[i]!]!;
+    const bits = numericView(block, unsigned)!;
+    const out = new Codes(bits.length);
+    for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]!]!;
     return new Uint8Array(out.buffer);
   };
 }
@@ -102,11 +105,7 @@ function integerRange(d: DType): [number, number] {
 
 /** Values as little-endian bytes of an integer or float32/float64 dtype. */
 export function fromNumbers(values: Float64Array, d: DType): Uint8Array {
-  const Ctor =
-    d.kind === "f" ? (d.itemsize === 4 ? Float32Array : d.itemsize === 8 ? Float64Array : null)
-    : d.kind === "u" ? (d.itemsize === 1 ? Uint8Array : d.itemsize === 2 ? Uint16Array : d.itemsize === 4 ? Uint32Array : null)
-    : d.kind === "i" ? (d.itemsize === 1 ? Int8Array : d.itemsize === 2 ? Int16Array : d.itemsize === 4 ? Int32Array : null)
-    : null;
+  const Ctor = numericArrayType(d);
   if (Ctor) {
     const out = new Ctor(values.length);
     out.set(values);

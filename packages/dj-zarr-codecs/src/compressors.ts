@@ -44,8 +44,8 @@ export async function closeCompressors(): Promise<void> {
   await p?.close();
 }
 
-/** Blosc with lz4 and no or byte shuffle has a native encoder (blosc-lz4.ts); the rest is WASM. */
-export function usesNativeBlosc(config: CompressorConfig): boolean {
+/** Without dj-zarr-native: blosc with lz4 and no or byte shuffle has a JS writer around lz4-napi (blosc-lz4.ts); the rest is WASM. */
+export function usesLz4NapiBlosc(config: CompressorConfig): boolean {
   return config.id === "blosc" && config.cname === "lz4" && (config.shuffle === 0 || config.shuffle === 1) && config.clevel > 0 && nativeLz4() !== null;
 }
 
@@ -83,7 +83,7 @@ export async function compress(config: CompressorConfig | null, data: Uint8Array
         const threads = data.byteLength >= BIG_CHUNK ? availableParallelism() : 1;
         return withSlot(() => native.bloscEncode(data, config.cname, config.clevel, config.shuffle, typesize, config.blocksize, output, threads));
       }
-      if (data.byteLength > 0 && usesNativeBlosc(config)) return workers().run({ op: "blosc-lz4", config, data, typesize });
+      if (data.byteLength > 0 && usesLz4NapiBlosc(config)) return workers().run({ op: "blosc-lz4", config, data, typesize });
       return workers().run({ op: "encode", config, data });
     }
   }

@@ -34,12 +34,16 @@ export interface ZarrSourceOptions {
 
 export function zarrSource(store: Store, prefix: string, meta: ArrayMeta, options: ZarrSourceOptions = {}): NdArraySource {
   const { shape, chunks, dtype } = meta;
-  const filters = (meta.filters ?? []).map((config) => {
-    const decode = options.filters?.[String(config.id)];
-    if (!decode) throw new ZarrFormatError(`Zarr filter ${JSON.stringify(config.id)} is not supported (${prefix})`);
-    return (data: Uint8Array) => decode(config, data, product(chunks));
-  });
   const item = dtype.itemsize;
+  const chunkBytes = product(chunks) * item;
+  // Decoding applies the filters last to first.
+  const unfilter = (meta.filters ?? [])
+    .map((config) => {
+      const decode = options.filters?.[String(config.id)];
+      if (!decode) throw new ZarrFormatError(`Zarr filter ${JSON.stringify(config.id)} is not supported (${prefix})`);
+      return (data: Uint8Array) => decode(config, data, product(chunks));
+    })
+    .reverse();
   const rows = shape.length ? shape[0]! : 1;
   const rowBytes = product(shape.slice(1)) * item;
   const grid = gridShape(shape, chunks);
@@ -55,12 +59,12 @@ export function zarrSource(store: Store, prefix: string, meta: ArrayMeta, option
     const r0 = shape.length ? i0 * chunks[0]! : 0;
     const r1 = shape.length ? Math.min(rows, r0 + chunks[0]!) : 1;
     const blockShape = shape.length ? [r1 - r0, ...shape.slice(1)] : [];
-    const blockBytes = product(blockShape) * item;
+    const rowBlockBytes = product(blockShape) * item;
     if (wholeRows) {
       const data = await decodedChunk([i0, ...chunks.slice(1).map(() => 0)]);
-      return data ? data.subarray(0, blockBytes) : filled(blockBytes, fill);
+      return data ? data.subarray(0, rowBlockBytes) : filled(rowBlockBytes, fill);
     }
-    const block = filled(blockBytes, fill);
+    const block = filled(rowBlockBytes, fill);
     const subs = [...gridIndices(grid.slice(1))];
     await Promise.all(
       subs.map(async (sub) => {
@@ -84,10 +88,9 @@ export function zarrSource(store: Store, prefix: string, meta: ArrayMeta, option
     try {
       // Without filters the chunk decodes to exactly the chunk's bytes; with them, the
       // encoded size is the filter's business (unbounded here).
-      const expected = filters.length ? undefined : product(chunks) * item;
-      data = await decompress(meta.compressor, meta.checksum ? stripCrc32c(raw, key) : raw, expected);
-      for (const decode of [...filters].reverse()) data = decode(data);
-      if (data.byteLength !== product(chunks) * item) throw new Error(`holds ${data.byteLength} bytes, expected ${product(chunks) * item}`);
+      data = await decompress(meta.compressor, meta.checksum ? stripCrc32c(raw, key) : raw, unfilter.length ? undefined : chunkBytes);
+      for (const decode of unfilter) data = decode(data);
+      if (data.byteLength !== chunkBytes) throw new Error(`holds ${data.byteLength} bytes, expected ${chunkBytes}`);
     } catch (err) {
       throw new ZarrFormatError(`<zarr>: cannot decode chunk ${prefix}/${key}: ${(err as Error).message}`);
     }

@@ -89,21 +89,19 @@ export async function writeZarr(store: Store, prefix: string, src: NdArraySource
   // copy, no garbage: a 1 GiB insert would otherwise allocate and collect 2 GiB).
   const spare: Uint8Array[] = [];
   const canReuse = compressKeepsInput(opts.compressor) && !opts.transform && src.readInto !== undefined && src.dtype.byteOrder !== ">" && (src.order === "C" || shape.length <= 1);
-  const release = (buf: Uint8Array | undefined) => {
-    if (buf) spare.push(buf);
-  };
 
   // Likewise the encoded chunks, when the encoder writes into a given buffer.
   const spareOut: Uint8Array[] = [];
   const fillsOutput = compressFillsOutput(opts.compressor);
 
-  const put = (k: string, data: Uint8Array, reusable?: Uint8Array) => {
+  /** Compress and store one chunk; a `reusable` input goes back to `spare` once nothing reads it. */
+  const put = (k: string, data: Uint8Array, reusable = false) => {
     const p = (async () => {
       const out = fillsOutput && data.byteLength === chunkBytes ? (spareOut.pop() ?? new Uint8Array(encodedBound(chunkBytes))) : undefined;
       const payload = await compress(opts.compressor, data, item, out);
-      if (payload !== data) release(reusable);
+      if (reusable && payload !== data) spare.push(data);
       await store.set(`${prefix}/${k}`, payload);
-      if (payload === data) release(reusable);
+      if (reusable && payload === data) spare.push(data);
       if (out) spareOut.push(out);
     })().catch((err) => {
       failure ??= err;
@@ -115,45 +113,45 @@ export async function writeZarr(store: Store, prefix: string, src: NdArraySource
   const rows = shape.length ? shape[0]! : 1;
   const rowsPerBlock = shape.length ? chunks[0]! : 1;
   const rest = shape.slice(1);
+  const rowBytes = product(rest) * item;
+  const sameTrailing = chunks.slice(1).every((c, i) => c === rest[i]);
+  const ownBlocks = !compressKeepsInput(opts.compressor) || src.dtype.byteOrder === ">";
   // An empty array has no chunks (readers fill missing chunks); a 0-d array has one.
   const blocks = product(shape) === 0 ? 0 : shape.length === 0 ? 1 : Math.ceil(rows / rowsPerBlock);
-  for (let i0 = 0; i0 < blocks; i0++) {
-    opts.signal?.throwIfAborted();
-    const r0 = i0 * rowsPerBlock;
-    const r1 = Math.min(rows, r0 + rowsPerBlock);
-    const sameTrailing = chunks.slice(1).every((c, i) => c === rest[i]);
-    if (canReuse && sameTrailing && shape.length && (r1 - r0) * product(rest) * item === chunkBytes) {
-      const buf = spare.pop() ?? new Uint8Array(chunkBytes);
-      try {
-        await src.readInto!(r0 * product(rest) * item, buf);
-      } catch (err) {
-        failure ??= err;
-        break;
+  try {
+    for (let i0 = 0; i0 < blocks && !failure; i0++) {
+      opts.signal?.throwIfAborted();
+      const r0 = i0 * rowsPerBlock;
+      const r1 = Math.min(rows, r0 + rowsPerBlock);
+      let block: Uint8Array;
+      const reusable = canReuse && sameTrailing && shape.length > 0 && (r1 - r0) * rowBytes === chunkBytes;
+      if (reusable) {
+        block = spare.pop() ?? new Uint8Array(chunkBytes);
+        await src.readInto!(r0 * rowBytes, block);
+      } else {
+        block = await readRows(src, r0, r1, ownBlocks);
+        if (opts.transform) block = opts.transform.apply(block, littleEndian(src.dtype));
       }
-      put(key([i0, ...grid.slice(1).map(() => 0)]), buf, buf);
-      while (pending.size >= inFlight) await Promise.race(pending);
-      if (failure) break;
-      continue;
-    }
-    let block = await readRows(src, r0, r1, !compressKeepsInput(opts.compressor) || src.dtype.byteOrder === ">");
-    if (opts.transform) block = opts.transform.apply(block, littleEndian(src.dtype));
-    const blockShape = shape.length ? [r1 - r0, ...rest] : [];
-    for (const sub of gridIndices(grid.slice(1))) {
-      const idx = shape.length ? [i0, ...sub] : [];
-      let chunk: Uint8Array;
-      if (sameTrailing && block.byteLength === chunkBytes) chunk = block;
-      else {
-        chunk = filled(chunkBytes, fill);
-        const start = sub.map((s, d) => s * chunks[d + 1]!);
-        const count = blockShape.map((n, d) => (d === 0 ? n : Math.min(chunks[d]!, n - start[d - 1]!)));
-        copyRegion(block, blockShape, [0, ...start], chunk, chunks, chunks.map(() => 0), count, item);
+      const blockShape = shape.length ? [r1 - r0, ...rest] : [];
+      for (const sub of gridIndices(grid.slice(1))) {
+        const idx = shape.length ? [i0, ...sub] : [];
+        if (sameTrailing && block.byteLength === chunkBytes) put(key(idx), block, reusable);
+        else {
+          const chunk = filled(chunkBytes, fill);
+          const start = sub.map((s, d) => s * chunks[d + 1]!);
+          const count = blockShape.map((n, d) => (d === 0 ? n : Math.min(chunks[d]!, n - start[d - 1]!)));
+          copyRegion(block, blockShape, [0, ...start], chunk, chunks, chunks.map(() => 0), count, item);
+          put(key(idx), chunk);
+        }
+        while (pending.size >= inFlight) await Promise.race(pending);
+        if (failure) break;
       }
-      put(key(idx), chunk);
-      while (pending.size >= inFlight) await Promise.race(pending);
-      if (failure) break;
     }
-    if (failure) break;
+  } catch (err) {
+    failure ??= err;
   }
+  // Every chunk in flight settles before the write fails: the caller's cleanup must not race
+  // uploads that would land after it.
   await Promise.all(pending);
   if (failure) throw failure;
 

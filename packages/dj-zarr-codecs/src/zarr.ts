@@ -102,5 +102,6 @@ export default zarr;
 export { readMeta, zarrSource, writeZarr, defaultChunks };
 /** Wrap a number so `.zattrs` writes it as a Python float (`1.0`), as zarr-python would. */
 export { PyFloat } from "./pyjson.js";
+export { byteSwap, littleEndian } from "./dtype.js";
 export type { FilterDecoder, ZarrSourceOptions } from "./read.js";
 export type { ArrayMeta } from "./metadata.js";

@@ -150,14 +150,18 @@ static void complete(napi_env env, napi_status status, void *data) {
   free(j);
 }
 
+/* Drop a job that was never queued. */
+static void discard(napi_env env, job_t *j) {
+  napi_delete_reference(env, j->input_ref);
+  if (j->output_ref) napi_delete_reference(env, j->output_ref);
+  free(j);
+}
+
 /* Bad data is a rejected promise, like a failure found while working; bad arguments throw. */
 static napi_value rejected(napi_env env, job_t *j, const char *msg) {
   napi_value promise, message, error;
   napi_deferred deferred;
-  if (j) {
-    napi_delete_reference(env, j->input_ref);
-    free(j);
-  }
+  discard(env, j);
   napi_create_promise(env, &deferred, &promise);
   napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
   napi_create_error(env, NULL, message, &error);
@@ -165,18 +169,19 @@ static napi_value rejected(napi_env env, job_t *j, const char *msg) {
   return promise;
 }
 
-/* Common start: args[0] is the input Uint8Array (or Buffer). */
-static job_t *begin(napi_env env, napi_value input, enum op op) {
-  bool is_typed;
+/* The bytes of a Uint8Array (or Buffer); false for anything else. */
+static bool as_bytes(napi_env env, napi_value value, void **ptr, size_t *length) {
+  bool is_typed = false;
   napi_typedarray_type type;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return false;
+  return napi_get_typedarray_info(env, value, &type, length, ptr, NULL, NULL) == napi_ok && type == napi_uint8_array;
+}
+
+/* A job on the input Uint8Array (or Buffer); NULL when an error is thrown. */
+static job_t *begin(napi_env env, napi_value input, enum op op) {
   size_t length;
   void *ptr;
-  if (napi_is_typedarray(env, input, &is_typed) != napi_ok || !is_typed) {
-    napi_throw_type_error(env, NULL, "dj-zarr-native: expected a Uint8Array");
-    return NULL;
-  }
-  napi_get_typedarray_info(env, input, &type, &length, &ptr, NULL, NULL);
-  if (type != napi_uint8_array) {
+  if (!as_bytes(env, input, &ptr, &length)) {
     napi_throw_type_error(env, NULL, "dj-zarr-native: expected a Uint8Array");
     return NULL;
   }
@@ -192,6 +197,19 @@ static job_t *begin(napi_env env, napi_value input, enum op op) {
   return j;
 }
 
+/* Read up to *argc arguments into args and start a job on args[0]; NULL when an error is thrown. */
+static job_t *start(napi_env env, napi_callback_info info, enum op op, napi_value *args, size_t *argc) {
+  if (napi_get_cb_info(env, info, argc, args, NULL, NULL) != napi_ok) {
+    napi_throw_error(env, NULL, "dj-zarr-native: cannot read the arguments");
+    return NULL;
+  }
+  if (*argc < 1) {
+    napi_throw_type_error(env, NULL, "dj-zarr-native: expected a Uint8Array");
+    return NULL;
+  }
+  return begin(env, args[0], op);
+}
+
 /*
  * Queue the work and return the promise. The output is `given` (a caller's Uint8Array, reused
  * across calls so large streams make no garbage) when it is not NULL, else a new V8 buffer.
@@ -201,13 +219,8 @@ static napi_value queue(napi_env env, job_t *j, size_t capacity, napi_value give
   if (given) {
     void *ptr;
     size_t length;
-    bool is_typed = false;
-    napi_typedarray_type type = napi_int8_array;
-    napi_is_typedarray(env, given, &is_typed);
-    if (is_typed) napi_get_typedarray_info(env, given, &type, &length, &ptr, NULL, NULL);
-    if (!is_typed || type != napi_uint8_array) {
-      napi_delete_reference(env, j->input_ref);
-      free(j);
+    if (!as_bytes(env, given, &ptr, &length)) {
+      discard(env, j);
       napi_throw_type_error(env, NULL, "dj-zarr-native: the output must be a Uint8Array");
       return NULL;
     }
@@ -218,8 +231,7 @@ static napi_value queue(napi_env env, job_t *j, size_t capacity, napi_value give
   } else if (capacity > 0 || j->op != ZSTD_DECODE) {
     void *ptr;
     if (napi_create_buffer(env, capacity ? capacity : 1, &ptr, &output) != napi_ok) {
-      napi_delete_reference(env, j->input_ref);
-      free(j);
+      discard(env, j);
       napi_throw_range_error(env, NULL, "dj-zarr-native: cannot allocate the output buffer");
       return NULL;
     }
@@ -250,13 +262,13 @@ static napi_value given_output(napi_env env, size_t argc, napi_value *args, size
 static napi_value blosc_encode(napi_env env, napi_callback_info info) {
   size_t argc = 8;
   napi_value args[8];
-  CHECK(env, napi_get_cb_info(env, info, &argc, args, NULL, NULL));
+  job_t *j = start(env, info, BLOSC_ENCODE, args, &argc);
+  if (!j) return NULL;
   if (argc < 6) {
+    discard(env, j);
     napi_throw_type_error(env, NULL, "dj-zarr-native: bloscEncode(data, cname, clevel, shuffle, typesize, blocksize)");
     return NULL;
   }
-  job_t *j = begin(env, args[0], BLOSC_ENCODE);
-  if (!j) return NULL;
   size_t cname_len;
   napi_get_value_string_utf8(env, args[1], j->cname, sizeof j->cname, &cname_len);
   j->clevel = int_arg(env, args[2], 5);
@@ -271,7 +283,6 @@ static napi_value blosc_encode(napi_env env, napi_callback_info info) {
   return queue(env, j, j->src_len + BLOSC_MAX_OVERHEAD, given_output(env, argc, args, 6));
 }
 
-/* bloscDecode(data) */
 /* The optional size limit of a decode (a corrupt header must not make us allocate gigabytes). */
 static size_t limit_arg(napi_env env, size_t argc, napi_value *args, size_t index) {
   double limit = 0;
@@ -279,11 +290,11 @@ static size_t limit_arg(napi_env env, size_t argc, napi_value *args, size_t inde
   return 0;
 }
 
+/* bloscDecode(data[, limit]) */
 static napi_value blosc_decode(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value args[2];
-  CHECK(env, napi_get_cb_info(env, info, &argc, args, NULL, NULL));
-  job_t *j = begin(env, args[0], BLOSC_DECODE);
+  job_t *j = start(env, info, BLOSC_DECODE, args, &argc);
   if (!j) return NULL;
   j->limit = limit_arg(env, argc, args, 1);
   size_t nbytes = 0;
@@ -298,8 +309,7 @@ static napi_value blosc_decode(napi_env env, napi_callback_info info) {
 static napi_value zstd_encode(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value args[4];
-  CHECK(env, napi_get_cb_info(env, info, &argc, args, NULL, NULL));
-  job_t *j = begin(env, args[0], ZSTD_ENCODE);
+  job_t *j = start(env, info, ZSTD_ENCODE, args, &argc);
   if (!j) return NULL;
   j->clevel = argc > 1 ? int_arg(env, args[1], 1) : 1;
   bool checksum = false;
@@ -308,12 +318,11 @@ static napi_value zstd_encode(napi_env env, napi_callback_info info) {
   return queue(env, j, ZSTD_compressBound(j->src_len), given_output(env, argc, args, 3));
 }
 
-/* zstdDecode(data): sized from the frame header; frames without a size decode as a stream. */
+/* zstdDecode(data[, limit]): sized from the frame header; frames without a size decode as a stream. */
 static napi_value zstd_decode(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value args[2];
-  CHECK(env, napi_get_cb_info(env, info, &argc, args, NULL, NULL));
-  job_t *j = begin(env, args[0], ZSTD_DECODE);
+  job_t *j = start(env, info, ZSTD_DECODE, args, &argc);
   if (!j) return NULL;
   j->limit = limit_arg(env, argc, args, 1);
   unsigned long long size = ZSTD_getFrameContentSize(j->src, j->src_len);
