@@ -1,6 +1,6 @@
 /** Run the built binary (dist/bin/dj.js) in a temporary project, as a user would. */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,17 +8,11 @@ import { fileURLToPath } from "node:url";
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const djBin = join(repoRoot, "dist/bin/dj.js");
 /**
- * The reference fixtures (../shared/fixtures beside the project, as the repository is laid out
- * on the team's machines); DJ_FIXTURES overrides. They are read, never copied or edited.
+ * The reference fixtures: the project's own byte-identical copy of the real NumPy, zarr-python and
+ * DataJoint for Python outputs (see tests/fixtures/reference/README.md). Read, never edited;
+ * `npm run fixtures:check` compares the copy with the shared set when that is present.
  */
-export const fixturesDir = findFixtures();
-
-function findFixtures(): string {
-  const candidates = [process.env.DJ_FIXTURES, resolve(repoRoot, "../shared/fixtures"), "/work/shared/fixtures"].filter(Boolean) as string[];
-  const found = candidates.find((c) => existsSync(join(c, "manifest.json")));
-  if (!found) throw new Error(`fixtures not found (looked in ${candidates.join(", ")}); set DJ_FIXTURES`);
-  return found;
-}
+export const fixturesDir = join(repoRoot, "tests/fixtures/reference");
 
 export interface RunResult {
   code: number;
