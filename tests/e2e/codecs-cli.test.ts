@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { codecModule, repoRoot, runDj, tempProject, writePlugin } from "../helpers/cli.js";
+import { skipWithout } from "../helpers/requires.js";
 
 const cleanups: Array<() => void> = [];
 after(() => cleanups.forEach((c) => c()));
@@ -29,7 +30,7 @@ describe("dj codecs list", () => {
   });
 });
 
-describe("dj codecs list --verify shows what a codec runs on", () => {
+describe("dj codecs list --verify shows what a codec runs on", { skip: skipWithout("nativeAddon") }, () => {
   test("<zarr@> names the native libraries, or says it runs on the portable encoders", async () => {
     const dir = project({ "dj.config.json": {} });
     mkdirSync(join(dir, "node_modules"));

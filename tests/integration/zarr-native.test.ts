@@ -12,6 +12,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { nativeCodecs } from "../../packages/dj-zarr-codecs/dist/native.js";
+import { skipWithout } from "../helpers/requires.js";
 
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
@@ -40,7 +41,7 @@ const native = nativeCodecs();
 const INPUTS = makeInputs();
 const WAVES = INPUTS[0]!.bytes;
 
-describe("native codecs (dj-zarr-native)", { skip: process.env.DJ_ZARR_NATIVE === "0" && "DJ_ZARR_NATIVE=0" }, () => {
+describe("native codecs (dj-zarr-native)", { skip: (process.env.DJ_ZARR_NATIVE === "0" && "DJ_ZARR_NATIVE=0") || skipWithout("nativeAddon", "pythonZarr", "zstdCli") }, () => {
   let dir: string;
   before(() => (dir = mkdtempSync(join(tmpdir(), "dj-native-"))));
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -156,7 +157,7 @@ for level in (1, 3, 9):
   });
 });
 
-describe("the portable path (DJ_ZARR_NATIVE=0): Python's zarr reads what it writes", () => {
+describe("the portable path (DJ_ZARR_NATIVE=0): Python's zarr reads what it writes", { skip: skipWithout("pythonZarr") }, () => {
   let dir: string;
   before(() => (dir = mkdtempSync(join(tmpdir(), "dj-portable-"))));
   after(() => rmSync(dir, { recursive: true, force: true }));
