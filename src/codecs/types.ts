@@ -67,7 +67,16 @@ export interface EncodeContext {
    * this instead of importing dj's error classes, so they need no runtime dependency on dj.
    */
   fail(kind: ErrorKind, message: string, options?: DjErrorOptions): never;
+  /**
+   * Report figures measured while encoding (e.g. `<photon@>`'s worst reconstruction error in
+   * noise units); `dj insert --json` shows them under `measured.<attribute>`. Optional so that a
+   * plugin also runs under a dj without it: call it as `ctx.report?.({...})`.
+   */
+  report?(figures: MeasuredFigures): void;
 }
+
+/** Figures a codec measured while encoding one value (see `EncodeContext.report`). */
+export type MeasuredFigures = Record<string, number | string | boolean>;
 
 /** Context passed to `decode`. DataJoint passes no primary key at decode. */
 export interface DecodeContext {

@@ -46,7 +46,7 @@ export const insert: CommandHandler = async (ctx, [ref], opts) => {
     progress: (label, total) => progress(ctx.out, label, total),
   });
   const ms = Math.round(performance.now() - started);
-  if (ctx.out.json) return ctx.out.data({ table: `${heading.schema}.${heading.table}`, status: r.status, key: r.key, objects: r.objects, ms });
+  if (ctx.out.json) return ctx.out.data({ table: `${heading.schema}.${heading.table}`, status: r.status, key: r.key, objects: r.objects, ...(r.measured ? { measured: r.measured } : {}), ms });
   ctx.out.line(`${r.status} ${heading.schema}.${heading.className} (${describeKey(r.key)}) in ${ms} ms`);
 };
 

@@ -4,7 +4,7 @@
  * (`<filepath@>` → `stores.filepath_default`), and the concrete name is what codecs record.
  */
 import type { CodecRegistry, ResolvedChain } from "../codecs/registry.js";
-import type { Codec, DecodeContext, DecodedValue, EncodeContext, InputValue, KeyValue } from "../codecs/types.js";
+import type { Codec, DecodeContext, DecodedValue, EncodeContext, InputValue, KeyValue, MeasuredFigures } from "../codecs/types.js";
 import { getStoreSpec } from "../config/store-spec.js";
 import type { ResolvedConfig } from "../config/types.js";
 import { CodecError, isDjError, makeError, type DjErrorOptions, type ErrorKind } from "../errors.js";
@@ -46,6 +46,8 @@ export interface EncodeRequest {
   resolved: ResolvedAttributeCodec;
   written: WrittenObject[];
   signal?: AbortSignal;
+  /** Receives what the codecs report with `ctx.report` (figures they measured). */
+  onReport?: (figures: MeasuredFigures) => void;
 }
 
 /** Run the chain and return the column value (JSON text for json columns, bytes for longblob). */
@@ -71,6 +73,7 @@ export async function encodeValue(value: InputValue, req: EncodeRequest): Promis
     djVersion: djPackage().version,
     signal: req.signal,
     fail,
+    report: (figures) => req.onReport?.(figures),
   });
   const outer = chain.chain[0]!;
   await wrap(outer, "encode", () => outer.validate?.(value, ctxFor(outer)));

@@ -6,7 +6,7 @@
  */
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { InputValue, KeyValue } from "../codecs/types.js";
+import type { InputValue, KeyValue, MeasuredFigures } from "../codecs/types.js";
 import type { NdArraySource } from "../formats/ndarray.js";
 import { ConflictError, InputError, UsageError, isDjError } from "../errors.js";
 import type { Connection, Param } from "../db/types.js";
@@ -31,6 +31,8 @@ export interface InsertOutcome {
   status: "inserted" | "skipped";
   key: Record<string, KeyValue>;
   objects: number;
+  /** Figures the codecs measured, by attribute (`ctx.report`); absent when none reported. */
+  measured?: Record<string, MeasuredFigures>;
 }
 
 function splitAssignment(text: string, flag: string): [string, string] {
@@ -140,6 +142,7 @@ interface EncodedRow {
   status: "skipped" | "ready";
   key: Record<string, KeyValue>;
   columns: Record<string, Param>;
+  measured: Record<string, MeasuredFigures>;
 }
 
 /** Insert one row: objects first, then the row in a transaction; a failure removes the objects. */
@@ -149,7 +152,8 @@ export async function insertRow(session: Session, prepared: Prepared, row: RowIn
     const encoded = await encodeRow(session, prepared, row, opts, written);
     if (encoded.status === "skipped") return { status: "skipped", key: encoded.key, objects: 0 };
     await session.dialect.driver.transaction((conn) => insertEncoded(session, prepared, conn, [encoded]));
-    return { status: "inserted", key: encoded.key, objects: written.length };
+    const measured = Object.keys(encoded.measured).length ? { measured: encoded.measured } : {};
+    return { status: "inserted", key: encoded.key, objects: written.length, ...measured };
   } catch (err) {
     throw await withCleanup(err, written);
   }
@@ -217,6 +221,7 @@ async function encodeRow(session: Session, prepared: Prepared, row: RowInput, op
   }
 
   const columns: Record<string, Param> = {};
+  const measured: Record<string, MeasuredFigures> = {};
   const pathKey: Record<string, KeyValue> = {};
   const codecInputs = new Map<string, InputValue>();
   for (const [name, text] of Object.entries(row.text)) {
@@ -261,7 +266,7 @@ async function encodeRow(session: Session, prepared: Prepared, row: RowInput, op
   if (Number((existing.rows[0] as { n: number }).n) > 0) {
     if (opts.skipDuplicates) {
       await closeInputs(codecInputs);
-      return { status: "skipped", key, columns };
+      return { status: "skipped", key, columns, measured: {} };
     }
     await closeInputs(codecInputs);
     throw new ConflictError(`duplicate entry: ${heading.schema}.${heading.className} already has a row with ${describeKey(key)}`, {
@@ -283,13 +288,14 @@ async function encodeRow(session: Session, prepared: Prepared, row: RowInput, op
         primaryKey: key,
         resolved: prepared.codecs.get(name)!,
         written,
+        onReport: (figures) => (measured[name] = { ...measured[name], ...figures }),
       });
       bar?.done();
     }
   } finally {
     await closeInputs(codecInputs);
   }
-  return { status: "ready", key, columns };
+  return { status: "ready", key, columns, measured };
 }
 
 function parseJsonText(text: string): unknown {

@@ -66,6 +66,17 @@ export class PhotonTransfer {
     this.bins = merged;
   }
 
+  /**
+   * The measured noise (standard deviation) per intensity, from the bins with enough samples,
+   * sorted by mean: what the fit check compares reconstruction errors with.
+   */
+  noiseProfile(): Array<{ mean: number; sigma: number }> {
+    return [...this.bins.values()]
+      .filter((b) => b.n >= MIN_SAMPLES)
+      .map((b) => ({ mean: b.sumM / b.n, sigma: Math.sqrt(b.sumV / b.n) }))
+      .sort((a, b) => a.mean - b.mean);
+  }
+
   /** The fitted gain and zero level, or a reason why the movie does not allow one. */
   fit(): TransferFit | string {
     if (this.pairs === 0) return "it has a single frame (the fit compares consecutive frames)";

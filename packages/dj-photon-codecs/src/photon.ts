@@ -12,10 +12,10 @@
  */
 import { readFileSync } from "node:fs";
 import type { Codec, DType, NdArraySource } from "dj-cli";
-import { byteSwap, littleEndian, PyFloat, readMeta, writeZarr, zarrSource, type ArrayMeta } from "dj-zarr-codecs";
+import { littleEndian, PyFloat, readMeta, writeZarr, zarrSource, type ArrayMeta } from "dj-zarr-codecs";
 import { forward, inverseAlgebraic, inverseUnbiased, numericView, toNumbers } from "./anscombe.js";
-import { PhotonTransfer } from "./photon-transfer.js";
-import { codeDtype, decodeTable, encodeCodes, fromNumbers, integerEncoder, quantisable, U16, U8, type AnscombeParams } from "./quantize.js";
+import { assertNonNegative, BETA, djError, planQuantised, quantiseOptions, type QuantisedPlan } from "./plan.js";
+import { decodeTable, encodeCodes, fromNumbers, integerEncoder, quantisable, U16, U8 } from "./quantize.js";
 
 export const VERSION: string = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version;
 const CODEC_VERSION = "1.0";
@@ -29,105 +29,6 @@ interface PhotonMetadata {
   shape: number[];
   dtype: string;
   transform: string;
-}
-
-function djError(kind: "codec" | "input" | "config", message: string): Error {
-  return Object.assign(new Error(message), { _dj: true, kind });
-}
-
-/** Little-endian copy of a piece (the movie may be big-endian). */
-function leNumbers(piece: Uint8Array, d: DType): Float64Array {
-  if (d.byteOrder !== ">") return toNumbers(piece, d);
-  const copy = piece.slice();
-  byteSwap(copy, d);
-  return toNumbers(copy, littleEndian(d));
-}
-
-/** Photon counts cannot be negative: checked on the whole movie before anything is written. */
-async function assertNonNegative(src: NdArraySource): Promise<void> {
-  if (src.dtype.kind === "u") return;
-  for await (const piece of src.chunks(4 << 20)) {
-    const x = leNumbers(piece, src.dtype);
-    for (let i = 0; i < x.length; i++) {
-      if (!(x[i]! >= 0)) throw djError("input", `<photon>: photon counts cannot be negative (found ${x[i]})`);
-    }
-  }
-}
-
-/** How a movie is stored in the quantised mode, decided before anything is written. */
-interface QuantisedPlan {
-  params: AnscombeParams;
-  codes: DType;
-  estimated: boolean;
-}
-
-const BETA = 0.5; // the anscombe-transform package's default; Python decodes with it
-
-/**
- * `codecs.photon` options of the quantised mode: `quantize: true`, and optionally both
- * `conversion_gain` and `zero_level` (else they are measured from the movie).
- */
-function quantiseOptions(options: Record<string, unknown>): { gain?: number; zero?: number } | null {
-  const on = options.quantize ?? options.quantise;
-  if (on === undefined || on === false) return null;
-  if (on !== true) throw djError("config", `codecs.photon.quantize must be true or false, got ${JSON.stringify(on)}`);
-  const gain = options.conversion_gain;
-  const zero = options.zero_level;
-  if ((gain === undefined) !== (zero === undefined)) {
-    throw djError("config", "codecs.photon: give both conversion_gain and zero_level, or neither (then they are measured from the movie)");
-  }
-  if (gain === undefined) return {};
-  if (typeof gain !== "number" || !(gain > 0) || typeof zero !== "number" || !Number.isFinite(zero)) {
-    throw djError("config", "codecs.photon.conversion_gain must be a positive number and zero_level a number");
-  }
-  return { gain, zero };
-}
-
-/**
- * One pass over the movie: no negative counts, the largest value, and (unless given) the
- * photon-transfer statistics of consecutive frames — then the code parameters and code width.
- */
-async function planQuantised(src: NdArraySource, given: { gain?: number; zero?: number }): Promise<QuantisedPlan> {
-  if (!quantisable(src.dtype)) throw djError("input", `<photon> quantize: ${src.dtype.name} movies are not supported (use integer, float32 or float64)`);
-  const frames = src.shape[0]!;
-  const pixels = src.shape.slice(1).reduce((a, b) => a * b, 1);
-  const transfer = given.gain === undefined ? new PhotonTransfer() : null;
-  // C order: the previous frame of element k is k - pixels (kept in a one-frame ring);
-  // F order: it is k - 1 within each pixel's run of `frames` values.
-  const ring = transfer && src.order === "C" ? new Float64Array(pixels) : null;
-  // A few million pixel pairs measure the gain well; larger movies are sampled evenly.
-  const stride = Math.max(1, Math.floor(((frames - 1) * pixels) / 4_000_000));
-  let k = 0;
-  let max = 0;
-  let previous = 0;
-  for await (const piece of src.chunks(4 << 20)) {
-    const x = numericView(piece, src.dtype) ?? leNumbers(piece, src.dtype);
-    for (let i = 0; i < x.length; i++, k++) {
-      const v = x[i]!;
-      if (!(v >= 0)) throw djError("input", `<photon>: photon counts cannot be negative (found ${v})`);
-      if (v > max) max = v;
-      if (!transfer) continue;
-      if (ring) {
-        const p = k % pixels;
-        if (k >= pixels && k % stride === 0) transfer.add(ring[p]!, v);
-        ring[p] = v;
-      } else {
-        if (k % frames !== 0 && k % stride === 0) transfer.add(previous, v);
-        previous = v;
-      }
-    }
-  }
-  let params: AnscombeParams;
-  if (transfer) {
-    const fit = transfer.fit();
-    if (typeof fit === "string") {
-      throw djError("input", `<photon> quantize: cannot measure the gain of this movie: ${fit}; set codecs.photon.conversion_gain and codecs.photon.zero_level`);
-    }
-    params = { zeroLevel: fit.zeroLevel, conversionGain: fit.conversionGain, beta: BETA };
-  } else params = { zeroLevel: given.zero!, conversionGain: given.gain!, beta: BETA };
-  const codes = codeDtype(max, params);
-  if (!codes) throw djError("input", `<photon> quantize: values up to ${max} need more than 16-bit codes at gain ${params.conversionGain}`);
-  return { params, codes, estimated: transfer !== null };
 }
 
 const plans = new WeakMap<NdArraySource, QuantisedPlan>();
@@ -211,6 +112,16 @@ const photon: Codec<PhotonMetadata> = {
     const quantise = quantiseOptions(ctx.options);
     const plan = quantise ? (plans.get(src) ?? (await planQuantised(src, quantise))) : null;
     ctx.onObjectWritten(path, ctx.store);
+    if (plan) {
+      ctx.report?.({
+        worst_error_noise_units: Number(plan.fit.worstErrorNoiseUnits.toFixed(4)),
+        conversion_gain: plan.params.conversionGain,
+        zero_level: plan.params.zeroLevel,
+        gain_and_zero_level: plan.estimated ? "measured" : "configured",
+        clamped_fraction: plan.fit.clampedFraction,
+        sampled_values: plan.fit.sampled,
+      });
+    }
     const attributes = {
       anscombe_gain: new PyFloat(plan ? plan.params.conversionGain : 1),
       anscombe_offset: new PyFloat(plan ? plan.params.zeroLevel : 0),
