@@ -27,6 +27,7 @@ const modules = {
   store: () => import("./commands/store.js"),
   data: () => import("./commands/data.js"),
   doctor: () => import("./commands/doctor.js"),
+  verify: () => import("./commands/verify.js"),
 } satisfies Record<string, Loader>;
 
 interface RunState {
@@ -189,6 +190,14 @@ function buildProgram(state: RunState): Command {
     .option("--dry-run", "list what would be removed")
     .option("--min-age <age>", "never remove objects younger than this", "1h")
     .action(run(modules.store, "gc"));
+
+  program
+    .command("verify")
+    .description("audit stored values: objects exist, sizes, hashes, .npy headers, Zarr metadata (exit 5 on problems)")
+    .argument("[table]", "only this table")
+    .option("--schema <name>", "schema to audit")
+    .option("--deep", "also decode every object's contents (every Zarr chunk)")
+    .action(run(modules.verify, "verify"));
 
   program.command("doctor").description("check config, database, stores and required codecs").action(run(modules.doctor, "doctor"));
 

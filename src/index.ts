@@ -20,7 +20,7 @@ export type {
   KeyValue,
   ReferencedPath,
 } from "./codecs/types.js";
-export type { MeasuredFigures } from "./codecs/types.js";
+export type { MeasuredFigures, VerifyContext, VerifyProblem } from "./codecs/types.js";
 export type { ObjectInfo, PutOptions, RangeQuery, Store } from "./stores/types.js";
 export type { ByteOrder, DType, DTypeKind, NdArraySource, Order } from "./formats/ndarray.js";
 export type { ResolvedConfig, StoreSpec } from "./config/types.js";

@@ -89,6 +89,27 @@ export interface DecodeContext {
   fail(kind: ErrorKind, message: string, options?: DjErrorOptions): never;
 }
 
+/** Context passed to `verify` (`dj verify`). */
+export interface VerifyContext {
+  config: ResolvedConfig;
+  options: Record<string, unknown>;
+  /** Resolve the store named in stored metadata (null/"" → default). */
+  getStore(name: string | null): Promise<Store>;
+  /** `dj verify --deep`: also read and decode the contents (every Zarr chunk decodes). */
+  deep: boolean;
+  fail(kind: ErrorKind, message: string, options?: DjErrorOptions): never;
+}
+
+/** One thing wrong with the objects of a stored value, found by a codec's `verify`. */
+export interface VerifyProblem {
+  /** The store path concerned: the object, the folder or the chunk. */
+  path: string;
+  /** The store it is in, as recorded in the value (null: the default store). */
+  store: string | null;
+  /** What is wrong, in a user's words: `missing`, `size 10 bytes, the row records 4096`. */
+  problem: string;
+}
+
 export interface ReferencedPath {
   path: string;
   store: string | null;
@@ -119,6 +140,16 @@ export interface Codec<Stored = unknown> {
   decode(stored: Stored, ctx: DecodeContext): Promise<DecodedValue>;
   /** Store paths this stored value references, for garbage collection. */
   referencedPaths?(stored: Stored): ReferencedPath[];
+  /**
+   * Audit one stored value against its objects (`dj verify`): they exist, with the sizes,
+   * content hashes, `.npy` headers or Zarr metadata the value records; with `ctx.deep`, their
+   * contents decode. Returns every problem found (empty when the value is intact) rather than
+   * throwing; a throw (an unreachable store, unreadable metadata) is reported as one problem of
+   * the value. Like `referencedPaths`, it runs on the innermost codec of a chain (the one whose
+   * output is the column: `<hash>` for `<blob@>`). A store codec without it is checked generically:
+   * every path `referencedPaths` names must exist.
+   */
+  verify?(stored: Stored, ctx: VerifyContext): Promise<VerifyProblem[]>;
 }
 
 /** A parsed `<name@store>` type spec: store is null (no `@`), "" (bare `@`) or a name. */

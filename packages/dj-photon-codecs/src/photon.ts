@@ -12,7 +12,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { Codec, DType, NdArraySource } from "dj-cli";
-import { littleEndian, PyFloat, readMeta, writeZarr, zarrSource, type ArrayMeta } from "dj-zarr-codecs";
+import { littleEndian, PyFloat, readMeta, verifyZarr, writeZarr, zarrSource, type ArrayMeta } from "dj-zarr-codecs";
 import { forward, inverseAlgebraic, inverseUnbiased, numericView, toNumbers } from "./anscombe.js";
 import { assertNonNegative, BETA, djError, planQuantised, quantiseOptions, type QuantisedPlan } from "./plan.js";
 import { decodeTable, encodeCodes, fromNumbers, integerEncoder, quantisable, U16, U8 } from "./quantize.js";
@@ -167,6 +167,18 @@ const photon: Codec<PhotonMetadata> = {
   },
   referencedPaths(stored) {
     return [{ path: stored.path, store: typeof stored.store === "string" ? stored.store : null }];
+  },
+  /**
+   * The Zarr checks of dj-zarr-codecs; every chunk must exist for quantised movies (only dj writes
+   * them), and `--deep` decodes the codes too.
+   */
+  async verify(stored, ctx) {
+    const storeName = typeof stored.store === "string" && stored.store !== "" ? stored.store : null;
+    const store = await ctx.getStore(storeName);
+    const meta = await readMeta(store, stored.path).catch(() => null);
+    const filters = meta ? { "anscombe-v1": anscombeFilter(meta) } : undefined;
+    const allChunksWritten = stored.transform === "anscombe-quantized";
+    return verifyZarr(store, stored.path, { storeName, shape: stored.shape, dtype: stored.dtype, allChunksWritten, deep: ctx.deep, filters });
   },
 };
 

@@ -15,6 +15,7 @@ import { nativeCodecs } from "./native.js";
 import { littleEndian } from "./dtype.js";
 import { readMeta, zarrSource } from "./read.js";
 import { writeZarr } from "./write.js";
+import { verifyZarr } from "./verify.js";
 
 export const VERSION: string = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version;
 export const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
@@ -96,10 +97,15 @@ const zarr: Codec<ZarrMetadata> = {
   referencedPaths(stored) {
     return [{ path: stored.path, store: typeof stored.store === "string" ? stored.store : null }];
   },
+  async verify(stored, ctx) {
+    const storeName = typeof stored.store === "string" && stored.store !== "" ? stored.store : null;
+    const allChunksWritten = typeof stored.provenance === "object" && stored.provenance !== null && "dj" in stored.provenance;
+    return verifyZarr(await ctx.getStore(storeName), stored.path, { storeName, shape: stored.shape, dtype: stored.dtype, allChunksWritten, deep: ctx.deep });
+  },
 };
 
 export default zarr;
-export { readMeta, zarrSource, writeZarr, defaultChunks };
+export { readMeta, zarrSource, writeZarr, defaultChunks, verifyZarr };
 /** Wrap a number so `.zattrs` writes it as a Python float (`1.0`), as zarr-python would. */
 export { PyFloat } from "./pyjson.js";
 export { byteSwap, littleEndian } from "./dtype.js";

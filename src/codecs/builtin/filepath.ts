@@ -7,6 +7,7 @@ import { getStoreSpec } from "../../config/store-spec.js";
 import { CodecError, InputError, StoreError } from "../../errors.js";
 import type { Codec } from "../types.js";
 import { jsonObject, pythonUtcTimestamp, storeNameOf, storeOf } from "./shared.js";
+import { checkObjectSize, problem } from "./verify-objects.js";
 
 const section = (p: string | null) => (p ? p.replace(/^\/+|\/+$/g, "") + "/" : null);
 
@@ -51,6 +52,16 @@ const filepath: Codec & { storeDefault: "filepath" } = {
   referencedPaths(stored) {
     const meta = jsonObject(stored, "filepath");
     return typeof meta.path === "string" ? [{ path: meta.path, store: storeNameOf(meta) }] : [];
+  },
+  /** The referenced file exists with the size recorded at insert; a folder still holds something. */
+  async verify(stored, ctx) {
+    const meta = jsonObject(stored, "filepath");
+    const name = storeNameOf(meta);
+    const store = await ctx.getStore(name);
+    const path = String(meta.path);
+    if (meta.is_dir !== true) return checkObjectSize(store, name, path, meta.size);
+    for await (const _ of store.list(`${path}/`)) return [];
+    return [problem(name, path, "missing (an empty or absent folder)")];
   },
 };
 

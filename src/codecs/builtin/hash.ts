@@ -5,9 +5,10 @@
  */
 import { readFile } from "node:fs/promises";
 import { CodecError, InputError, StoreError, isDjError } from "../../errors.js";
-import { contentHash, hashPath } from "../../stores/addressing.js";
+import { contentHash, contentHasher, hashPath } from "../../stores/addressing.js";
 import type { Codec, InputValue } from "../types.js";
 import { jsonObject, storeNameOf, storeOf } from "./shared.js";
+import { checkObjectSize, problem } from "./verify-objects.js";
 
 export interface HashMetadata {
   hash: string;
@@ -60,6 +61,24 @@ const hash: Codec<HashMetadata> = {
   referencedPaths(stored) {
     const meta = jsonObject(stored, "hash");
     return typeof meta.path === "string" ? [{ path: meta.path, store: storeNameOf(meta) }] : [];
+  },
+  /** The object exists with the recorded size, and its content hashes to its name (streamed). */
+  async verify(stored, ctx) {
+    const meta = jsonObject(stored, "hash");
+    const name = storeNameOf(meta);
+    const store = await ctx.getStore(name);
+    const path = String(meta.path);
+    const found = await checkObjectSize(store, name, path, meta.size);
+    if (found.some((p) => p.problem === "missing")) return found;
+    const named = path.split("/").pop()!;
+    if (typeof meta.hash === "string" && meta.hash !== named) found.push(problem(name, path, `the row records hash ${meta.hash}, but the path is named ${named}`));
+    const stream = await store.getStream(path);
+    if (!stream) return [problem(name, path, "missing")];
+    const hasher = contentHasher();
+    for await (const chunk of stream) hasher.update(chunk as Uint8Array);
+    const actual = hasher.digest();
+    if (actual !== named) found.push(problem(name, path, `content hashes to ${actual}, not to its name ${named} (the bytes changed)`));
+    return found;
   },
 };
 

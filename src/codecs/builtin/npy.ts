@@ -9,8 +9,9 @@ import { open } from "node:fs/promises";
 import type { NdArraySource } from "../../formats/ndarray.js";
 import { npyByteLength, npyHeaderBytes, npyPrefixLength, npySource, npyStream, parseNpyHeader } from "../../formats/npy.js";
 import { schemaPath } from "../../stores/addressing.js";
-import type { Codec } from "../types.js";
+import type { Codec, VerifyProblem } from "../types.js";
 import { jsonObject, orderedKey, storeNameOf, storeOf } from "./shared.js";
+import { problem } from "./verify-objects.js";
 
 /** True when the file is NumPy's own bytes for this array: the same header, nothing after the data. */
 async function isCanonicalNpy(path: string, array: NdArraySource): Promise<boolean> {
@@ -72,6 +73,32 @@ const npy: Codec = {
   referencedPaths(stored) {
     const meta = jsonObject(stored, "npy");
     return typeof meta.path === "string" ? [{ path: meta.path, store: storeNameOf(meta) }] : [];
+  },
+  /** The file exists, its header gives the row's dtype and shape, and its size is what the header needs. */
+  async verify(stored, ctx) {
+    const meta = jsonObject(stored, "npy");
+    const name = storeNameOf(meta);
+    const store = await ctx.getStore(name);
+    const path = String(meta.path);
+    const size = await store.size(path);
+    if (size === undefined) return [problem(name, path, "missing")];
+    let header;
+    try {
+      const prefix = (await store.getRange(path, { offset: 0, length: 12 })) ?? new Uint8Array();
+      const length = prefix.length >= 10 ? npyPrefixLength(prefix) + (prefix[6] === 1 ? Buffer.from(prefix).readUInt16LE(8) : Buffer.from(prefix).readUInt32LE(8)) : prefix.length;
+      header = parseNpyHeader((await store.getRange(path, { offset: 0, length })) ?? new Uint8Array(), path);
+    } catch (err) {
+      return [problem(name, path, `not a readable .npy header: ${(err as Error).message.replace(`${path}: `, "")}`)];
+    }
+    const out: VerifyProblem[] = [];
+    const dtype = numpyDtypeString(header.dtype);
+    if (typeof meta.dtype === "string" && dtype !== meta.dtype) out.push(problem(name, path, `header dtype ${dtype}, the row records ${meta.dtype}`));
+    if (Array.isArray(meta.shape) && header.shape.join(",") !== meta.shape.join(",")) {
+      out.push(problem(name, path, `header shape [${header.shape.join(", ")}], the row records [${meta.shape.join(", ")}]`));
+    }
+    const needed = header.dataOffset + header.dataBytes;
+    if (size !== needed) out.push(problem(name, path, `size ${size} bytes, its header needs ${needed}${size < needed ? " (truncated)" : ""}`));
+    return out;
   },
 };
 

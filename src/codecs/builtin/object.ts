@@ -10,6 +10,7 @@ import { CodecError, InputError } from "../../errors.js";
 import { schemaPath } from "../../stores/addressing.js";
 import type { Codec } from "../types.js";
 import { jsonObject, orderedKey, pythonUtcTimestamp, storeNameOf, storeOf } from "./shared.js";
+import { checkFolder, checkObjectSize } from "./verify-objects.js";
 
 async function walk(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -85,6 +86,14 @@ const object: Codec = {
   referencedPaths(stored) {
     const meta = jsonObject(stored, "object");
     return typeof meta.path === "string" ? [{ path: meta.path, store: storeNameOf(meta) }] : [];
+  },
+  /** A file exists with the recorded size; a folder holds what its manifest lists. */
+  async verify(stored, ctx) {
+    const meta = jsonObject(stored, "object");
+    const name = storeNameOf(meta);
+    const store = await ctx.getStore(name);
+    const path = String(meta.path);
+    return meta.is_dir === true ? checkFolder(store, name, path, meta) : checkObjectSize(store, name, path, meta.size);
   },
 };
 
