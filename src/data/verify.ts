@@ -83,39 +83,43 @@ async function verifyTable(session: Session, heading: Heading, deep: boolean, re
     where.params,
   );
   report.rows_checked += rows.length;
+  // Which attributes can be checked, and how: resolved once per table.
+  const checked: Array<{ attr: (typeof codecAttrs)[number]; resolved: ResolvedAttributeCodec; last: Codec }> = [];
   for (const attr of codecAttrs) {
-    const values = rows.filter((r) => r[attr.name] !== null && r[attr.name] !== undefined);
+    const values = rows.filter((r) => r[attr.name] !== null && r[attr.name] !== undefined).length;
     let resolved: ResolvedAttributeCodec;
     try {
       resolved = await resolveAttributeCodec(registry, config, attr);
     } catch (err) {
-      if (values.length) report.unchecked.push({ table: tableName(heading), attribute: attr.name, rows: values.length, reason: (err as Error).message });
+      if (values) report.unchecked.push({ table: tableName(heading), attribute: attr.name, rows: values, reason: (err as Error).message });
       continue;
     }
     const inTable = resolved.chain.store === null;
     const last = resolved.chain.chain[resolved.chain.chain.length - 1]!;
     if (inTable && !deep) continue; // nothing in a store; --deep decodes it
     if (!inTable && !last.verify && !last.referencedPaths) {
-      if (values.length) report.unchecked.push({ table: tableName(heading), attribute: attr.name, rows: values.length, reason: `codec <${last.name}> has neither a verify hook nor referencedPaths` });
+      if (values) report.unchecked.push({ table: tableName(heading), attribute: attr.name, rows: values, reason: `codec <${last.name}> has neither a verify hook nor referencedPaths` });
       continue;
     }
-    const check = async (row: Record<string, unknown>): Promise<VerifyFinding[]> => {
-      const key = Object.fromEntries(pk.map((a) => [a.name, displayScalar(a, row[a.name])]));
-      const found = await verifyValue(config, resolved, last, row[attr.name], deep);
-      return found.map((p) => ({
-        table: tableName(heading),
-        key,
-        attribute: attr.name,
-        store: p.store ?? (inTable ? "" : config.stores.default ?? ""),
-        path: p.path,
-        problem: p.problem,
-      }));
-    };
-    for (let at = 0; at < values.length; at += PARALLEL) {
-      const batch = await Promise.all(values.slice(at, at + PARALLEL).map(check));
-      for (const found of batch) report.problems.push(...found);
+    checked.push({ attr, resolved, last });
+  }
+  // Row by row, attributes in table order: the problems come out in that order.
+  const checkRow = async (row: Record<string, unknown>): Promise<VerifyFinding[]> => {
+    const key = Object.fromEntries(pk.map((a) => [a.name, displayScalar(a, row[a.name])]));
+    const out: VerifyFinding[] = [];
+    for (const { attr, resolved, last } of checked) {
+      const raw = row[attr.name];
+      if (raw === null || raw === undefined) continue;
+      report.values_checked++;
+      for (const p of await verifyValue(config, resolved, last, raw, deep)) {
+        const store = p.store ?? (resolved.chain.store === null ? "" : config.stores.default ?? "");
+        out.push({ table: tableName(heading), key, attribute: attr.name, store, path: p.path, problem: p.problem });
+      }
     }
-    report.values_checked += values.length;
+    return out;
+  };
+  for (let at = 0; at < rows.length; at += PARALLEL) {
+    for (const found of await Promise.all(rows.slice(at, at + PARALLEL).map(checkRow))) report.problems.push(...found);
   }
 }
 
@@ -186,7 +190,7 @@ async function consume(decoded: Awaited<ReturnType<typeof decodeValue>>): Promis
 }
 
 export function assertSchema(schema: string | null | undefined): string {
-  if (!schema) throw new UsageError('name the schema with --schema (or set "schema" in the config)', { code: "usage.schema" });
+  if (!schema) throw new UsageError("no schema to verify", { hint: 'name it with --schema NAME, or set "schema" in the config', code: "usage.schema" });
   return schema;
 }
 
