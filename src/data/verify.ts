@@ -14,7 +14,7 @@
 import type { Codec, KeyValue, VerifyContext, VerifyProblem } from "../codecs/types.js";
 import type { ResolvedConfig } from "../config/types.js";
 import { DatabaseError, UsageError } from "../errors.js";
-import type { Heading } from "../schema/heading.js";
+import type { Attribute, Heading } from "../schema/heading.js";
 import { openStore } from "../stores/open.js";
 import { decodeValue, fail, resolveAttributeCodec, type ResolvedAttributeCodec } from "./codec-context.js";
 import { displayScalar } from "./fetch.js";
@@ -75,33 +75,32 @@ const tableName = (h: Heading) => `${h.schema}.${h.className}`;
 
 async function verifyTable(session: Session, heading: Heading, deep: boolean, report: VerifyReport): Promise<void> {
   const { dialect, registry, config } = session;
-  const codecAttrs = heading.attributes.filter((a) => a.codec);
   const pk = heading.attributes.filter((a) => a.inKey);
-  const where = dialect.compiler.where({});
-  const { rows } = await dialect.driver.query<Record<string, unknown>>(
-    dialect.compiler.select(heading.schema, heading.table, [...pk, ...codecAttrs.filter((a) => !a.inKey)].map((a) => a.name), where.clauses),
-    where.params,
-  );
-  report.rows_checked += rows.length;
-  // Which attributes can be checked, and how: resolved once per table.
-  const checked: Array<{ attr: (typeof codecAttrs)[number]; resolved: ResolvedAttributeCodec; last: Codec }> = [];
-  for (const attr of codecAttrs) {
-    const values = rows.filter((r) => r[attr.name] !== null && r[attr.name] !== undefined).length;
+  // Which attributes can be checked, and how: resolved once per table, before any row is read.
+  const checked: Array<{ attr: Attribute; resolved: ResolvedAttributeCodec; last: Codec }> = [];
+  const unchecked: Array<{ attr: Attribute; reason: string }> = [];
+  for (const attr of heading.attributes.filter((a) => a.codec && !a.inKey)) {
     let resolved: ResolvedAttributeCodec;
     try {
       resolved = await resolveAttributeCodec(registry, config, attr);
     } catch (err) {
-      if (values) report.unchecked.push({ table: tableName(heading), attribute: attr.name, rows: values, reason: (err as Error).message });
+      unchecked.push({ attr, reason: (err as Error).message });
       continue;
     }
     const inTable = resolved.chain.store === null;
     const last = resolved.chain.chain[resolved.chain.chain.length - 1]!;
     if (inTable && !deep) continue; // nothing in a store; --deep decodes it
-    if (!inTable && !last.verify && !last.referencedPaths) {
-      if (values) report.unchecked.push({ table: tableName(heading), attribute: attr.name, rows: values, reason: `codec <${last.name}> has neither a verify hook nor referencedPaths` });
-      continue;
-    }
-    checked.push({ attr, resolved, last });
+    if (!inTable && !last.verify && !last.referencedPaths) unchecked.push({ attr, reason: `codec <${last.name}> has neither a verify hook nor referencedPaths` });
+    else checked.push({ attr, resolved, last });
+  }
+  if (checked.length === 0 && unchecked.length === 0) return; // no codec values in a store here
+  const where = dialect.compiler.where({});
+  const columns = [...pk, ...checked.map((c) => c.attr), ...unchecked.map((u) => u.attr)].map((a) => a.name);
+  const { rows } = await dialect.driver.query<Record<string, unknown>>(dialect.compiler.select(heading.schema, heading.table, columns, where.clauses), where.params);
+  report.rows_checked += rows.length;
+  for (const { attr, reason } of unchecked) {
+    const values = rows.filter((r) => r[attr.name] !== null && r[attr.name] !== undefined).length;
+    if (values) report.unchecked.push({ table: tableName(heading), attribute: attr.name, rows: values, reason });
   }
   // Row by row, attributes in table order: the problems come out in that order.
   const checkRow = async (row: Record<string, unknown>): Promise<VerifyFinding[]> => {
