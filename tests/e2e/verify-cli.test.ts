@@ -4,7 +4,8 @@
  * truncated, a `_hash` object's bytes altered, an `.npy` header rewritten with another shape, a
  * `.zarray` edited, one Zarr chunk corrupted (found only with --deep), a blob that no longer
  * unpacks (--deep) — is reported by row key, attribute, store path and what is wrong, in text and
- * in --json, with exit 5; verify itself changes nothing.
+ * in --json, with exit 5; verify itself changes nothing. Plugin codecs (photon, a codec without a
+ * hook, one not installed) and an S3 store (s3rver) too.
  */
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -14,6 +15,8 @@ import { join } from "node:path";
 import type { Connection } from "mysql2/promise";
 import { repoRoot, runDj, tempProject, writePlugin } from "../helpers/cli.js";
 import { connect, databaseSection, dropSchemas, schemaName } from "../helpers/db.js";
+import { startS3rver, type S3Server } from "../helpers/s3rver.js";
+import { S3Store } from "../../src/stores/s3.js";
 
 function numpy(script: string): void {
   const r = spawnSync("python3", ["-c", script], { encoding: "utf8" });
@@ -281,5 +284,64 @@ for i in (1, 2):
     assert.equal(text.code, 5);
     assert.match(text.stderr, /^dj: warning: plug\.Scan note: 2 value\(s\) not checked: .*ref/m);
     assert.match(text.stderr, /^dj: verify found 2 problems and 2 values not checked in 4 values in 2 rows of 1 table\n {2}hint: /m);
+  });
+});
+
+describe("dj verify on an S3 store (s3rver, MariaDB)", () => {
+  const schema = schemaName("verifys3");
+  let srv: S3Server;
+  let conn: Connection;
+  let remote: S3Store;
+  let dir: string;
+  let cleanup: () => void;
+  const dj = (...args: string[]) => runDj(args, { cwd: dir });
+
+  before(async () => {
+    conn = await connect();
+    srv = await startS3rver("verify-bucket");
+    const s3 = srv.spec();
+    ({ dir, cleanup } = tempProject({
+      "dj.config.json": {
+        database: databaseSection,
+        schema,
+        stores: { default: "remote", remote: { protocol: "s3", endpoint: s3.endpoint, bucket: s3.bucket, location: "dj", access_key: s3.access_key, secret_key: s3.secret_key, secure: false } },
+      },
+      "p.dj": `schema ${schema}\n\nRec (manual)\n    rec_id : int32\n    ---\n    arr : <npy@>\n    blb : <blob@>\n`,
+    }));
+    remote = new S3Store("remote", s3);
+    numpy(`import numpy as np\nfor i in (1, 2, 3): np.save(f"${dir}/a{i}.npy", np.full((3, 7), i, dtype="int16"))`);
+    assert.equal((await dj("declare", "p.dj")).code, 0);
+    for (const i of [1, 2, 3]) {
+      const r = await dj("insert", "Rec", "--key", `rec_id=${i}`, "--from", `arr=a${i}.npy`, "--set", `blb=[${i}, 2, 3]`);
+      assert.equal(r.code, 0, r.stderr);
+    }
+  });
+  after(async () => {
+    await dropSchemas(conn, schema);
+    await conn.end();
+    await srv.stop();
+    cleanup();
+  });
+
+  test("a deleted object, a truncated .npy and altered _hash bytes are found, with the store name", async () => {
+    const clean = await dj("verify", "--deep");
+    assert.equal(clean.code, 0, clean.stderr);
+    const rows = JSON.parse((await dj("fetch", "Rec", "--json")).stdout).rows as any[];
+    const [one, two, three] = [1, 2, 3].map((i) => rows.find((r) => r.rec_id === i));
+    await remote.delete(one.arr.path);
+    const npy = (await remote.get(two.arr.path))!;
+    await remote.set(two.arr.path, npy.subarray(0, npy.byteLength - 6));
+    const blob = Buffer.from((await remote.get(three.blb.path))!);
+    blob[blob.length - 1] ^= 0x01;
+    await remote.set(three.blb.path, blob);
+    const r = await dj("verify", "--json");
+    assert.equal(r.code, 5);
+    const found = JSON.parse(r.stdout).problems.map((p: any) => [p.key.rec_id, p.attribute, p.store, p.path, p.problem]);
+    assert.equal(found.length, 3, JSON.stringify(found));
+    assert.deepEqual(found[0], [1, "arr", "remote", one.arr.path, "missing"]);
+    assert.deepEqual(found[1].slice(0, 4), [2, "arr", "remote", two.arr.path]);
+    assert.match(found[1][4], /^size \d+ bytes, its header needs \d+ \(truncated\)$/);
+    assert.deepEqual(found[2].slice(0, 4), [3, "blb", "remote", three.blb.path]);
+    assert.match(found[2][4], /^content hashes to [a-z2-7]{26}, not to its name [a-z2-7]{26} \(the bytes changed\)$/);
   });
 });
