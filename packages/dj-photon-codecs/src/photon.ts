@@ -119,6 +119,7 @@ const photon: Codec<PhotonMetadata> = {
         zero_level: plan.params.zeroLevel,
         gain_and_zero_level: plan.estimated ? "measured" : "configured",
         clamped_fraction: plan.fit.clampedFraction,
+        saturated_fraction: plan.fit.saturatedFraction,
         sampled_values: plan.fit.sampled,
       });
     }
