@@ -10,7 +10,8 @@
  * kept out: the project denies it in its allowScripts, as npm 11 lets a project do, and the
  * global install runs no scripts; the jobs use the test MariaDB. None of dj's own packages has
  * an install script, which the project install proves: any of them would be printed as "not yet
- * covered by allowScripts".
+ * covered by allowScripts". Last, dj-zarr-native is added to the project as a user who wants it
+ * would (approved, built on install) and takes over from the portable encoders.
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
@@ -174,6 +175,9 @@ describe("packed and installed like a published package", { skip: skipWithout("n
     assert.equal(same.stdout.trim(), "True", same.stderr);
   }
 
+  /** What `dj codecs list --verify --json` says runs behind <zarr@>. */
+  const zarrRuntime = (stdout: string) => (JSON.parse(stdout).codecs as { name: string; runtime?: string }[]).find((c) => c.name === "zarr")?.runtime ?? "";
+
   /** `dj codecs list --json` as a map of codec name → the package that provides it. */
   async function providers(dj: string, cwd: string): Promise<Record<string, string>> {
     const r = await run(dj, ["codecs", "list", "--json"], cwd);
@@ -197,5 +201,21 @@ describe("packed and installed like a published package", { skip: skipWithout("n
     assert.match(found.zarr ?? "", /^dj-zarr-codecs/, JSON.stringify(found));
     assert.match(found.photon ?? "", /^dj-photon-codecs/, JSON.stringify(found));
     await mainJob(dj, elsewhere);
+  });
+
+  test("dj-zarr-native, added to the project by choice and approved, builds and replaces the portable encoders", { skip: skipWithout("nativeAddon") }, async () => {
+    const project = join(work, "project");
+    const manifest = JSON.parse(readFileSync(join(project, "package.json"), "utf8"));
+    // What `npm install-scripts approve dj-zarr-native` writes for a package installed from a tarball.
+    manifest.allowScripts[`file:${tarball("dj-zarr-native")}`] = true;
+    writeFileSync(join(project, "package.json"), JSON.stringify(manifest, null, 2));
+    const before = await run(join(project, "node_modules/.bin/dj"), ["codecs", "list", "--verify", "--json"], project);
+    assert.match(zarrRuntime(before.stdout), /^portable/, show(before));
+    const install = await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", tarball("dj-zarr-native")], project);
+    assert.equal(install.code, 0, show(install));
+    assert.deepEqual(npmWarnings(install.stderr), [], show(install));
+    const list = await run(join(project, "node_modules/.bin/dj"), ["codecs", "list", "--verify", "--json"], project);
+    assert.equal(list.code, 0, show(list));
+    assert.match(zarrRuntime(list.stdout), /^native c-blosc/, list.stdout);
   });
 });
