@@ -63,6 +63,16 @@ export interface DatabaseConfig {
   database_prefix: string;
 }
 
+/** Deadlines for network calls (`timeouts` in the config, see config/timeouts.ts). */
+export interface Timeouts {
+  /** Establishing a connection: TCP, TLS and the database handshake. */
+  connectMs: number;
+  /** The longest a request may go without progress (S3: no byte either way; database: no answer to a statement). */
+  idleMs: number;
+  /** Extra attempts for idempotent requests, with exponential backoff. */
+  retries: number;
+}
+
 /** Where a resolved value came from, for `dj config show --sources`. */
 export type ValueSource = "file" | "env" | "secret" | "default";
 
@@ -82,6 +92,7 @@ export interface ResolvedConfig {
   requiredCodecs: string[];
   codecs: Record<string, Record<string, unknown>>;
   download_path: string;
+  timeouts: Timeouts;
   /** Dotted JSON path → source of the value, e.g. `database.password` → `secret`. */
   sources: Record<string, ValueSource>;
   /** Values that must never be printed (passwords, secret keys), for masking any output. */
