@@ -15,6 +15,7 @@ import { locateJsonSyntaxError } from "./json-syntax.js";
 import { assertNoForbiddenKeys, isForbiddenSegment } from "./safe-keys.js";
 import { findSecretsDir, readSecrets } from "./secrets.js";
 import { validateTimeouts } from "./timeouts.js";
+import { isValidSchemaName, SCHEMA_NAME_RULE } from "../schema/schema-name.js";
 import { validateStores, type Problem } from "./stores.js";
 import type { ResolvedConfig, ValueSource } from "./types.js";
 
@@ -205,8 +206,8 @@ function validateAdditions(raw: Json, problems: Problem[]): Pick<ResolvedConfig,
     download_path: ".",
   };
   if (raw.schema !== undefined) {
-    if (typeof raw.schema === "string" && /^[A-Za-z0-9_$]{1,64}$/.test(raw.schema)) out.schema = raw.schema;
-    else problems.push({ path: "schema", message: "must be a schema (database) name: letters, digits, _ or $, at most 64" });
+    if (isValidSchemaName(raw.schema)) out.schema = raw.schema;
+    else problems.push({ path: "schema", message: `must be a schema (database) name: ${SCHEMA_NAME_RULE}` });
   }
   if (raw.requiredCodecs !== undefined) {
     if (Array.isArray(raw.requiredCodecs) && raw.requiredCodecs.every((c) => typeof c === "string" && c.length > 0)) {
