@@ -28,13 +28,20 @@ export class S3Store implements Store {
   readonly root: string;
   private readonly prefix: string;
   private sdk: Promise<{ sdk: SDK; client: S3Client }> | null = null;
+  /** A true private field: the spec holds the secret key, and a codec receives this store. */
+  readonly #spec: S3StoreSpec;
 
   constructor(
     readonly name: string,
-    private readonly spec: S3StoreSpec,
+    spec: S3StoreSpec,
   ) {
+    this.#spec = spec;
     this.prefix = spec.location.replace(/^\/+|\/+$/g, "");
     this.root = `s3://${spec.bucket}/${this.prefix}`;
+  }
+
+  private get spec(): S3StoreSpec {
+    return this.#spec;
   }
 
   private connect(): Promise<{ sdk: SDK; client: S3Client }> {
