@@ -152,7 +152,7 @@ export async function resolveConfig(opts: LoadOptions): Promise<LoadResult> {
     }
   }
 
-  const database = await validateDatabase(hasDatabase ? db : null, problems, sources);
+  const database = await validateDatabase(hasDatabase ? db : null, problems, sources, baseDir);
   const stores = validateStores(storesRaw, problems);
   const additions = validateAdditions(raw, problems);
   const timeouts = validateTimeouts(raw.timeouts, env, problems, sources);

@@ -52,13 +52,30 @@ export interface AzureStoreSpec extends CommonStoreSpec {
 
 export type StoreSpec = FileStoreSpec | S3StoreSpec | GcsStoreSpec | AzureStoreSpec;
 
+/** `database.use_tls` as an object: the driver's TLS options, as DataJoint passes them on. */
+export interface TlsOptions {
+  /** CA certificate file (PEM) to verify the server against, instead of the system's CAs. Absolute after loading. */
+  ca?: string;
+  /** Client certificate and key files (PEM), for servers that want them. Absolute after loading. */
+  cert?: string;
+  key?: string;
+  /** Verify that the certificate names the host (default true). */
+  check_hostname?: boolean;
+  /** OpenSSL cipher list. */
+  cipher?: string;
+}
+
 export interface DatabaseConfig {
   backend: "mysql" | "postgresql" | "sqlite";
   host: string;
   port: number;
   user: string | null;
   password: string | null;
-  use_tls: boolean | null;
+  /**
+   * DataJoint's reading: null tries TLS and falls back to none; true requires TLS verified against
+   * the system's CAs; an object requires TLS with these options; false never uses TLS.
+   */
+  use_tls: boolean | null | TlsOptions;
   name: string | null;
   database_prefix: string;
 }
