@@ -90,6 +90,7 @@ export const check: CommandHandler = async (ctx, args) => {
   }
   if (failed.length) {
     throw new StoreError(failed.length === 1 ? failed[0]!.error! : `${failed.length} stores failed the check: ${failed.map((f) => f.store).join(", ")}`, {
+      hint: failed.length === 1 ? failed[0]!.hint : "each store's line above says what went wrong",
       code: "store.check",
     });
   }

@@ -23,6 +23,7 @@ export const DATAJOINT_SQL_MODE =
 const READ_ONLY = /^\s*(SELECT|SHOW|DESCRIBE|EXPLAIN)\b/i;
 const TRANSIENT = new Set(["PROTOCOL_SEQUENCE_TIMEOUT", "ETIMEDOUT", "ECONNRESET", "ECONNREFUSED", "PROTOCOL_CONNECTION_LOST", "EPIPE"]);
 const isTransient = (err: unknown) => TRANSIENT.has((err as { code?: string }).code ?? "");
+type CoreConnection = { query(options: { sql: string; timeout: number }, callback: (err: unknown) => void): void; destroy(): void };
 const isStall = (err: unknown) => (err as { code?: string }).code === "PROTOCOL_SEQUENCE_TIMEOUT";
 
 export class MysqlDriver {
@@ -61,10 +62,12 @@ export class MysqlDriver {
         ...(ssl ? { ssl } : {}),
       });
       const driver = new MysqlDriver(pool, database, sources, log, timeouts);
-      pool.on("connection", (conn) => {
+      pool.on("connection", (poolConn) => {
+        // mysql2 hands the callback-style connection to this event, whatever the pool's flavour.
+        const conn = poolConn as unknown as CoreConnection;
         driver.connections.add(conn);
         // Queued before the first statement, so it gets the same deadline (a stall then shows there).
-        conn.query({ sql: `SET SESSION sql_mode = '${DATAJOINT_SQL_MODE}'`, timeout: timeouts.idleMs }).catch(() => {});
+        conn.query({ sql: `SET SESSION sql_mode = '${DATAJOINT_SQL_MODE}'`, timeout: timeouts.idleMs }, () => {});
       });
       return driver;
     };
