@@ -8,6 +8,7 @@
  * back in the pool, so nothing waits behind it (closing included). Read-only statements outside
  * a transaction, and the first connection, are retried with backoff; nothing that writes is.
  */
+import { connect as netConnect, isIP, type Socket } from "node:net";
 import type { Pool, PoolConnection } from "mysql2/promise";
 import { DEFAULT_TIMEOUTS, seconds } from "../../config/timeouts.js";
 import type { DatabaseConfig, Timeouts, ValueSource } from "../../config/types.js";
@@ -23,6 +24,19 @@ export const DATAJOINT_SQL_MODE =
 const READ_ONLY = /^\s*(SELECT|SHOW|DESCRIBE|EXPLAIN)\b/i;
 const TRANSIENT = new Set(["PROTOCOL_SEQUENCE_TIMEOUT", "ETIMEDOUT", "ECONNRESET", "ECONNREFUSED", "PROTOCOL_CONNECTION_LOST", "EPIPE"]);
 const isTransient = (err: unknown) => TRANSIENT.has((err as { code?: string }).code ?? "");
+/**
+ * A TCP socket to an IP address whose certificate will be checked against that address. mysql2
+ * gives TLS no server name for an IP (SNI cannot carry one), and Node then checks the certificate
+ * against the socket's recorded host, which a socket connected to an IP leaves empty — so it
+ * would check "localhost". Recording the address makes the check use it.
+ */
+function socketFor(host: string, port: number): Socket {
+  const socket = netConnect(port, host);
+  socket.setNoDelay(true);
+  (socket as unknown as { _host: string })._host = host;
+  return socket;
+}
+
 type CoreConnection = { query(options: { sql: string; timeout: number }, callback: (err: unknown) => void): void; destroy(): void };
 const isStall = (err: unknown) => (err as { code?: string }).code === "PROTOCOL_SEQUENCE_TIMEOUT";
 
@@ -49,6 +63,7 @@ export class MysqlDriver {
     const make = (tls: DatabaseConfig["use_tls"]) => {
       const ssl = sslOptions(tls);
       const pool = mysql.createPool({
+        ...(ssl?.verifyIdentity && isIP(database.host) ? { stream: () => socketFor(database.host, database.port) } : {}),
         host: database.host,
         port: database.port,
         user: database.user ?? undefined,

@@ -72,9 +72,11 @@ export function translateTlsError(err: unknown, database: DatabaseConfig): Datab
       cause: err,
     });
   }
-  if (e.code && VERIFY_CODES.has(e.code)) {
+  // mysql2 reports every TLS failure during the handshake as HANDSHAKE_SSL_ERROR (Node's own
+  // code is overwritten); the message is Node's, e.g. "unable to verify the first certificate".
+  if (e.code && (VERIFY_CODES.has(e.code) || e.code === "HANDSHAKE_SSL_ERROR")) {
     const custom = typeof database.use_tls === "object" && database.use_tls?.ca;
-    return new DatabaseError(`the certificate of the database at ${where} failed verification (${e.code}: ${e.message ?? ""})`, {
+    return new DatabaseError(`the certificate of the database at ${where} failed verification (${(e.message ?? e.code).trim()})`, {
       hint: custom
         ? "the server's certificate is not signed by database.use_tls.ca, or does not name this host; check both"
         : 'give the CA that signed the server\'s certificate with "use_tls": {"ca": "path/to/ca.pem"}; "use_tls": false turns TLS off',
