@@ -91,6 +91,12 @@ describe("an S3 endpoint that accepts and never answers", () => {
           c.cleanup();
         }
       }
+      const shown = await runDj(["config", "show", "--sources", "--json"], { cwd: d2, env: { DJ_CONNECT_TIMEOUT: "2" } });
+      assert.deepEqual(JSON.parse(shown.stdout).timeouts, { connect: 2, idle: 0.3, retries: 0 });
+      assert.deepEqual(
+        ["connect", "idle", "retries"].map((k) => JSON.parse(shown.stdout).sources[`timeouts.${k}`]),
+        ["env", "file", "file"],
+      );
       assertOneLine(await runDj(["store", "list"], { cwd: d2, env: { DJ_IDLE_TIMEOUT: "soon" } }), 3, /timeouts\.idle: must be a number of seconds above 0 .*\(from DJ_IDLE_TIMEOUT\)/);
     } finally {
       c2();
