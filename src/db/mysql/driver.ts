@@ -127,12 +127,12 @@ export class MysqlDriver {
         // The connection has a statement in flight that will never finish: it must not be reused.
         this.stalled ||= isStall(err);
         target.destroy();
-        (err as { $djDestroyed?: boolean }).$djDestroyed = true;
       }
       (err as { $djOp?: string }).$djOp ??= op ?? sql.trim().split(/\s+/)[0]!.toUpperCase();
       throw err;
     } finally {
-      if (!conn && !(target as unknown as { _closing?: boolean })._closing) target.release();
+      // release() after destroy() is a no-op in mysql2 (the connection has left the pool).
+      if (!conn) target.release();
     }
   }
 
@@ -188,10 +188,10 @@ export class MysqlDriver {
       await this.run(conn, "COMMIT");
       return out;
     } catch (err) {
-      if (!(conn as unknown as { _closing?: boolean })._closing) await conn.query({ sql: "ROLLBACK", timeout: this.timeouts.idleMs }).catch(() => conn.destroy());
+      await conn.query({ sql: "ROLLBACK", timeout: this.timeouts.idleMs }).catch(() => conn.destroy());
       throw err;
     } finally {
-      if (!(conn as unknown as { _closing?: boolean })._closing) conn.release();
+      conn.release();
     }
   }
 
