@@ -2,7 +2,8 @@
  * Retries for idempotent network requests: a request that can be sent again with the same effect
  * (a GET, HEAD, LIST, DELETE, a PUT of bytes held in memory, a read-only SQL statement) is tried
  * up to `1 + retries` times, with exponential backoff between attempts, when the failure is
- * transient (a timeout, a reset connection, throttling, a 5xx). Anything else — a streamed upload,
+ * transient (a reset or refused connection, throttling, a 5xx; not a missed deadline, which
+ * would only multiply the wait). Anything else — a streamed upload,
  * starting or completing a multipart upload, an INSERT — is tried once.
  */
 

@@ -33,12 +33,17 @@ function isConnectTimeout(err: unknown): boolean {
   return e?.name === "TimeoutError" && /establish a connection/.test(e.message ?? "");
 }
 
-/** Worth another attempt (for idempotent requests only): timeouts, resets, throttling, 5xx. */
+/**
+ * Worth another attempt (for idempotent requests only): resets, refusals, throttling, 5xx. Not a
+ * missed deadline: a server that stalled once stalls again, and retrying would multiply the wait
+ * the user configured.
+ */
 export function isTransientS3Error(err: unknown): boolean {
   const e = err as Failure;
   const code = e?.code ?? e?.cause?.code ?? "";
   const status = e?.$metadata?.httpStatusCode ?? 0;
-  if (e?.name === "AbortError") return false;
+  // The SDK names resets "TimeoutError" too (ECONNRESET, EPIPE): only dj's deadlines are excluded.
+  if (e?.name === "AbortError" || isStall(err) || isConnectTimeout(err) || code === "ETIMEDOUT") return false;
   return (
     e?.name === "TimeoutError" ||
     NETWORK.has(code) ||

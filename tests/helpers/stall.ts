@@ -35,6 +35,22 @@ export async function startSilentServer(): Promise<SilentServer> {
   };
 }
 
+/** Accepts connections and closes them at once (a transient fault: a reset, "socket hang up"). */
+export async function startResettingServer(): Promise<SilentServer> {
+  let count = 0;
+  const server = net.createServer((socket) => {
+    count++;
+    socket.on("error", () => {});
+    socket.resetAndDestroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    connections: () => count,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
 export interface FreezingProxy {
   port: number;
   /** True once the condition was met and forwarding stopped. */

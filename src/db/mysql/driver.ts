@@ -22,7 +22,9 @@ export const DATAJOINT_SQL_MODE =
   "NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ONLY_FULL_GROUP_BY";
 
 const READ_ONLY = /^\s*(SELECT|SHOW|DESCRIBE|EXPLAIN)\b/i;
-const TRANSIENT = new Set(["PROTOCOL_SEQUENCE_TIMEOUT", "ETIMEDOUT", "ECONNRESET", "ECONNREFUSED", "PROTOCOL_CONNECTION_LOST", "EPIPE"]);
+// A missed deadline is not retried (the server that stalled once stalls again, and the wait
+// would multiply); a reset or refused connection is.
+const TRANSIENT = new Set(["ECONNRESET", "ECONNREFUSED", "PROTOCOL_CONNECTION_LOST", "EPIPE"]);
 const isTransient = (err: unknown) => TRANSIENT.has((err as { code?: string }).code ?? "");
 /**
  * A TCP socket to an IP address whose certificate will be checked against that address. mysql2
@@ -123,7 +125,7 @@ export class MysqlDriver {
       if (Array.isArray(result)) return { rows: result as Row[], affectedRows: 0 };
       return { rows: [], affectedRows: (result as { affectedRows?: number }).affectedRows ?? 0 };
     } catch (err) {
-      if (isStall(err) || isTransient(err)) {
+      if (isStall(err) || isTransient(err) || (err as { code?: string }).code === "ETIMEDOUT") {
         // The connection has a statement in flight that will never finish: it must not be reused.
         this.stalled ||= isStall(err);
         target.destroy();
@@ -157,7 +159,9 @@ export class MysqlDriver {
         cause: err,
       });
     }
-    return translateMysqlError(err, { database: this.database, sources: this.sources });
+    const out = translateMysqlError(err, { database: this.database, sources: this.sources });
+    if (tries && out instanceof Error && out !== err) out.message += tries;
+    return out;
   }
 
   private async run<Row>(conn: PoolConnection | null, sql: string, params: Param[] = []): Promise<QueryResult<Row>> {
