@@ -102,10 +102,8 @@ describe("a project config that exists but cannot be read is an error naming it"
     });
   }
   test("a datajoint.json that is a folder is not skipped either", async () => {
-    const { sub } = nested(() => {});
-    mkdirSync(join(sub, "datajoint.json"));
-    // dj.config.json of the parent is found first (the search order is by name, then upward);
-    // the broken datajoint.json is only reached when no dj.config.json exists up to the project root.
+    // The search order is by name, then upward, so a datajoint.json is reached when no
+    // dj.config.json exists up to the project root.
     const alone = project({});
     mkdirSync(join(alone, "datajoint.json"));
     const r = await dj(alone, ["store", "list"]);
