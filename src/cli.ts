@@ -49,7 +49,13 @@ function buildProgram(state: RunState): Command {
       const mod = await load();
       const handler = mod[handlerName] as CommandHandler | undefined;
       if (typeof handler !== "function") throw new Error(`command handler ${handlerName} is missing`);
-      const code = await handler(ctx, positional as string[], command.opts());
+      const opts = command.opts();
+      // Every --schema flag passes the one schema-name rule before any file or SQL is made.
+      if (opts.schema !== undefined) {
+        const { assertSchemaName } = await import("./schema/schema-name.js");
+        for (const s of [opts.schema].flat()) assertSchemaName(String(s), "--schema");
+      }
+      const code = await handler(ctx, positional as string[], opts);
       state.exitCode = typeof code === "number" ? code : 0;
     };
 

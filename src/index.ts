@@ -16,6 +16,7 @@ export type {
   DecodeContext,
   DecodedValue,
   EncodeContext,
+  ErrorHelpers,
   InputValue,
   KeyValue,
   ReferencedPath,

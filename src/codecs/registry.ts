@@ -3,6 +3,7 @@
  * plugins. Listing reads manifests only; `get()` imports a module the first time a codec is
  * used, and a failure to load is reported with the module's real error.
  */
+import { errorHelpers } from "./context-internals.js";
 import { pathToFileURL } from "node:url";
 import { CodecError } from "../errors.js";
 import { djPackage } from "../package-info.js";
@@ -162,7 +163,7 @@ export class CodecRegistry {
       seen.add(name);
       const codec = await this.get(name);
       chain.push(codec);
-      const dtype = codec.getDtype(spec.store !== null);
+      const dtype = codec.getDtype(spec.store !== null, errorHelpers);
       if (!dtype.startsWith("<")) return { chain, finalDtype: dtype, store: spec.store };
       name = parseTypeSpec(dtype).name;
     }

@@ -5,7 +5,6 @@
  * codecs, objects in a store — and back. Codecs chain like DataJoint's: `getDtype()` may name
  * another codec (`<hash>`), whose encoder then receives this codec's output.
  */
-import type { ResolvedConfig } from "../config/types.js";
 import type { DjErrorOptions, ErrorKind } from "../errors.js";
 import type { NdArraySource } from "../formats/ndarray.js";
 import type { Store } from "../stores/types.js";
@@ -36,8 +35,26 @@ export type DecodedValue =
   | { kind: "objectRef"; store: Store; path: string; isDir: boolean; size: number | null; ext: string | null }
   | { kind: "value"; value: unknown };
 
-/** Context passed to `encode`: where the value goes. Mirrors DataJoint's `key` dict, typed. */
-export interface EncodeContext {
+/**
+ * Raising dj errors from a plugin, with no runtime dependency on dj: the exit code follows the
+ * kind ("input" 7, "codec" 6, "store" 5, "config" 3, ...). These replace the undocumented
+ * `Object.assign(new Error(m), {_dj: true, kind})` shape, which dj still recognises for plugins
+ * written before them.
+ */
+export interface ErrorHelpers {
+  /** Throw a typed dj error. */
+  fail(kind: ErrorKind, message: string, options?: DjErrorOptions): never;
+  /** The same error, returned instead of thrown (to throw later, reject a promise, destroy a stream). */
+  error(kind: ErrorKind, message: string, options?: DjErrorOptions): Error;
+}
+
+/**
+ * Context passed to `encode`: where the value goes. Mirrors DataJoint's `key` dict, typed. It
+ * carries what a codec needs — its own options, the store, the object path, `fail` — and
+ * deliberately not the resolved configuration (which holds the database password and every
+ * store's keys).
+ */
+export interface EncodeContext extends ErrorHelpers {
   schema: string;
   /** SQL table name including its tier prefix, e.g. `__recording`. */
   table: string;
@@ -47,7 +64,6 @@ export interface EncodeContext {
   store: Store | null;
   /** Concrete store name, `@` already resolved to `stores.default` (datajoint-compat §15.1). */
   storeName: string | null;
-  config: ResolvedConfig;
   /** `config.codecs[<name>]`, the per-codec options. */
   options: Record<string, unknown>;
   /** Called with every schema-addressed object or folder written, so a failed insert can remove it. */
@@ -63,11 +79,6 @@ export interface EncodeContext {
   djVersion: string;
   signal?: AbortSignal;
   /**
-   * Throw a typed dj error (exit code by kind: "input" 7, "codec" 6, "store" 5, ...). Plugins use
-   * this instead of importing dj's error classes, so they need no runtime dependency on dj.
-   */
-  fail(kind: ErrorKind, message: string, options?: DjErrorOptions): never;
-  /**
    * Report figures measured while encoding (e.g. `<photon@>`'s worst reconstruction error in
    * noise units); `dj insert --json` shows them under `measured.<attribute>`. Optional so that a
    * plugin also runs under a dj without it: call it as `ctx.report?.({...})`.
@@ -78,26 +89,22 @@ export interface EncodeContext {
 /** Figures a codec measured while encoding one value (see `EncodeContext.report`). */
 export type MeasuredFigures = Record<string, number | string | boolean>;
 
-/** Context passed to `decode`. DataJoint passes no primary key at decode. */
-export interface DecodeContext {
-  config: ResolvedConfig;
+/** Context passed to `decode`. DataJoint passes no primary key at decode; no configuration either. */
+export interface DecodeContext extends ErrorHelpers {
   options: Record<string, unknown>;
   /** Resolve the store named in stored metadata (null/"" → default). */
   getStore(name: string | null): Promise<Store>;
   /** Decoding options from the command line, e.g. `{inverse: "algebraic"}` for photon. */
   fetchOptions: Record<string, unknown>;
-  fail(kind: ErrorKind, message: string, options?: DjErrorOptions): never;
 }
 
-/** Context passed to `verify` (`dj verify`). */
-export interface VerifyContext {
-  config: ResolvedConfig;
+/** Context passed to `verify` (`dj verify`); like the others, it carries no configuration. */
+export interface VerifyContext extends ErrorHelpers {
   options: Record<string, unknown>;
   /** Resolve the store named in stored metadata (null/"" → default). */
   getStore(name: string | null): Promise<Store>;
   /** `dj verify --deep`: also read and decode the contents (every Zarr chunk decodes). */
   deep: boolean;
-  fail(kind: ErrorKind, message: string, options?: DjErrorOptions): never;
 }
 
 /** One thing wrong with the objects of a stored value, found by a codec's `verify`. */
@@ -123,7 +130,7 @@ export interface Codec<Stored = unknown> {
    * The stored type: `"bytes"`, `"json"`, or another codec (`"<hash>"`). `isStore` is true for
    * `<name@…>`. Throw a CodecError when the form is not allowed (`<npy>` without `@`).
    */
-  getDtype(isStore: boolean): string;
+  getDtype(isStore: boolean, helpers?: ErrorHelpers): string;
   /** Which inputs this codec takes (routes `--from FILE` to an attribute). */
   readonly accepts: ReadonlyArray<InputValue["kind"]>;
   /**

@@ -1,5 +1,6 @@
 /** `dj schema list | create NAME | drop NAME [--force]`. */
 import { ConflictError, DatabaseError, UsageError } from "../errors.js";
+import { assertSchemaName } from "../schema/schema-name.js";
 import type { CommandContext, CommandHandler } from "./context.js";
 
 async function session(ctx: CommandContext) {
@@ -8,7 +9,7 @@ async function session(ctx: CommandContext) {
 }
 
 function checkName(name: string): void {
-  if (!/^[A-Za-z0-9_$]{1,64}$/.test(name)) throw new UsageError(`invalid schema name ${JSON.stringify(name)}: letters, digits, _ and $ (at most 64)`);
+  assertSchemaName(name, "argument");
 }
 
 export const list: CommandHandler = async (ctx) => {

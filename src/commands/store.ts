@@ -34,12 +34,17 @@ export const list: CommandHandler = async (ctx) => {
 interface ProbeResult {
   store: string;
   ok: boolean;
+  /** "ok", "stalled" (connected, then silent past timeouts.idle), "read-only", or "failed". */
+  status: string;
   write_ms?: number;
   read_ms?: number;
   delete_ms?: number;
   error?: string;
   hint?: string;
 }
+
+/** Failures `dj store check` names by what they are rather than as a plain FAIL. */
+const STATUS_BY_CODE: Record<string, string> = { "store.stalled": "stalled", "store.readonly": "read-only" };
 
 export const check: CommandHandler = async (ctx, args) => {
   const cfg = await config(ctx);
@@ -50,7 +55,7 @@ export const check: CommandHandler = async (ctx, args) => {
   for (const name of names) {
     const probeKey = `.dj-probe/${Date.now()}-${randomBytes(4).toString("hex")}`;
     const payload = randomBytes(1024);
-    const r: ProbeResult = { store: name, ok: false };
+    const r: ProbeResult = { store: name, ok: false, status: "failed" };
     results.push(r);
     try {
       const store = await openStore(cfg, name);
@@ -67,9 +72,11 @@ export const check: CommandHandler = async (ctx, args) => {
       await store.delete(probeKey);
       r.delete_ms = Math.round(performance.now() - t);
       r.ok = true;
+      r.status = "ok";
     } catch (err) {
       r.error = (err as Error).message;
       r.hint = (err as StoreError).hint;
+      r.status = STATUS_BY_CODE[(err as StoreError).code ?? ""] ?? "failed";
     }
   }
   const failed = results.filter((r) => !r.ok);
@@ -79,10 +86,11 @@ export const check: CommandHandler = async (ctx, args) => {
   }
   for (const r of results) {
     if (r.ok) ctx.out.line(`ok    ${r.store}  write ${r.write_ms} ms, read ${r.read_ms} ms, delete ${r.delete_ms} ms`);
-    else ctx.out.line(`FAIL  ${r.store}  ${r.error}${r.hint ? `\n      hint: ${r.hint}` : ""}`);
+    else ctx.out.line(`${(r.status === "failed" ? "FAIL" : r.status.toUpperCase()).padEnd(5)} ${r.store}  ${r.error}${r.hint ? `\n      hint: ${r.hint}` : ""}`);
   }
   if (failed.length) {
     throw new StoreError(failed.length === 1 ? failed[0]!.error! : `${failed.length} stores failed the check: ${failed.map((f) => f.store).join(", ")}`, {
+      hint: failed.length === 1 ? failed[0]!.hint : "each store's line above says what went wrong",
       code: "store.check",
     });
   }

@@ -8,6 +8,7 @@ async function session(ctx: CommandContext) {
 }
 
 export const tables: CommandHandler = async (ctx, [schemaArg]) => {
+  if (schemaArg !== undefined) (await import("../schema/schema-name.js")).assertSchemaName(schemaArg, "argument");
   const { config, dialect } = await session(ctx);
   const schema = schemaArg ?? config.schema;
   if (!schema) throw new UsageError("name a schema (dj tables SCHEMA) or set \"schema\" in the config");

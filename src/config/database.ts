@@ -7,7 +7,8 @@
  * Keys and defaults are DataJoint's (datajoint-compat.md §1.3); values from environment
  * variables arrive as strings and are coerced where DataJoint coerces.
  */
-import type { DatabaseConfig, ValueSource } from "./types.js";
+import { isAbsolute, resolve } from "node:path";
+import type { DatabaseConfig, TlsOptions, ValueSource } from "./types.js";
 import { nearest } from "./nearest.js";
 import type { Problem } from "./stores.js";
 
@@ -62,11 +63,39 @@ export async function validateDatabase(
   raw: Record<string, unknown> | null,
   problems: Problem[],
   sources: Record<string, ValueSource>,
+  baseDir = process.cwd(),
 ): Promise<DatabaseConfig | null> {
   if (raw === null) return null;
   const v = plainDatabase(raw) ?? (await zodDatabase(raw, problems, sources));
   if (v === null) return null;
-  return finish(v, sources);
+  const tls = typeof v.use_tls === "object" && v.use_tls !== null ? tlsOptions(v.use_tls, problems, baseDir) : undefined;
+  if (tls === null) return null;
+  return finish(v, sources, tls);
+}
+
+const TLS_FILES = ["ca", "cert", "key"] as const;
+const TLS_KEYS = [...TLS_FILES, "check_hostname", "cipher"];
+
+/** `use_tls` as an object: known keys only, file paths made absolute (relative to the config's folder). */
+function tlsOptions(raw: Record<string, unknown>, problems: Problem[], baseDir: string): TlsOptions | null {
+  const before = problems.length;
+  const out: TlsOptions = {};
+  for (const [k, value] of Object.entries(raw)) {
+    if (!TLS_KEYS.includes(k)) {
+      const suggestion = nearest(k, TLS_KEYS);
+      problems.push({ path: `database.use_tls.${k}`, message: `unknown TLS option${suggestion ? ` (did you mean '${suggestion}'?)` : ""}; allowed: ${TLS_KEYS.join(", ")}` });
+    } else if (k === "check_hostname") {
+      if (typeof value === "boolean") out.check_hostname = value;
+      else problems.push({ path: "database.use_tls.check_hostname", message: "must be true or false" });
+    } else if (typeof value !== "string" || value === "") {
+      problems.push({ path: `database.use_tls.${k}`, message: k === "cipher" ? "must be an OpenSSL cipher list" : "must be the path of a PEM file" });
+    } else if (k === "cipher") {
+      out.cipher = value;
+    } else {
+      out[k as (typeof TLS_FILES)[number]] = isAbsolute(value) ? value : resolve(baseDir, value);
+    }
+  }
+  return problems.length > before ? null : out;
 }
 
 /** zod's reading of the section: the parsed value, or the problems it found. */
@@ -106,7 +135,7 @@ export async function zodDatabase(raw: Record<string, unknown>, problems: Proble
   return result.data;
 }
 
-function finish(v: Parsed, sources: Record<string, ValueSource>): DatabaseConfig {
+function finish(v: Parsed, sources: Record<string, ValueSource>, tls?: TlsOptions): DatabaseConfig {
   let host = v.host;
   let port = v.port;
   // DataJoint: a port in `host` ("db:3307") wins over `database.port`.
@@ -125,7 +154,7 @@ function finish(v: Parsed, sources: Record<string, ValueSource>): DatabaseConfig
     port: port ?? (backend === "postgresql" ? 5432 : 3306),
     user: v.user,
     password: v.password,
-    use_tls: typeof v.use_tls === "string" ? v.use_tls === "true" : typeof v.use_tls === "object" && v.use_tls !== null ? true : v.use_tls,
+    use_tls: typeof v.use_tls === "string" ? v.use_tls === "true" : tls ?? (v.use_tls as boolean | null),
     name: v.name,
     database_prefix: v.database_prefix,
   };

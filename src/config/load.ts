@@ -11,7 +11,11 @@ import { ConfigError } from "../errors.js";
 import { registerSecret } from "../ui/redact.js";
 import { findConfigFile } from "./discover.js";
 import { validateDatabase } from "./database.js";
+import { locateJsonSyntaxError } from "./json-syntax.js";
+import { assertNoForbiddenKeys, isForbiddenSegment } from "./safe-keys.js";
 import { findSecretsDir, readSecrets } from "./secrets.js";
+import { validateTimeouts } from "./timeouts.js";
+import { isValidSchemaName, SCHEMA_NAME_RULE } from "../schema/schema-name.js";
 import { validateStores, type Problem } from "./stores.js";
 import type { ResolvedConfig, ValueSource } from "./types.js";
 
@@ -50,7 +54,7 @@ function unflatten(raw: Json): Json {
   const out: Json = {};
   for (const [key, value] of Object.entries(raw)) {
     const parts = key.split(".");
-    if (parts.length === 1 || !["database", "stores", "connection", "display"].includes(parts[0]!)) {
+    if (parts.length === 1 || !["database", "stores", "connection", "display", "timeouts"].includes(parts[0]!)) {
       out[key] = isObject(value) && isObject(out[key]) ? { ...(out[key] as Json), ...value } : value;
       continue;
     }
@@ -69,18 +73,25 @@ function readConfigFile(file: string): Json {
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`, { code: "config.unreadable" });
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(`cannot read config file ${file} (${code === "EACCES" ? "permission denied" : (code ?? (err as Error).message)})`, {
+      code: "config.unreadable",
+    });
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError(`${file}: not valid JSON (${(err as Error).message})`, {
-      hint: "fix the syntax; `dj config validate` lists every problem",
+  } catch {
+    // Never V8's message: it quotes the text around the error, which may be a secret.
+    const at = locateJsonSyntaxError(text);
+    const where = at ? ` at line ${at.line}, column ${at.column}: ${at.problem}` : "";
+    throw new ConfigError(`${file}: not valid JSON${where}`, {
+      hint: "fix the syntax there (the text itself is not shown, as it may hold a secret)",
       code: "config.syntax",
     });
   }
   if (!isObject(parsed)) throw new ConfigError(`${file}: the top level must be a JSON object`, { code: "config.invalid" });
+  assertNoForbiddenKeys(parsed, file);
   return unflatten(parsed);
 }
 
@@ -110,11 +121,13 @@ export async function resolveConfig(opts: LoadOptions): Promise<LoadResult> {
   if (storesRaw !== undefined) markSources(sources, "stores", storesRaw, "file");
   if (env.DJ_STORES) {
     try {
-      storesRaw = JSON.parse(env.DJ_STORES);
+      storesRaw = parseEnvJson(env.DJ_STORES);
       if (!isObject(storesRaw)) throw new Error("not a JSON object");
+      assertNoForbiddenKeys(storesRaw, "DJ_STORES");
       for (const k of Object.keys(sources)) if (k.startsWith("stores.")) delete sources[k];
       markSources(sources, "stores", storesRaw, "env");
     } catch (err) {
+      if (err instanceof ConfigError) throw err;
       problems.push({ path: "DJ_STORES", message: `must be a JSON object of store specs (${(err as Error).message})` });
     }
   }
@@ -123,6 +136,12 @@ export async function resolveConfig(opts: LoadOptions): Promise<LoadResult> {
   if (secretsDir) {
     for (const secret of readSecrets(secretsDir)) {
       const [section, a, b] = secret.path;
+      if (secret.path.some(isForbiddenSegment)) {
+        throw new ConfigError(`secret file ${secret.file}: its name is not allowed (__proto__, constructor and prototype cannot be config keys)`, {
+          hint: "rename or remove that file",
+          code: "config.key",
+        });
+      }
       if (section === "database" && (db[a!] === undefined || db[a!] === null)) {
         db[a!] = secret.value;
         sources[`database.${a}`] = "secret";
@@ -133,9 +152,10 @@ export async function resolveConfig(opts: LoadOptions): Promise<LoadResult> {
     }
   }
 
-  const database = await validateDatabase(hasDatabase ? db : null, problems, sources);
+  const database = await validateDatabase(hasDatabase ? db : null, problems, sources, baseDir);
   const stores = validateStores(storesRaw, problems);
   const additions = validateAdditions(raw, problems);
+  const timeouts = validateTimeouts(raw.timeouts, env, problems, sources);
 
   const secrets: string[] = [];
   if (database?.password) secrets.push(database.password);
@@ -153,10 +173,21 @@ export async function resolveConfig(opts: LoadOptions): Promise<LoadResult> {
     database,
     stores,
     ...additions,
+    timeouts,
     sources,
     secrets,
   };
   return { config, problems };
+}
+
+/** DJ_STORES as JSON; a syntax error gives the position only (the value may hold secret keys). */
+function parseEnvJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    const at = locateJsonSyntaxError(text);
+    throw new Error(`not valid JSON${at ? ` at column ${at.column}${at.line > 1 ? ` of line ${at.line}` : ""}: ${at.problem}` : ""}`);
+  }
 }
 
 function markSources(sources: Record<string, ValueSource>, prefix: string, value: unknown, source: ValueSource): void {
@@ -175,8 +206,8 @@ function validateAdditions(raw: Json, problems: Problem[]): Pick<ResolvedConfig,
     download_path: ".",
   };
   if (raw.schema !== undefined) {
-    if (typeof raw.schema === "string" && /^[A-Za-z0-9_$]{1,64}$/.test(raw.schema)) out.schema = raw.schema;
-    else problems.push({ path: "schema", message: "must be a schema (database) name: letters, digits, _ or $, at most 64" });
+    if (isValidSchemaName(raw.schema)) out.schema = raw.schema;
+    else problems.push({ path: "schema", message: `must be a schema (database) name: ${SCHEMA_NAME_RULE}` });
   }
   if (raw.requiredCodecs !== undefined) {
     if (Array.isArray(raw.requiredCodecs) && raw.requiredCodecs.every((c) => typeof c === "string" && c.length > 0)) {

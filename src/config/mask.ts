@@ -23,5 +23,6 @@ export function displayConfig(config: ResolvedConfig): Record<string, unknown> {
     schema: config.schema,
     requiredCodecs: config.requiredCodecs,
     codecs: config.codecs,
+    timeouts: { connect: config.timeouts.connectMs / 1000, idle: config.timeouts.idleMs / 1000, retries: config.timeouts.retries },
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { Protocol, StoreSpec } from "./types.js";
 import { nearest } from "./nearest.js";
+import { endpointCredentials } from "./endpoint-credentials.js";
 
 export interface Problem {
   /** Dotted JSON path, e.g. `stores.mystore.bucket`. */
@@ -112,6 +113,12 @@ function validateStore(name: string, value: unknown, problems: Problem[]): Store
       problems.push({
         path: `${at}.${hasAccess ? "secret_key" : "access_key"}`,
         message: "Incomplete S3 credentials: set both access_key and secret_key, or neither to use ambient AWS credentials.",
+      });
+    }
+    if (typeof value.endpoint === "string" && endpointCredentials(value.endpoint)) {
+      problems.push({
+        path: `${at}.endpoint`,
+        message: `holds credentials (user:password@ before the host; not shown). Put them in stores.${name}.access_key and stores.${name}.secret_key (or .secrets/stores.${name}.secret_key) and give the endpoint as host:port`,
       });
     }
     if (value.secure !== undefined && typeof value.secure !== "boolean") problems.push({ path: `${at}.secure`, message: "must be true or false" });

@@ -52,15 +52,42 @@ export interface AzureStoreSpec extends CommonStoreSpec {
 
 export type StoreSpec = FileStoreSpec | S3StoreSpec | GcsStoreSpec | AzureStoreSpec;
 
+/** `database.use_tls` as an object: the driver's TLS options, as DataJoint passes them on. */
+export interface TlsOptions {
+  /** CA certificate file (PEM) to verify the server against, instead of the system's CAs. Absolute after loading. */
+  ca?: string;
+  /** Client certificate and key files (PEM), for servers that want them. Absolute after loading. */
+  cert?: string;
+  key?: string;
+  /** Verify that the certificate names the host (default true). */
+  check_hostname?: boolean;
+  /** OpenSSL cipher list. */
+  cipher?: string;
+}
+
 export interface DatabaseConfig {
   backend: "mysql" | "postgresql" | "sqlite";
   host: string;
   port: number;
   user: string | null;
   password: string | null;
-  use_tls: boolean | null;
+  /**
+   * DataJoint's reading: null tries TLS and falls back to none; true requires TLS verified against
+   * the system's CAs; an object requires TLS with these options; false never uses TLS.
+   */
+  use_tls: boolean | null | TlsOptions;
   name: string | null;
   database_prefix: string;
+}
+
+/** Deadlines for network calls (`timeouts` in the config, see config/timeouts.ts). */
+export interface Timeouts {
+  /** Establishing a connection: TCP, TLS and the database handshake. */
+  connectMs: number;
+  /** The longest a request may go without progress (S3: no byte either way; database: no answer to a statement). */
+  idleMs: number;
+  /** Extra attempts for idempotent requests, with exponential backoff. */
+  retries: number;
 }
 
 /** Where a resolved value came from, for `dj config show --sources`. */
@@ -82,6 +109,7 @@ export interface ResolvedConfig {
   requiredCodecs: string[];
   codecs: Record<string, Record<string, unknown>>;
   download_path: string;
+  timeouts: Timeouts;
   /** Dotted JSON path → source of the value, e.g. `database.password` → `secret`. */
   sources: Record<string, ValueSource>;
   /** Values that must never be printed (passwords, secret keys), for masking any output. */

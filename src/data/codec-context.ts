@@ -7,7 +7,8 @@ import type { CodecRegistry, ResolvedChain } from "../codecs/registry.js";
 import type { Codec, DecodeContext, DecodedValue, EncodeContext, InputValue, KeyValue, MeasuredFigures } from "../codecs/types.js";
 import { getStoreSpec } from "../config/store-spec.js";
 import type { ResolvedConfig } from "../config/types.js";
-import { CodecError, isDjError, makeError, type DjErrorOptions, type ErrorKind } from "../errors.js";
+import { attachLayout, errorHelpers } from "../codecs/context-internals.js";
+import { CodecError, isDjError } from "../errors.js";
 import type { Attribute } from "../schema/heading.js";
 import { schemaPath } from "../stores/addressing.js";
 import { openStore } from "../stores/open.js";
@@ -15,9 +16,7 @@ import { djPackage } from "../package-info.js";
 import type { Store } from "../stores/types.js";
 import { pythonJsonDumps } from "./json-text.js";
 
-export const fail = (kind: ErrorKind, message: string, options?: DjErrorOptions): never => {
-  throw makeError(kind, message, options);
-};
+export const fail = errorHelpers.fail;
 
 export interface WrittenObject {
   store: Store;
@@ -54,27 +53,31 @@ export interface EncodeRequest {
 export async function encodeValue(value: InputValue, req: EncodeRequest): Promise<string | Buffer> {
   const { chain, storeName } = req.resolved;
   const store = storeName ? await openStore(req.config, storeName) : null;
-  const ctxFor = (codec: Codec): EncodeContext => ({
-    schema: req.schema,
-    table: req.table,
-    field: req.attr.name,
-    primaryKey: req.primaryKey,
-    store,
-    storeName,
-    config: req.config,
-    options: (req.config.codecs[codec.name] ?? {}) as Record<string, unknown>,
-    onObjectWritten: (key, s) => req.written.push({ key, store: s }),
-    getStore: (name) => openStore(req.config, name),
-    objectPath: (ext) => {
-      if (!storeName) throw new CodecError(`<${codec.name}> requires @ (store only)`, { code: "codec.store" });
-      const spec = getStoreSpec(req.config, storeName).spec;
-      return schemaPath(spec, { schema: req.schema, table: req.table, primaryKey: Object.entries(req.primaryKey), field: req.attr.name, ext }).path;
-    },
-    djVersion: djPackage().version,
-    signal: req.signal,
-    fail,
-    report: (figures) => req.onReport?.(figures),
-  });
+  const spec = storeName ? getStoreSpec(req.config, storeName).spec : null;
+  // Only what a codec needs; the configuration (database password, store keys) stays out of reach.
+  const ctxFor = (codec: Codec): EncodeContext => {
+    const ctx: EncodeContext = {
+      schema: req.schema,
+      table: req.table,
+      field: req.attr.name,
+      primaryKey: req.primaryKey,
+      store,
+      storeName,
+      options: codecOptions(req.config, codec),
+      onObjectWritten: (key, s) => req.written.push({ key, store: s }),
+      getStore: (name) => openStore(req.config, name),
+      objectPath: (ext) => {
+        if (!spec) throw new CodecError(`<${codec.name}> requires @ (store only)`, { code: "codec.store" });
+        return schemaPath(spec, { schema: req.schema, table: req.table, primaryKey: Object.entries(req.primaryKey), field: req.attr.name, ext }).path;
+      },
+      djVersion: djPackage().version,
+      signal: req.signal,
+      report: (figures) => req.onReport?.(figures),
+      ...errorHelpers,
+    };
+    if (spec) attachLayout(ctx, spec);
+    return ctx;
+  };
   const outer = chain.chain[0]!;
   await wrap(outer, "encode", () => outer.validate?.(value, ctxFor(outer)));
   let current: unknown = value;
@@ -100,12 +103,17 @@ async function wrap<T>(codec: Codec, direction: "encode" | "decode", fn: () => T
 
 export function decodeContext(config: ResolvedConfig, codec: Codec, fetchOptions: Record<string, unknown>): DecodeContext {
   return {
-    config,
-    options: (config.codecs[codec.name] ?? {}) as Record<string, unknown>,
+    options: codecOptions(config, codec),
     getStore: (name) => openStore(config, name),
     fetchOptions,
-    fail,
+    ...errorHelpers,
   };
+}
+
+/** A copy of `codecs.<name>`, so a codec cannot change what the next one reads. */
+function codecOptions(config: ResolvedConfig, codec: Codec): Record<string, unknown> {
+  const own = config.codecs[codec.name];
+  return own ? structuredClone(own) : {};
 }
 
 /** Run a chain backwards on a raw column value. */

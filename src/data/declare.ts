@@ -16,6 +16,7 @@ import { definitionLines } from "../schema/describe.js";
 import type { Heading } from "../schema/heading.js";
 import { fromCamelCase, tableSqlName } from "../schema/naming.js";
 import { parsePipelineFile, type DeclaredTable } from "../schema/pipeline-file.js";
+import { isValidSchemaName, schemaNameError } from "../schema/schema-name.js";
 
 export interface DeclareResult {
   schema: string;
@@ -135,6 +136,7 @@ export async function declarePipeline(
       const local = compiled.get(key);
       if (local) return local;
       const [schema, ...classes] = key.split(".");
+      if (!isValidSchemaName(schema)) throw schemaNameError(schema!, "file", `${decl.file}:${line} (-> ${target})`);
       const candidates = classes.length === 1
         ? (["manual", "lookup", "imported", "computed"] as const).map((t) => tableSqlName(classes[0]!, t))
         : (["manual", "lookup", "imported", "computed"] as const).map((t) => `${tableSqlName(classes[0]!, t)}__${fromCamelCase(classes[1]!)}`);

@@ -6,6 +6,7 @@ import { UsageError } from "../errors.js";
 import type { Introspector } from "../db/types.js";
 import type { Heading } from "../schema/heading.js";
 import { fromCamelCase, tableSqlName } from "../schema/naming.js";
+import { assertSchemaName } from "../schema/schema-name.js";
 
 const TIERS = ["manual", "lookup", "imported", "computed"] as const;
 
@@ -14,7 +15,7 @@ export async function resolveTable(ref: string, defaultSchema: string | null, in
   let schema: string | null = defaultSchema;
   let names: string[];
   if (parts.length >= 2 && !/^[A-Z]/.test(parts[0]!) ) {
-    schema = parts[0]!;
+    schema = assertSchemaName(parts[0]!, "table reference", `table reference ${JSON.stringify(ref)}`);
     names = parts.slice(1);
   } else {
     names = parts;

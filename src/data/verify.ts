@@ -16,7 +16,8 @@ import type { ResolvedConfig } from "../config/types.js";
 import { DatabaseError, UsageError } from "../errors.js";
 import type { Attribute, Heading } from "../schema/heading.js";
 import { openStore } from "../stores/open.js";
-import { decodeValue, fail, resolveAttributeCodec, type ResolvedAttributeCodec } from "./codec-context.js";
+import { errorHelpers } from "../codecs/context-internals.js";
+import { decodeValue, resolveAttributeCodec, type ResolvedAttributeCodec } from "./codec-context.js";
 import { displayScalar } from "./fetch.js";
 import type { Session } from "./session.js";
 
@@ -160,7 +161,7 @@ async function verifyValue(config: ResolvedConfig, resolved: ResolvedAttributeCo
 }
 
 function verifyContext(config: ResolvedConfig, codec: Codec, deep: boolean): VerifyContext {
-  return { config, options: (config.codecs[codec.name] ?? {}) as Record<string, unknown>, getStore: (name) => openStore(config, name), deep, fail };
+  return { options: (config.codecs[codec.name] ?? {}) as Record<string, unknown>, getStore: (name) => openStore(config, name), deep, ...errorHelpers };
 }
 
 /** For codecs without a hook: every referenced path is an object, or a folder holding one. */

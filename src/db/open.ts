@@ -42,5 +42,5 @@ async function open(config: ResolvedConfig, opts: OpenOptions): Promise<Dialect>
     });
   }
   const { createMysqlDialect } = await import("./mysql/dialect.js");
-  return createMysqlDialect(db, config.sources, log);
+  return createMysqlDialect(db, config.sources, log, config.timeouts);
 }

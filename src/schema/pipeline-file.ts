@@ -6,6 +6,7 @@
 import { InputError } from "../errors.js";
 import type { SourceLine } from "./definition.js";
 import type { Tier } from "./naming.js";
+import { isValidSchemaName, SCHEMA_NAME_RULE } from "./schema-name.js";
 
 export interface DeclaredTable {
   schema: string;
@@ -38,7 +39,7 @@ export function parsePipelineFile(file: string, text: string, defaultSchema: str
     const schemaLine = /^schema\s+(\S+)\s*$/.exec(raw);
     if (schemaLine) {
       const name = schemaLine[1]!;
-      if (!/^[A-Za-z0-9_$]{1,64}$/.test(name)) throw fail(`invalid schema name "${name}"`);
+      if (!isValidSchemaName(name)) throw fail(`invalid schema name "${name}": ${SCHEMA_NAME_RULE}`);
       schema = name;
       current = null;
       return;

@@ -26,7 +26,7 @@ export function openStore(config: ResolvedConfig, name: string | null, opts: { f
         }
         case "s3": {
           const { S3Store } = await import("./s3.js");
-          const store = new S3Store(resolved, spec);
+          const store = new S3Store(resolved, spec, config.timeouts);
           onClose(() => store.close());
           return store;
         }

@@ -5,13 +5,20 @@
  * Two settings matter for S3-compatible servers (toolchain.md §S3): path-style addressing for
  * custom endpoints, and checksums only "WHEN_REQUIRED" — otherwise stream uploads are sent
  * aws-chunked and some servers store the framing bytes inside the object, silently.
+ *
+ * Deadlines (config `timeouts`): a connection must be made within `connect`, and no request may
+ * go `idle` without a byte either way (the SDK's socket inactivity timeout, which also covers a
+ * response body that stops mid-way). The SDK's own retries are off: dj retries only idempotent
+ * requests whose body it holds (see src/retry.ts); streamed and multipart uploads are tried once.
  */
 import type { Readable } from "node:stream";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { ConflictError, StoreError } from "../errors.js";
-import type { S3StoreSpec } from "../config/types.js";
+import { DEFAULT_TIMEOUTS } from "../config/timeouts.js";
+import type { S3StoreSpec, Timeouts } from "../config/types.js";
+import { withRetry } from "../retry.js";
 import { checkKey } from "./addressing.js";
-import { translateS3Error } from "./s3-errors.js";
+import { isTransientS3Error, translateS3Error } from "./s3-errors.js";
 import type { ObjectInfo, PutOptions, RangeQuery, Store } from "./types.js";
 
 type SDK = typeof import("@aws-sdk/client-s3");
@@ -28,13 +35,21 @@ export class S3Store implements Store {
   readonly root: string;
   private readonly prefix: string;
   private sdk: Promise<{ sdk: SDK; client: S3Client }> | null = null;
+  /** A true private field: the spec holds the secret key, and a codec receives this store. */
+  readonly #spec: S3StoreSpec;
 
   constructor(
     readonly name: string,
-    private readonly spec: S3StoreSpec,
+    spec: S3StoreSpec,
+    private readonly timeouts: Timeouts = DEFAULT_TIMEOUTS,
   ) {
+    this.#spec = spec;
     this.prefix = spec.location.replace(/^\/+|\/+$/g, "");
     this.root = `s3://${spec.bucket}/${this.prefix}`;
+  }
+
+  private get spec(): S3StoreSpec {
+    return this.#spec;
   }
 
   private connect(): Promise<{ sdk: SDK; client: S3Client }> {
@@ -50,9 +65,10 @@ export class S3Store implements Store {
         credentials: this.spec.access_key ? { accessKeyId: this.spec.access_key, secretAccessKey: this.spec.secret_key ?? "" } : undefined,
         requestChecksumCalculation: "WHEN_REQUIRED",
         responseChecksumValidation: "WHEN_REQUIRED",
-        // Standard retry strategy: backoff on throttling and 5xx; a dead endpoint fails in seconds.
-        maxAttempts: 3,
-        requestHandler: { connectionTimeout: 3000, requestTimeout: 120_000 },
+        // dj retries idempotent requests itself (request() below); the SDK would also resend
+        // CreateMultipartUpload and CompleteMultipartUpload, which are not idempotent.
+        maxAttempts: 1,
+        requestHandler: { connectionTimeout: this.timeouts.connectMs, socketTimeout: this.timeouts.idleMs },
       });
       return { sdk, client };
     })();
@@ -70,11 +86,16 @@ export class S3Store implements Store {
   }
 
   private fail(err: unknown, op: string, key: string): never {
-    throw translateS3Error(err, { store: this.name, bucket: this.spec.bucket, endpoint: endpointUrl(this.spec), op, key });
+    throw translateS3Error(err, { store: this.name, bucket: this.spec.bucket, endpoint: endpointUrl(this.spec), op, key, timeouts: this.timeouts });
   }
 
-  private async getObject(key: string, range?: RangeQuery) {
+  /** One request; an idempotent one is retried with backoff on transient failures. */
+  private async request<T>(idempotent: boolean, run: (sdk: SDK, client: S3Client) => Promise<T>): Promise<T> {
     const { sdk, client } = await this.connect();
+    return withRetry(() => run(sdk, client), { retries: idempotent ? this.timeouts.retries : 0 }, isTransientS3Error);
+  }
+
+  private async sendGet(sdk: SDK, client: S3Client, key: string, range?: RangeQuery) {
     try {
       return await client.send(
         new sdk.GetObjectCommand({
@@ -87,30 +108,51 @@ export class S3Store implements Store {
       const name = (err as { name?: string }).name;
       if (name === "NoSuchKey" || name === "NotFound") return undefined;
       if (range && name === "InvalidRange") return { Body: undefined };
+      throw err;
+    }
+  }
+
+  /** The whole object (or a range) in memory: the request and the body read are retried together. */
+  private async readBytes(key: string, range?: RangeQuery): Promise<Uint8Array | undefined> {
+    try {
+      return await this.request(true, async (sdk, client) => {
+        const out = await this.sendGet(sdk, client, key, range);
+        if (!out) return undefined;
+        return out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+      });
+    } catch (err) {
       this.fail(err, "read", key);
     }
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
-    const out = await this.getObject(key);
-    if (!out) return undefined;
-    return out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+    return this.readBytes(key);
   }
 
   async getRange(key: string, range: RangeQuery): Promise<Uint8Array | undefined> {
     if (range.length === 0) return (await this.exists(key)) ? new Uint8Array() : undefined;
-    const out = await this.getObject(key, range);
-    if (!out) return undefined;
-    return out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+    return this.readBytes(key, range);
   }
 
   async getStream(key: string): Promise<Readable | undefined> {
-    const out = await this.getObject(key);
-    return out ? (out.Body as Readable) : undefined;
+    let out;
+    try {
+      out = await this.request(true, (sdk, client) => this.sendGet(sdk, client, key));
+    } catch (err) {
+      this.fail(err, "read", key);
+    }
+    if (!out) return undefined;
+    // A body that stops mid-way fails with the store's own error, not the SDK's.
+    const { PassThrough, pipeline } = await import("node:stream");
+    const pass = new PassThrough({ highWaterMark: 1 << 20 });
+    pipeline(out.Body as Readable, pass, (err) => {
+      if (err && !pass.destroyed) pass.destroy(translateS3Error(err, { store: this.name, bucket: this.spec.bucket, endpoint: endpointUrl(this.spec), op: "read", key, timeouts: this.timeouts }));
+    });
+    return pass;
   }
 
   async set(key: string, value: Uint8Array, opts: PutOptions = {}): Promise<void> {
-    const { sdk, client } = await this.connect();
+    const { sdk } = await this.connect();
     if (opts.ifAbsent && (await this.exists(key))) {
       throw new ConflictError(`store "${this.name}": object ${key} already exists`, { code: "store.exists" });
     }
@@ -119,9 +161,12 @@ export class S3Store implements Store {
       return this.setStream(key, Readable.from([value]), { ...opts, ifAbsent: false, size: value.byteLength });
     }
     try {
-      await client.send(new sdk.PutObjectCommand({ Bucket: this.spec.bucket, Key: this.fullKey(key), Body: value, ContentLength: value.byteLength }), {
-        abortSignal: opts.signal,
-      });
+      // A PUT of bytes in memory can be sent again with the same effect: idempotent.
+      await this.request(true, (_sdk, c) =>
+        c.send(new sdk.PutObjectCommand({ Bucket: this.spec.bucket, Key: this.fullKey(key), Body: value, ContentLength: value.byteLength }), {
+          abortSignal: opts.signal,
+        }),
+      );
     } catch (err) {
       this.fail(err, "write", key);
     }
@@ -166,9 +211,8 @@ export class S3Store implements Store {
   }
 
   async size(key: string): Promise<number | undefined> {
-    const { sdk, client } = await this.connect();
     try {
-      const out = await client.send(new sdk.HeadObjectCommand({ Bucket: this.spec.bucket, Key: this.fullKey(key) }));
+      const out = await this.request(true, (sdk, client) => client.send(new sdk.HeadObjectCommand({ Bucket: this.spec.bucket, Key: this.fullKey(key) })));
       return Number(out.ContentLength ?? 0);
     } catch (err) {
       const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -180,13 +224,12 @@ export class S3Store implements Store {
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
-    const { sdk, client } = await this.connect();
     const full = prefix === "" ? (this.prefix ? this.prefix + "/" : "") : this.fullKey(prefix);
     let token: string | undefined;
     do {
       let out;
       try {
-        out = await client.send(new sdk.ListObjectsV2Command({ Bucket: this.spec.bucket, Prefix: full, ContinuationToken: token }));
+        out = await this.request(true, (sdk, client) => client.send(new sdk.ListObjectsV2Command({ Bucket: this.spec.bucket, Prefix: full, ContinuationToken: token })));
       } catch (err) {
         this.fail(err, "list", prefix);
       }
@@ -201,9 +244,8 @@ export class S3Store implements Store {
   }
 
   async delete(key: string): Promise<void> {
-    const { sdk, client } = await this.connect();
     try {
-      await client.send(new sdk.DeleteObjectCommand({ Bucket: this.spec.bucket, Key: this.fullKey(key) }));
+      await this.request(true, (sdk, client) => client.send(new sdk.DeleteObjectCommand({ Bucket: this.spec.bucket, Key: this.fullKey(key) })));
     } catch (err) {
       if ((err as { name?: string }).name === "NoSuchKey") return;
       this.fail(err, "delete", key);

@@ -90,8 +90,9 @@ const photon: Codec<PhotonMetadata> = {
   description: "photon-count movies, Anscombe-transformed, as Zarr v2 (DataJoint's layout)",
   accepts: ["ndarray"],
   schemaAddressed: true,
-  getDtype(isStore) {
-    if (!isStore) throw djError("codec", "<photon> requires @ (store only): write <photon@> or <photon@store>");
+  getDtype(isStore, dj) {
+    // dj passes its error helpers (older dj versions did not: then the legacy error shape).
+    if (!isStore) throw (dj?.error ?? djError)("codec", "<photon> requires @ (store only): write <photon@> or <photon@store>");
     return "json";
   },
   async validate(value, ctx) {

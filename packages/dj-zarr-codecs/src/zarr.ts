@@ -65,8 +65,9 @@ const zarr: Codec<ZarrMetadata> = {
       ? `native c-blosc ${native.bloscVersion}, libzstd ${native.zstdVersion}`
       : "portable encoders: dj-zarr-native is not built";
   },
-  getDtype(isStore) {
-    if (!isStore) throw djError("codec", "<zarr> requires @ (store only): write <zarr@> or <zarr@store>");
+  getDtype(isStore, dj) {
+    // dj passes its error helpers (older dj versions did not: then the legacy error shape).
+    if (!isStore) throw (dj?.error ?? djError)("codec", "<zarr> requires @ (store only): write <zarr@> or <zarr@store>");
     return "json";
   },
   validate(value: InputValue, ctx) {

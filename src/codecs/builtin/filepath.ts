@@ -3,7 +3,6 @@
  * The path may not lie in the sections dj manages (`_hash/`, `_schema/`) and must exist.
  * Column JSON: {"path", "store", "size", "is_dir", "timestamp"}.
  */
-import { getStoreSpec } from "../../config/store-spec.js";
 import { CodecError, InputError, StoreError } from "../../errors.js";
 import type { Codec } from "../types.js";
 import { jsonObject, pythonUtcTimestamp, storeNameOf, storeOf } from "./shared.js";
@@ -22,8 +21,7 @@ const filepath: Codec & { storeDefault: "filepath" } = {
   },
   async encode(value, ctx) {
     if (value.kind !== "storePath") throw new InputError(`<filepath@> expects a store-relative path, got ${value.kind}`, { code: "input.value" });
-    const { store, name } = storeOf(ctx, "filepath");
-    const spec = getStoreSpec(ctx.config, name).spec;
+    const { store, name, spec } = storeOf(ctx, "filepath");
     const path = value.path.replace(/^\/+/, "");
     for (const [key, prefix] of [["hash_prefix", spec.hash_prefix], ["schema_prefix", spec.schema_prefix]] as const) {
       const s = section(prefix);

@@ -1,14 +1,13 @@
 /** Helpers shared by the built-in codecs. */
-import { getStoreSpec } from "../../config/store-spec.js";
-import type { StoreSpec } from "../../config/types.js";
 import { CodecError } from "../../errors.js";
+import { layoutOf, type StoreLayout } from "../context-internals.js";
 import type { Store } from "../../stores/types.js";
 import type { EncodeContext } from "../types.js";
 
-/** The store and its spec for a store codec (DataJoint's errors when there is none). */
-export function storeOf(ctx: EncodeContext, codec: string): { store: Store; spec: StoreSpec; name: string } {
+/** The store and its layout for a store codec (DataJoint's errors when there is none). */
+export function storeOf(ctx: EncodeContext, codec: string): { store: Store; spec: StoreLayout; name: string } {
   if (!ctx.store || !ctx.storeName) throw new CodecError(`<${codec}> requires @ (store only)`, { code: "codec.store" });
-  return { store: ctx.store, spec: getStoreSpec(ctx.config, ctx.storeName).spec, name: ctx.storeName };
+  return { store: ctx.store, spec: layoutOf(ctx, codec), name: ctx.storeName };
 }
 
 /** Python's `datetime.now(timezone.utc).isoformat()`: microseconds and `+00:00`. */

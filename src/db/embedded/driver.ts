@@ -11,6 +11,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import { ConfigError } from "../../errors.js";
 import type { Connection, Driver, Param, QueryResult } from "../types.js";
 import { translateSqliteError } from "./errors.js";
+import { assertSchemaName, isValidSchemaName } from "../../schema/schema-name.js";
 
 type Database = BetterSqlite3.Database;
 
@@ -42,11 +43,14 @@ export class SqliteDriver implements Driver {
     this.db.pragma("foreign_keys = ON");
     for (const file of readdirSync(dir).sort()) {
       const m = /^(.+)\.sqlite$/.exec(file);
-      if (m && m[1] !== "dj") this.attach(m[1]!);
+      // A stray file whose name is not a schema name is not a schema: leave it alone.
+      if (m && m[1] !== "dj" && isValidSchemaName(m[1])) this.attach(m[1]!);
     }
   }
 
+  /** The schema's file, always directly inside `.dj/` (the last guard: callers check names first). */
   schemaFile(schema: string): string {
+    assertSchemaName(schema, "argument");
     return join(this.dir, `${schema}.sqlite`);
   }
 

@@ -1,5 +1,5 @@
 /** The MySQL/MariaDB dialect: mysql2 driver, DataJoint's DDL, information_schema introspection. */
-import type { DatabaseConfig, ValueSource } from "../../config/types.js";
+import type { DatabaseConfig, Timeouts, ValueSource } from "../../config/types.js";
 import type { Dialect } from "../types.js";
 import { MysqlCompiler, quoteIdent } from "./compiler.js";
 import { MysqlDriver } from "./driver.js";
@@ -9,8 +9,9 @@ export async function createMysqlDialect(
   database: DatabaseConfig,
   sources: Record<string, ValueSource>,
   log: (sql: string) => void,
+  timeouts?: Timeouts,
 ): Promise<Dialect> {
-  const driver = await MysqlDriver.connect(database, sources, log);
+  const driver = await MysqlDriver.connect(database, sources, log, timeouts);
   return {
     name: "mysql",
     driver,

@@ -2,81 +2,180 @@
  * The MySQL/MariaDB driver over mysql2 (imported only here, lazily). One pool per process,
  * DataJoint's session sql_mode on every connection, every statement through `run()` so that
  * `--verbose` can log it and errors are translated in one place.
+ *
+ * Deadlines (config `timeouts`): connecting (TCP, TLS, handshake) within `connect`, and every
+ * statement answered within `idle`. A connection that misses a deadline is destroyed, never put
+ * back in the pool, so nothing waits behind it (closing included). Read-only statements outside
+ * a transaction, and the first connection, are retried with backoff; nothing that writes is.
  */
+import { connect as netConnect, isIP, type Socket } from "node:net";
 import type { Pool, PoolConnection } from "mysql2/promise";
-import type { DatabaseConfig, ValueSource } from "../../config/types.js";
+import { DEFAULT_TIMEOUTS, seconds } from "../../config/timeouts.js";
+import type { DatabaseConfig, Timeouts, ValueSource } from "../../config/types.js";
+import { DatabaseError } from "../../errors.js";
+import { attemptsOf, withRetry } from "../../retry.js";
 import type { Connection, Driver, Param, QueryResult } from "../types.js";
 import { translateMysqlError } from "./errors.js";
+import { sslOptions, translateTlsError } from "./tls.js";
 
 export const DATAJOINT_SQL_MODE =
   "NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ONLY_FULL_GROUP_BY";
 
-type Runner = { query: PoolConnection["query"] };
+const READ_ONLY = /^\s*(SELECT|SHOW|DESCRIBE|EXPLAIN)\b/i;
+// A missed deadline is not retried (the server that stalled once stalls again, and the wait
+// would multiply); a reset or refused connection is.
+const TRANSIENT = new Set(["ECONNRESET", "ECONNREFUSED", "PROTOCOL_CONNECTION_LOST", "EPIPE"]);
+const isTransient = (err: unknown) => TRANSIENT.has((err as { code?: string }).code ?? "");
+/**
+ * A TCP socket to an IP address whose certificate will be checked against that address. mysql2
+ * gives TLS no server name for an IP (SNI cannot carry one), and Node then checks the certificate
+ * against the socket's recorded host, which a socket connected to an IP leaves empty — so it
+ * would check "localhost". Recording the address makes the check use it.
+ */
+function socketFor(host: string, port: number): Socket {
+  const socket = netConnect(port, host);
+  socket.setNoDelay(true);
+  (socket as unknown as { _host: string })._host = host;
+  return socket;
+}
 
-export class MysqlDriver implements Driver {
+type CoreConnection = { query(options: { sql: string; timeout: number }, callback: (err: unknown) => void): void; destroy(): void };
+const isStall = (err: unknown) => (err as { code?: string }).code === "PROTOCOL_SEQUENCE_TIMEOUT";
+
+export class MysqlDriver {
+  private stalled = false;
+  /** Every connection the pool made, so closing can let go of those a frozen server never closes. */
+  private readonly connections = new Set<{ destroy(): void }>();
+
   private constructor(
     private readonly pool: Pool,
     private readonly database: DatabaseConfig,
     private readonly sources: Record<string, ValueSource>,
     private readonly log: (sql: string) => void,
+    private readonly timeouts: Timeouts,
   ) {}
 
-  static async connect(database: DatabaseConfig, sources: Record<string, ValueSource>, log: (sql: string) => void): Promise<MysqlDriver> {
+  static async connect(
+    database: DatabaseConfig,
+    sources: Record<string, ValueSource>,
+    log: (sql: string) => void,
+    timeouts: Timeouts = DEFAULT_TIMEOUTS,
+  ): Promise<MysqlDriver & Driver> {
     const mysql = await import("mysql2/promise");
-    const make = (ssl: boolean) =>
-      mysql.createPool({
+    const make = (tls: DatabaseConfig["use_tls"]) => {
+      const ssl = sslOptions(tls);
+      const pool = mysql.createPool({
+        ...(ssl?.verifyIdentity && isIP(database.host) ? { stream: () => socketFor(database.host, database.port) } : {}),
         host: database.host,
         port: database.port,
         user: database.user ?? undefined,
         password: database.password ?? undefined,
         charset: "utf8mb4",
         connectionLimit: 4,
-        connectTimeout: 10_000,
+        connectTimeout: timeouts.connectMs,
         dateStrings: true,
         supportBigNumbers: true,
         bigNumberStrings: false,
-        ...(ssl ? { ssl: { rejectUnauthorized: false } } : {}),
+        ...(ssl ? { ssl } : {}),
       });
-    // DataJoint: use_tls null tries TLS first and falls back; true requires it; false never.
-    let pool = make(database.use_tls !== false);
-    const driver = () => new MysqlDriver(pool, database, sources, log);
-    pool.on("connection", (conn) => void conn.query(`SET SESSION sql_mode = '${DATAJOINT_SQL_MODE}'`));
+      const driver = new MysqlDriver(pool, database, sources, log, timeouts);
+      pool.on("connection", (poolConn) => {
+        // mysql2 hands the callback-style connection to this event, whatever the pool's flavour.
+        const conn = poolConn as unknown as CoreConnection;
+        driver.connections.add(conn);
+        // Queued before the first statement, so it gets the same deadline (a stall then shows there).
+        conn.query({ sql: `SET SESSION sql_mode = '${DATAJOINT_SQL_MODE}'`, timeout: timeouts.idleMs }, () => {});
+      });
+      return driver;
+    };
+    const where = `${database.host}:${database.port}`;
+    const probe = async (driver: MysqlDriver) => {
+      try {
+        await withRetry(() => driver.statement(null, "SELECT 1", [], "connecting"), { retries: timeouts.retries }, isTransient);
+      } catch (err) {
+        await driver.close();
+        throw err;
+      }
+    };
+    // DataJoint: use_tls null tries TLS first and falls back; true or an object requires it; false never.
+    const driver = make(database.use_tls);
     try {
-      await pool.query("SELECT 1");
+      await probe(driver);
+      return driver as MysqlDriver & Driver;
     } catch (err) {
       const code = (err as { code?: string }).code ?? "";
       const tlsRefused = code === "HANDSHAKE_NO_SSL_SUPPORT" || /SSL|TLS/i.test((err as Error).message ?? "");
-      if (database.use_tls === null && tlsRefused) {
-        await pool.end().catch(() => {});
-        pool = make(false);
-        pool.on("connection", (conn) => void conn.query(`SET SESSION sql_mode = '${DATAJOINT_SQL_MODE}'`));
-        try {
-          await pool.query("SELECT 1");
-        } catch (err2) {
-          await pool.end().catch(() => {});
-          throw translateMysqlError(err2, { database, sources });
-        }
-      } else {
-        await pool.end().catch(() => {});
-        throw translateMysqlError(err, { database, sources });
-      }
+      if (database.use_tls !== null || !tlsRefused) throw driver.translate(err, "connecting", where);
     }
-    return driver();
+    const plain = make(false);
+    try {
+      await probe(plain);
+    } catch (err) {
+      throw plain.translate(err, "connecting", where);
+    }
+    return plain as MysqlDriver & Driver;
   }
 
-  private async run<Row>(target: Runner, sql: string, params: Param[] = []): Promise<QueryResult<Row>> {
+  /** One statement on `conn` (or a pooled connection), answered within the idle deadline. */
+  private async statement<Row>(conn: PoolConnection | null, sql: string, params: Param[], op?: string): Promise<QueryResult<Row>> {
     this.log(sql);
+    const target = conn ?? (await this.pool.getConnection());
     try {
-      const [result] = await target.query(sql, params);
+      const [result] = await target.query({ sql, values: params, timeout: this.timeouts.idleMs });
       if (Array.isArray(result)) return { rows: result as Row[], affectedRows: 0 };
       return { rows: [], affectedRows: (result as { affectedRows?: number }).affectedRows ?? 0 };
     } catch (err) {
-      throw translateMysqlError(err, { database: this.database, sources: this.sources });
+      if (isStall(err) || isTransient(err) || (err as { code?: string }).code === "ETIMEDOUT") {
+        // The connection has a statement in flight that will never finish: it must not be reused.
+        this.stalled ||= isStall(err);
+        target.destroy();
+      }
+      (err as { $djOp?: string }).$djOp ??= op ?? sql.trim().split(/\s+/)[0]!.toUpperCase();
+      throw err;
+    } finally {
+      // release() after destroy() is a no-op in mysql2 (the connection has left the pool).
+      if (!conn) target.release();
+    }
+  }
+
+  private translate(err: unknown, op: string | undefined, where = `${this.database.host}:${this.database.port}`): unknown {
+    if ((err as { _dj?: boolean })._dj) return err;
+    const tls = translateTlsError(err, this.database);
+    if (tls) return tls;
+    const what = (err as { $djOp?: string }).$djOp ?? op ?? "a statement";
+    const attempts = attemptsOf(err);
+    const tries = attempts > 1 ? ` (${attempts} attempts)` : "";
+    if (isStall(err)) {
+      return new DatabaseError(`the database at ${where} stalled: no answer to ${what} within ${seconds(this.timeouts.idleMs)}${tries}`, {
+        hint: `the server accepted the connection but stopped answering (a frozen host, a lock held elsewhere); check it, or raise timeouts.idle (${seconds(this.timeouts.idleMs)} now)`,
+        code: "db.stalled",
+        cause: err,
+      });
+    }
+    if ((err as { code?: string }).code === "ETIMEDOUT" && what === "connecting") {
+      return new DatabaseError(`cannot connect to the database at ${where}: no handshake within ${seconds(this.timeouts.connectMs)}${tries}`, {
+        hint: `check database.host/port (or DJ_HOST/DJ_PORT) and that the server is running, or raise timeouts.connect (${seconds(this.timeouts.connectMs)} now)`,
+        code: "db.unreachable",
+        cause: err,
+      });
+    }
+    const out = translateMysqlError(err, { database: this.database, sources: this.sources });
+    if (tries && out instanceof Error && out !== err) out.message += tries;
+    return out;
+  }
+
+  private async run<Row>(conn: PoolConnection | null, sql: string, params: Param[] = []): Promise<QueryResult<Row>> {
+    try {
+      // Outside a transaction a read-only statement can be sent again on a fresh connection.
+      if (!conn && READ_ONLY.test(sql)) return await withRetry(() => this.statement<Row>(null, sql, params), { retries: this.timeouts.retries }, isTransient);
+      return await this.statement<Row>(conn, sql, params);
+    } catch (err) {
+      throw this.translate(err, undefined);
     }
   }
 
   query<Row = Record<string, unknown>>(sql: string, params?: Param[]): Promise<QueryResult<Row>> {
-    return this.run<Row>(this.pool, sql, params);
+    return this.run<Row>(null, sql, params);
   }
 
   async transaction<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
@@ -84,7 +183,7 @@ export class MysqlDriver implements Driver {
     try {
       conn = await this.pool.getConnection();
     } catch (err) {
-      throw translateMysqlError(err, { database: this.database, sources: this.sources });
+      throw this.translate(err, "connecting");
     }
     const scoped: Connection = { query: <Row>(sql: string, params?: Param[]) => this.run<Row>(conn, sql, params) };
     try {
@@ -93,7 +192,7 @@ export class MysqlDriver implements Driver {
       await this.run(conn, "COMMIT");
       return out;
     } catch (err) {
-      await conn.query("ROLLBACK").catch(() => {});
+      await conn.query({ sql: "ROLLBACK", timeout: this.timeouts.idleMs }).catch(() => conn.destroy());
       throw err;
     } finally {
       conn.release();
@@ -101,6 +200,14 @@ export class MysqlDriver implements Driver {
   }
 
   async close(): Promise<void> {
-    await this.pool.end().catch(() => {});
+    // After a stall the server may never answer QUIT either: end within the idle deadline, then let go.
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.stalled ? 0 : this.timeouts.idleMs);
+      timer.unref();
+    });
+    await Promise.race([this.pool.end().catch(() => {}), deadline]);
+    clearTimeout(timer);
+    for (const conn of this.connections) conn.destroy();
   }
 }
