@@ -25,7 +25,8 @@ export function columnComment(a: Attribute): string {
 
 function columnSql(a: Attribute): string {
   let sql = `${quoteIdent(a.name)} ${a.sqlType}`;
-  if (a.nullable) sql += " DEFAULT NULL";
+  // DataJoint writes a nullable foreign-key column with no default clause (MySQL's is NULL).
+  if (a.nullable) sql += a.foreignKey ? "" : " DEFAULT NULL";
   else sql += a.default !== null ? ` NOT NULL DEFAULT ${a.default}` : " NOT NULL";
   const comment = columnComment(a);
   if (comment !== "") sql += ` COMMENT ${commentLiteral(comment)}`;
