@@ -1,7 +1,7 @@
 /**
  * A heading → its definition in the `.dj` format, so `dj describe --schema S > s.dj && dj
  * declare s.dj` round-trips. Attributes that came in through a foreign key are written as the
- * `-> Parent` line, at the position of the first of them.
+ * `-> Parent` line (`-> Parent.proj(new="old")` when renamed), where the last of them is seen.
  */
 import type { Attribute, ForeignKey, Heading, Index } from "./heading.js";
 import { parseSqlName } from "./naming.js";
