@@ -3,7 +3,7 @@
  * declare s.dj` round-trips. Attributes that came in through a foreign key are written as the
  * `-> Parent` line (`-> Parent.proj(new="old")` when renamed), where the last of them is seen.
  */
-import type { Attribute, ForeignKey, Heading, Index } from "./heading.js";
+import { userIndexes, type Attribute, type ForeignKey, type Heading } from "./heading.js";
 import { parseSqlName } from "./naming.js";
 
 /** The name a foreign-key line uses for its parent, relative to the child's schema. */
@@ -34,12 +34,6 @@ function foreignKeyLine(h: Heading, fk: ForeignKey): string {
   const renames = fk.columns.map((c, i) => [c, fk.refColumns[i]!] as const).filter(([c, ref]) => c !== ref);
   const proj = renames.length ? `.proj(${renames.map(([c, ref]) => `${c}="${ref}"`).join(",")})` : "";
   return `-> ${opts.length ? `[${opts.join(", ")}] ` : ""}${parentReference(h, fk)}${proj}`;
-}
-
-/** Indexes written as index lines: not the unique index a `-> [unique]` foreign key stands for. */
-export function userIndexes(h: Heading): Index[] {
-  const sameColumns = (a: string[], b: string[]) => a.length === b.length && a.every((c, i) => c === b[i]);
-  return h.indexes.filter((ix) => !(ix.unique && h.foreignKeys.some((fk) => fk.unique && sameColumns(fk.columns, ix.columns))));
 }
 
 /** The definition lines (without the header), as they appear indented under `Class (tier)`. */

@@ -82,6 +82,22 @@ describe("the definition corpus on MariaDB", () => {
     }
   });
 
+  test("the CREATE TABLE text dj sends is the text DataJoint for Python sends, byte for byte", async () => {
+    const fresh = freshNames("d");
+    for (const f of FILES) writeFile(dir, `dry-${f}`, corpusFile(f, fresh));
+    const r = await dj("declare", ...FILES.map((f) => `dry-${f}`), "--dry-run", "--json");
+    assert.equal(r.code, 0, r.stderr);
+    const sent: Record<string, Record<string, string>> = {};
+    for (const t of JSON.parse(r.stdout).tables) {
+      const create = t.sql.find((q: string) => q.startsWith("CREATE TABLE IF NOT EXISTS") && !q.includes("`~lineage`"));
+      const placeholder = PLACEHOLDERS.find((p) => fresh[p] === t.schema)!;
+      (sent[placeholder] ??= {})[t.table] = rename(create, fresh, identity);
+    }
+    for (const p of PLACEHOLDERS) assert.deepEqual(sent[p], expected.schemas[p].create_table_sql, p);
+    const [left] = await conn.query<any[]>("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN (?)", [Object.values(fresh)]);
+    assert.equal(left.length, 0, "a dry run creates nothing");
+  });
+
   test("describe writes projected foreign keys as DataJoint's describe does (options, renames, order)", async () => {
     const ours = await describeAll(names);
     for (const p of PLACEHOLDERS) {
