@@ -13,10 +13,11 @@ import type { Dialect } from "../db/types.js";
 import { compileTable, type CompileContext } from "../schema/compile.js";
 import { parseDefinition, type TableDefinition } from "../schema/definition.js";
 import { definitionLines } from "../schema/describe.js";
-import type { Heading } from "../schema/heading.js";
+import { userIndexes, type Heading } from "../schema/heading.js";
 import { fromCamelCase, tableSqlName } from "../schema/naming.js";
 import { parsePipelineFile, type DeclaredTable } from "../schema/pipeline-file.js";
 import { isValidSchemaName, schemaNameError } from "../schema/schema-name.js";
+import { canonicalNativeType } from "../schema/types.js";
 
 export interface DeclareResult {
   schema: string;
@@ -88,26 +89,51 @@ function order(planned: Planned[]): Planned[] {
   return out;
 }
 
+/**
+ * A type as compared for the exists/conflict check: core and codec types as written (their
+ * marker keeps them), native types as the database reads them back (case, spacing, `serial`).
+ */
+function comparableType(a: Heading["attributes"][number]): string {
+  return a.marker || a.codec ? a.type.replace(/\s+/g, "") : canonicalNativeType(a.type);
+}
+
+const unquote = (d: string | null) => (d === null ? "" : d.replace(/^'(.*)'$/s, "$1").replace(/^current_timestamp(\(\))?$/i, "CURRENT_TIMESTAMP"));
+/** A default as compared: numbers by value (MySQL reads `0.5` back as `0.500` for decimal(6,3)). */
+const comparableDefault = (d: string | null) => {
+  const v = unquote(d);
+  return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(v) ? String(Number(v)) : v;
+};
+
+function canonicalAttribute(a: Heading["attributes"][number]): string {
+  if (a.foreignKey) return `fk-attr ${a.name} key=${a.inKey} null=${a.nullable}`;
+  return `attr ${a.name} ${comparableType(a)} key=${a.inKey} null=${a.nullable} default=${a.nullable ? "" : comparableDefault(a.default)} # ${a.comment}`;
+}
+
 /** What a definition says, without representation details (for the exists/conflict check). */
 function canonical(h: Heading): string[] {
-  const unquote = (d: string | null) => (d === null ? "" : d.replace(/^'(.*)'$/s, "$1").replace(/^current_timestamp(\(\))?$/i, "CURRENT_TIMESTAMP"));
   const lines = [`comment ${h.comment}`];
-  for (const a of h.attributes) {
-    if (a.hidden) continue;
-    if (a.foreignKey) lines.push(`fk-attr ${a.name} key=${a.inKey} null=${a.nullable}`);
-    else lines.push(`attr ${a.name} ${a.type.replace(/\s+/g, "")} key=${a.inKey} null=${a.nullable} default=${a.nullable ? "" : unquote(a.default)} # ${a.comment}`);
+  for (const a of h.attributes) if (!a.hidden) lines.push(canonicalAttribute(a));
+  for (const fk of h.foreignKeys) {
+    lines.push(`fk ${fk.parentSchema}.${fk.parentTable} (${fk.columns.join(",")}) -> (${fk.refColumns.join(",")}) null=${fk.nullable} unique=${fk.unique}`);
   }
-  for (const fk of h.foreignKeys) lines.push(`fk ${fk.parentSchema}.${fk.parentTable} (${fk.columns.join(",")}) null=${fk.nullable} unique=${fk.unique}`);
-  for (const ix of h.indexes) lines.push(`index ${ix.unique} (${ix.columns.join(",")})`);
+  // `serial` implies a unique index of its own, which the database then reports.
+  const serial = h.attributes.filter((a) => !a.marker && /^serial$/i.test(a.type.trim())).map((a) => `index true (${a.name})`);
+  const indexes = userIndexes(h).map((ix) => `index ${ix.unique} (${ix.columns.join(",")})`);
+  for (const ix of new Set([...indexes, ...serial])) lines.push(ix);
   return lines;
 }
 
+/** The definition lines that differ, leaving out attributes written differently but meaning the same. */
 function difference(existing: Heading, wanted: Heading): string {
+  const same = new Set(
+    existing.attributes.filter((a) => wanted.attributes.some((b) => b.name === a.name && canonicalAttribute(b) === canonicalAttribute(a))).map((a) => a.name),
+  );
+  const differs = (l: string) => !same.has(/^([a-z][a-z0-9_]*)\s*[=:]/.exec(l)?.[1] ?? "");
   const a = definitionLines(existing);
   const b = definitionLines(wanted);
   const out: string[] = [];
-  for (const l of a) if (!b.includes(l)) out.push(`  - ${l}`);
-  for (const l of b) if (!a.includes(l)) out.push(`  + ${l}`);
+  for (const l of a) if (!b.includes(l) && differs(l)) out.push(`  - ${l}`);
+  for (const l of b) if (!a.includes(l) && differs(l)) out.push(`  + ${l}`);
   return out.length ? out.join("\n") : "  (the definitions differ in foreign-key or index details)";
 }
 
@@ -159,7 +185,7 @@ export async function declarePipeline(
   };
 
   // Compile everything before the first statement: a bad definition changes nothing.
-  const plan: Array<{ decl: DeclaredTable; heading: Heading; existing: Heading | null }> = [];
+  const plan: Array<{ decl: DeclaredTable; heading: Heading; existing: Heading | null; create: string[] }> = [];
   for (const { decl, def } of planned) {
     const masterSql = decl.master ? sqlNames.get(`${decl.schema}.${decl.master}`) ?? (await ctx.parent("master", decl, decl.line)).table : null;
     const heading = await compileTable(decl, def, ctx, masterSql);
@@ -172,12 +198,14 @@ export async function declarePipeline(
         { hint: "drop the table first (`dj drop`), or change the definition to match (`dj describe` shows the existing one)", code: "declare.conflict" },
       );
     }
-    plan.push({ decl, heading, existing });
+    // The DDL too: a table the dialect cannot create (a cross-schema reference on the embedded
+    // database) is refused before anything runs.
+    plan.push({ decl, heading, existing, create: existing ? [] : compiler.createTable(heading) });
   }
 
   const results: DeclareResult[] = [];
   const schemasReady = new Set<string>();
-  for (const { decl, heading, existing } of plan) {
+  for (const { decl, heading, existing, create } of plan) {
     const result: DeclareResult = { schema: decl.schema, className: decl.className, table: heading.table, status: "exists", sql: [] };
     results.push(result);
     if (existing) continue;
@@ -187,7 +215,7 @@ export async function declarePipeline(
       statements.push(compiler.createLineageTable(decl.schema));
       schemasReady.add(decl.schema);
     }
-    statements.push(...compiler.createTable(heading));
+    statements.push(...create);
     const lineage = Object.entries(heading.lineage).sort(([a], [b]) => a.localeCompare(b));
     result.sql = [...statements, ...(lineage.length ? [compiler.upsertLineage(decl.schema, lineage.length)] : [])];
     result.status = opts.dryRun ? "planned" : "created";

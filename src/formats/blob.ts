@@ -9,7 +9,8 @@
  * set → Set, dict → Map (or a plain object when writing), ndarray → InMemoryArray (or
  * BlobStringArray for unicode arrays), UUID → BlobUuid, Decimal → BlobDecimal.
  */
-import { deflateSync, inflateSync } from "node:zlib";
+import { createRequire } from "node:module";
+import { inflateSync } from "node:zlib";
 import { CodecError, InputError } from "../errors.js";
 import { byteSwap, parseDescr } from "./dtype.js";
 import { elementCount, reorder, type DType, type InMemoryArray } from "./ndarray.js";
@@ -189,13 +190,29 @@ function reorderIndices(shape: number[]): number[] {
   return [...new Uint32Array(reorder(bytes, shape, 4, true).buffer)];
 }
 
+type Pako = typeof import("pako");
+let pako: Pako | null = null;
+
+/**
+ * `zlib.compress(data)` as CPython does it: zlib 1.2.x deflate at the default level (6),
+ * window 15, memLevel 8, default strategy. Node's bundled zlib is a fork whose streams differ
+ * from that (same data, other bytes), which would give the same value another `_hash` path
+ * than DataJoint for Python gives it. pako reproduces canonical zlib only with `legacyHash`:
+ * its default hash (pako 3) matches Node's Chromium zlib instead. Loaded on first use so that
+ * commands which never compress a blob do not pay for it at start-up.
+ */
+function zlibCompress(data: Uint8Array): Uint8Array {
+  pako ??= createRequire(import.meta.url)("pako") as Pako;
+  return pako.deflate(data, { level: 6, windowBits: 15, memLevel: 8, strategy: 0, legacyHash: true });
+}
+
 /** Pack a value as DataJoint does (`blob.pack(value, compress=True)`). */
 export function packBlob(value: BlobValue, compress = true): Uint8Array {
   const w = new Writer();
   const body = w.value(value);
   const blob = Buffer.concat([Buffer.from(w.dj0 ? "dj0\0" : "mYm\0", "latin1"), body]);
   if (compress && blob.length > 1000) {
-    const z = deflateSync(blob);
+    const z = zlibCompress(blob);
     const wrapped = Buffer.concat([Buffer.from("ZL123\0", "latin1"), u64(blob.length), z]);
     if (wrapped.length < blob.length) return new Uint8Array(wrapped);
   }

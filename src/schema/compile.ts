@@ -6,12 +6,12 @@
  */
 import { CodecError, InputError, isDjError } from "../errors.js";
 import { isCodecType, parseTypeSpec } from "../codecs/typespec.js";
-import { definitionError, type TableDefinition } from "./definition.js";
+import { definitionError, PROJ_HINT, type TableDefinition } from "./definition.js";
 import type { Attribute, ForeignKey, Heading, Index } from "./heading.js";
 import { primaryKey } from "./heading.js";
 import { tableSqlName, type Tier } from "./naming.js";
 import type { DeclaredTable } from "./pipeline-file.js";
-import { codecSqlType, isBlobOrJson, matchType, TypeError_ } from "./types.js";
+import { codecSqlType, isBlobOrJson, matchType, referencingSqlType, TypeError_ } from "./types.js";
 
 export interface CompileContext {
   /** The parent table a foreign-key target names (`master`, `Table`, `schema.Table.Part`). */
@@ -47,20 +47,28 @@ export async function compileTable(table: DeclaredTable, def: TableDefinition, c
     if (item.kind === "foreignKey") {
       const parent = await ctx.parent(item.target, table, item.line);
       const pk = parent.attributes.filter((a) => a.inKey);
+      for (const [, old] of item.renames) {
+        if (!pk.some((p) => p.name === old)) {
+          throw definitionError(table.file, src(item.line), `"${old}" is not a primary-key attribute of ${item.target} (its key: ${pk.map((p) => p.name).join(", ")})`, PROJ_HINT);
+        }
+      }
+      // `.proj(new="old")`: the child's column for parent attribute `old` is named `new`.
+      const childName = (parentAttr: string) => item.renames.find(([, old]) => old === parentAttr)?.[0] ?? parentAttr;
       const fk: ForeignKey = {
         parentSchema: parent.schema,
         parentTable: parent.table,
-        columns: pk.map((a) => a.name),
+        columns: pk.map((a) => childName(a.name)),
         refColumns: pk.map((a) => a.name),
         nullable: item.nullable,
         unique: item.unique,
       };
       for (const p of pk) {
-        if (has(p.name)) continue; // already declared: DataJoint reuses it
+        const name = childName(p.name);
+        if (has(name)) continue; // already declared: DataJoint reuses it
         attributes.push({
-          name: p.name,
-          sqlType: p.sqlType,
-          type: p.type,
+          name,
+          sqlType: referencingSqlType(p.sqlType),
+          type: referencingSqlType(p.type),
           codec: null,
           marker: p.type === "uuid",
           nullable: item.nullable,
@@ -70,7 +78,7 @@ export async function compileTable(table: DeclaredTable, def: TableDefinition, c
           hidden: p.hidden,
           foreignKey: { schema: parent.schema, table: parent.table, column: p.name },
         });
-        lineage[p.name] = parent.lineage[p.name] ?? `${parent.schema}.${parent.table}.${p.name}`;
+        lineage[name] = parent.lineage[p.name] ?? `${parent.schema}.${parent.table}.${p.name}`;
       }
       foreignKeys.push(fk);
       if (item.unique) indexes.push({ unique: true, columns: fk.columns });

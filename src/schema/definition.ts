@@ -2,6 +2,7 @@
  * The DataJoint definition language (datajoint-compat.md §6.1): a table comment, primary-key
  * attributes above `---`, secondary ones below, foreign keys `-> [nullable, unique] Parent`,
  * `index(...)` / `unique index(...)`, and attributes `name [= default] : type [# comment]`.
+ * A foreign key may rename the parent's key attributes: `-> Cell.proj(input="cell")`.
  * Every error quotes the offending line and its number.
  */
 import { InputError } from "../errors.js";
@@ -27,6 +28,8 @@ export interface ForeignKeyDef {
   kind: "foreignKey";
   /** `master`, `Table`, `schema.Table`, `Table.Part`, `schema.Table.Part`. */
   target: string;
+  /** `.proj(new="old", ...)` renames of the parent's key attributes, as [new, old] in order. */
+  renames: Array<[string, string]>;
   nullable: boolean;
   unique: boolean;
   inKey: boolean;
@@ -47,9 +50,12 @@ export interface TableDefinition {
   items: DefinitionItem[];
 }
 
-export function definitionError(file: string, src: SourceLine, message: string): InputError {
-  return new InputError(`${file}:${src.line}: ${message} in line "${src.text.trim()}"`, { code: "definition.syntax" });
+export function definitionError(file: string, src: SourceLine, message: string, hint?: string): InputError {
+  return new InputError(`${file}:${src.line}: ${message} in line "${src.text.trim()}"`, { code: "definition.syntax", ...(hint ? { hint } : {}) });
 }
+
+/** How to write a projected foreign key, for errors about one. */
+export const PROJ_HINT = 'rename parent key attributes with -> Parent.proj(new_name="parent_attribute", ...)';
 
 /** Split `text` at the first `ch` outside quotes and brackets; null when absent. */
 function splitOutside(text: string, ch: string): [string, string] | null {
@@ -106,12 +112,32 @@ function parseForeignKey(file: string, src: SourceLine, text: string, inKey: boo
     }
     rest = rest.slice(opts[0].length);
   }
-  const target = rest.replace(/\s*#.*$/, "").trim();
+  const ref = rest.replace(/\s*#.*$/, "").trim();
+  const proj = /^(.*?)\s*\.\s*proj\s*\((.*)\)$/s.exec(ref);
+  const target = proj ? proj[1]!.trim() : ref;
   if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$/.test(target)) {
-    throw definitionError(file, src, `expected a table after -> (Table, schema.Table or master), got "${target}"`);
+    throw definitionError(file, src, `expected a table after -> (Table, schema.Table, master or Table.proj(new="old")), got "${ref}"`, PROJ_HINT);
   }
+  const renames = proj ? parseRenames(file, src, proj[2]!) : [];
   if (nullable && inKey) throw definitionError(file, src, "primary dependencies cannot be nullable");
-  return { kind: "foreignKey", target, nullable, unique, inKey, line: src.line };
+  return { kind: "foreignKey", target, renames, nullable, unique, inKey, line: src.line };
+}
+
+/** The arguments of `.proj(...)` in a foreign key: `new="old"` pairs (either quote), comma-separated. */
+function parseRenames(file: string, src: SourceLine, args: string): Array<[string, string]> {
+  const renames: Array<[string, string]> = [];
+  if (args.trim() === "") return renames;
+  for (const arg of args.split(",")) {
+    const m = /^\s*([a-z][a-z0-9_]*)\s*=\s*(?:"([a-z][a-z0-9_]*)"|'([a-z][a-z0-9_]*)')\s*$/.exec(arg);
+    if (!m) {
+      throw definitionError(file, src, `expected new_name="parent_attribute" in .proj(...), got "${arg.trim()}" (a foreign key can only rename the parent's key attributes)`, PROJ_HINT);
+    }
+    const [next, old] = [m[1]!, (m[2] ?? m[3])!];
+    if (renames.some(([n]) => n === next)) throw definitionError(file, src, `"${next}" is named twice in .proj(...)`, PROJ_HINT);
+    if (renames.some(([, o]) => o === old)) throw definitionError(file, src, `"${old}" is renamed twice in .proj(...)`, PROJ_HINT);
+    renames.push([next, old]);
+  }
+  return renames;
 }
 
 export function parseDefinition(file: string, lines: SourceLine[]): TableDefinition {

@@ -1,9 +1,9 @@
 /**
  * A heading → its definition in the `.dj` format, so `dj describe --schema S > s.dj && dj
  * declare s.dj` round-trips. Attributes that came in through a foreign key are written as the
- * `-> Parent` line, at the position of the first of them.
+ * `-> Parent` line (`-> Parent.proj(new="old")` when renamed), where the last of them is seen.
  */
-import type { Attribute, ForeignKey, Heading } from "./heading.js";
+import { userIndexes, type Attribute, type ForeignKey, type Heading } from "./heading.js";
 import { parseSqlName } from "./naming.js";
 
 /** The name a foreign-key line uses for its parent, relative to the child's schema. */
@@ -28,9 +28,12 @@ export function attributeLine(a: Attribute): string {
   return `${left} : ${a.type}${a.comment ? `  # ${a.comment}` : ""}`;
 }
 
+/** `-> [nullable, unique] Parent`, with `.proj(new="old",...)` (DataJoint's spelling) when columns are renamed. */
 function foreignKeyLine(h: Heading, fk: ForeignKey): string {
   const opts = [fk.nullable ? "nullable" : "", fk.unique ? "unique" : ""].filter(Boolean);
-  return `-> ${opts.length ? `[${opts.join(", ")}] ` : ""}${parentReference(h, fk)}`;
+  const renames = fk.columns.map((c, i) => [c, fk.refColumns[i]!] as const).filter(([c, ref]) => c !== ref);
+  const proj = renames.length ? `.proj(${renames.map(([c, ref]) => `${c}="${ref}"`).join(",")})` : "";
+  return `-> ${opts.length ? `[${opts.join(", ")}] ` : ""}${parentReference(h, fk)}${proj}`;
 }
 
 /** The definition lines (without the header), as they appear indented under `Class (tier)`. */
@@ -39,25 +42,29 @@ export function definitionLines(h: Heading): string[] {
   if (h.comment) lines.push(`# ${h.comment}`);
   const key = h.attributes.filter((a) => a.inKey && !a.hidden);
   const rest = h.attributes.filter((a) => !a.inKey && !a.hidden);
+  // As DataJoint's describe: an attribute of a foreign key is not written itself; the `->` line
+  // comes where the last of its attributes has been seen, so keys shared by several foreign
+  // keys and renamed (projected) keys come back in declaration order.
   const emitted = new Set<ForeignKey>();
+  const seen = new Set(h.attributes.filter((a) => a.hidden).map((a) => a.name));
   const section = (attrs: Attribute[]) => {
     for (const a of attrs) {
-      const fk = h.foreignKeys.find((f) => f.columns.includes(a.name));
-      if (fk) {
-        if (!emitted.has(fk)) {
+      seen.add(a.name);
+      const fks = h.foreignKeys.filter((f) => f.columns.includes(a.name));
+      for (const fk of fks) {
+        if (!emitted.has(fk) && fk.columns.every((c) => seen.has(c))) {
           emitted.add(fk);
           lines.push(foreignKeyLine(h, fk));
         }
-        continue;
       }
-      lines.push(attributeLine(a));
+      if (fks.length === 0) lines.push(attributeLine(a));
     }
   };
   section(key);
   lines.push("---");
   section(rest);
   if (lines[lines.length - 1] === "---" && rest.length === 0) lines.pop();
-  for (const ix of h.indexes) lines.push(`${ix.unique ? "unique index" : "index"}(${ix.columns.join(", ")})`);
+  for (const ix of userIndexes(h)) lines.push(`${ix.unique ? "unique index" : "index"}(${ix.columns.join(", ")})`);
   return lines;
 }
 

@@ -64,3 +64,9 @@ export function primaryKey(h: Heading): string[] {
 export function visibleAttributes(h: Heading): Attribute[] {
   return h.attributes.filter((a) => !a.hidden);
 }
+
+/** Indexes written as index lines: not the unique index a `-> [unique]` foreign key stands for. */
+export function userIndexes(h: Heading): Index[] {
+  const sameColumns = (a: string[], b: string[]) => a.length === b.length && a.every((c, i) => c === b[i]);
+  return h.indexes.filter((ix) => !(ix.unique && h.foreignKeys.some((fk) => fk.unique && sameColumns(fk.columns, ix.columns))));
+}

@@ -31,16 +31,20 @@ const CORE: Array<[RegExp, (m: RegExpExecArray) => string]> = [
   [/^enum\s*\(.+\)$/i, (m) => "enum" + m[0].slice(4).trim()],
 ];
 
+/**
+ * Native SQL types DataJoint for Python passes through without a marker (declare.py
+ * TYPE_PATTERN: INTEGER, NUMERIC, FLOAT, STRING, TEMPORAL, NATIVE_BLOB, NATIVE_TEXT), tried
+ * after the core types. Written into the DDL exactly as declared.
+ */
 const NATIVE = [
-  /^(tiny|small|medium|big)?int(eger)?(\s*\(\s*\d+\s*\))?(\s+unsigned)?(\s+auto_increment)?$/i,
+  /^((tiny|small|medium|big)?int|integer)(\s*\(\s*\d+\s*\))?(\s+unsigned)?(\s+auto_increment)?$/i,
   /^serial$/i,
+  /^numeric(\s*\(\s*\d+\s*(,\s*\d+\s*)?\))?(\s+unsigned)?$/i,
   /^(float|double|real)(\s*\(\s*\d+\s*(,\s*\d+\s*)?\))?(\s+unsigned)?$/i,
-  /^numeric(\s*\(\s*\d+\s*(,\s*\d+\s*)?\))?$/i,
-  /^(time|timestamp)(\s*\(\s*\d+\s*\))?$/i,
-  /^year$/i,
+  /^(var)?char\s*\(.+\)$/i,
+  /^(time|timestamp|year)(\s*\(\s*\d+\s*\))?$/i,
   /^(tiny|medium|long)blob$/i,
   /^(tiny|medium|long)?text$/i,
-  /^(var)?char$/i,
 ];
 
 export class TypeError_ extends Error {}
@@ -54,8 +58,18 @@ export function matchType(declared: string): MatchedType {
   }
   if (/^uint(8|16|32|64)$/i.test(t)) throw new TypeError_(`Unsupported attribute type ${t}`);
   if (/^blob$/i.test(t)) throw new TypeError_("Unsupported attribute type blob (use <blob> for DataJoint blobs or longblob for raw bytes)");
-  if (NATIVE.some((re) => re.test(t))) return { kind: "native", sqlType: t.replace(/\s+/g, " ").toLowerCase(), declared: t };
+  if (NATIVE.some((re) => re.test(t))) return { kind: "native", sqlType: t, declared: t };
   throw new TypeError_(`Unsupported attribute type ${t}`);
+}
+
+/**
+ * The SQL type a foreign-key column takes from the parent column it references: the same type
+ * without the parent's own key generation (`int auto_increment` → `int`, `serial` → `bigint
+ * unsigned`), as DataJoint copies the parent's reported column type.
+ */
+export function referencingSqlType(parentSqlType: string): string {
+  if (/^serial$/i.test(parentSqlType.trim())) return "bigint unsigned";
+  return parentSqlType.replace(/\s+auto_increment\b/i, "");
 }
 
 /** SQL column type for a codec chain's final type. */
@@ -87,5 +101,47 @@ export function typeFromSql(columnType: string): string {
     [/^binary\(16\)$/, "uuid"],
   ];
   for (const [re, dj] of map) if (re.test(t)) return dj;
+  return t;
+}
+
+/** MariaDB's display widths for integer types declared without one (`int` → `int(11)`). */
+const DEFAULT_WIDTH: Record<string, [signed: number, unsigned: number]> = {
+  tinyint: [4, 3],
+  smallint: [6, 5],
+  mediumint: [9, 8],
+  int: [11, 10],
+  bigint: [20, 20],
+};
+
+/**
+ * The native type a column without a marker was declared with, from MySQL's COLUMN_TYPE and
+ * EXTRA (`int(11)` → `int`, `int(10) unsigned` + auto_increment → `int unsigned auto_increment`,
+ * `decimal(8,3)` → `numeric(8,3)`, `year(4)` → `year`), so that describe prints what declare
+ * accepts and gives the same column again. Null when the SQL type can only be declared through
+ * a core type (`date`, `varchar(n)`, `enum(...)`: DataJoint's core patterns claim those names).
+ */
+export function nativeTypeFromSql(columnType: string, extra = ""): string | null {
+  let t = canonicalNativeType(columnType);
+  if (/\bauto_increment\b/i.test(extra)) t += " auto_increment";
+  try {
+    return matchType(t).kind === "native" ? t : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A native type in the one spelling MySQL reads back for it: lower case, single spaces, no
+ * default display width (`INT(11)` → `int`), `integer` → `int`, `real` → `double`, `decimal`
+ * and bare `numeric` → `numeric(p,s)`, `year(4)` → `year`, `serial` → `bigint unsigned
+ * auto_increment`. Two spellings are the same column exactly when this gives the same text.
+ */
+export function canonicalNativeType(type: string): string {
+  let t = type.trim().toLowerCase().replace(/\s+/g, " ").replace(/\s*\(\s*/g, "(").replace(/\s*,\s*/g, ",").replace(/\s*\)/g, ")");
+  if (t === "serial") return "bigint unsigned auto_increment";
+  t = t.replace(/^integer\b/, "int").replace(/^real\b/, "double").replace(/^decimal\(/, "numeric(").replace(/^numeric(?=$| )/, "numeric(10,0)");
+  t = t.replace(/^year\(4\)$/, "year");
+  const int = /^(tinyint|smallint|mediumint|int|bigint)\((\d+)\)( unsigned)?(.*)$/.exec(t);
+  if (int && Number(int[2]) === DEFAULT_WIDTH[int[1]!]![int[3] ? 1 : 0]) t = `${int[1]}${int[3] ?? ""}${int[4]}`;
   return t;
 }

@@ -6,7 +6,7 @@
  * One deliberate difference (§15.6): comments are escaped (`"` and `\`) everywhere, including
  * comments inherited through foreign keys, where DataJoint emits broken SQL.
  */
-import type { Attribute, Heading } from "../../schema/heading.js";
+import { userIndexes, type Attribute, type Heading } from "../../schema/heading.js";
 import { BaseCompiler } from "../base-compiler.js";
 
 export function quoteIdent(name: string): string {
@@ -25,7 +25,8 @@ export function columnComment(a: Attribute): string {
 
 function columnSql(a: Attribute): string {
   let sql = `${quoteIdent(a.name)} ${a.sqlType}`;
-  if (a.nullable) sql += " DEFAULT NULL";
+  // DataJoint writes a nullable foreign-key column with no default clause (MySQL's is NULL).
+  if (a.nullable) sql += a.foreignKey ? "" : " DEFAULT NULL";
   else sql += a.default !== null ? ` NOT NULL DEFAULT ${a.default}` : " NOT NULL";
   const comment = columnComment(a);
   if (comment !== "") sql += ` COMMENT ${commentLiteral(comment)}`;
@@ -50,7 +51,12 @@ export class MysqlCompiler extends BaseCompiler {
         `FOREIGN KEY (${list(fk.columns)}) REFERENCES ${this.table(fk.parentSchema, fk.parentTable)} (${list(fk.refColumns)}) ON UPDATE CASCADE ON DELETE RESTRICT`,
       );
     }
-    for (const ix of h.indexes) lines.push(`${ix.unique ? "UNIQUE INDEX" : "INDEX"} (${list(ix.columns)})`);
+    // DataJoint's spellings: `UNIQUE INDEX (a, b)` for `-> [unique]`, `unique index (a,b)` for index lines.
+    const user = new Set(userIndexes(h));
+    for (const ix of h.indexes) {
+      if (user.has(ix)) lines.push(`${ix.unique ? "unique index" : "index"} (${ix.columns.map(quoteIdent).join(",")})`);
+      else lines.push(`UNIQUE INDEX (${list(ix.columns)})`);
+    }
     const options = h.comment ? `ENGINE=InnoDB, COMMENT ${commentLiteral(h.comment)}` : "ENGINE=InnoDB";
     return [`CREATE TABLE IF NOT EXISTS ${this.table(h.schema, h.table)} (\n${lines.join(",\n")}\n) ${options}`];
   }

@@ -7,7 +7,7 @@
 import { parseTypeSpec } from "../../codecs/typespec.js";
 import type { Attribute, ForeignKey, Heading, Index } from "../../schema/heading.js";
 import { parseSqlName } from "../../schema/naming.js";
-import { matchType, typeFromSql } from "../../schema/types.js";
+import { matchType, nativeTypeFromSql, typeFromSql } from "../../schema/types.js";
 import type { Connection, Introspector, TableInfo } from "../types.js";
 import { quoteIdent } from "./compiler.js";
 
@@ -20,6 +20,7 @@ interface ColumnRow {
   COLUMN_DEFAULT: string | null;
   COLUMN_KEY: string;
   COLUMN_COMMENT: string;
+  EXTRA?: string;
 }
 
 interface KeyRow {
@@ -69,7 +70,16 @@ export function attributeFromColumn(c: ColumnRow, inKey: boolean): Attribute {
     }
     return { ...base, sqlType, type, codec: null, marker: true, comment };
   }
-  return { ...base, sqlType: c.COLUMN_TYPE, type: typeFromSql(c.COLUMN_TYPE), codec: null, marker: false, comment: c.COLUMN_COMMENT ?? "" };
+  // No marker: a native type as declared (`cell : int` stays `int`), or a foreign-key column.
+  const native = nativeTypeFromSql(c.COLUMN_TYPE, c.EXTRA ?? "");
+  return {
+    ...base,
+    sqlType: c.COLUMN_TYPE,
+    type: native ?? typeFromSql(c.COLUMN_TYPE),
+    codec: null,
+    marker: false,
+    comment: c.COLUMN_COMMENT ?? "",
+  };
 }
 
 export class MysqlIntrospector implements Introspector {
@@ -110,7 +120,7 @@ export class MysqlIntrospector implements Introspector {
     );
     if (info.rows.length === 0) return null;
     const cols = await this.db.query<ColumnRow>(
-      "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, COLUMN_KEY, COLUMN_COMMENT FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
+      "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, COLUMN_KEY, COLUMN_COMMENT, EXTRA FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
       [schema, table],
     );
     const keys = await this.db.query<KeyRow>(
@@ -137,9 +147,14 @@ export class MysqlIntrospector implements Introspector {
         unique: indexes.some((ix) => ix.unique && sameColumns(ix.columns, columns)),
       };
     });
-    // Order foreign keys by the position of their first column, as they were declared.
+    // Declaration order: InnoDB numbers the constraints it names (`<table>_ibfk_<n>`) in the
+    // order of the CREATE TABLE; other names fall back to the position of their first column.
     const position = (c: string) => attributes.findIndex((a) => a.name === c);
-    foreignKeys.sort((a, b) => position(a.columns[0]!) - position(b.columns[0]!));
+    const ordinal = (name: string) => Number(/_ibfk_(\d+)$/.exec(name)?.[1] ?? NaN);
+    const names = [...fkByName.keys()];
+    const order = foreignKeys.map((fk, i) => ({ fk, n: ordinal(names[i]!), pos: position(fk.columns[0]!) }));
+    order.sort((a, b) => (Number.isNaN(a.n) || Number.isNaN(b.n) ? a.pos - b.pos : a.n - b.n));
+    foreignKeys.splice(0, foreignKeys.length, ...order.map((o) => o.fk));
     for (const fk of foreignKeys) {
       fk.columns.forEach((c, i) => {
         const a = attributes.find((x) => x.name === c);
