@@ -119,7 +119,7 @@ function safeJson(text: string): unknown {
 export const remove: CommandHandler = async (ctx, [ref], opts) => {
   const { session, heading } = await open(ctx, ref!, opts.schema);
   const { deleteRows } = await import("../data/delete.js");
-  const plan = await deleteRows(session, heading, opts.key ?? [], { cascade: Boolean(opts.cascade), dryRun: true });
+  const plan = await deleteRows(session, heading, opts.key ?? [], { cascade: Boolean(opts.cascade), dryRun: true, all: Boolean(opts.all) });
   const total = plan.reduce((n, p) => n + p.rows, 0);
   if (total === 0) {
     if (ctx.out.json) return ctx.out.data({ deleted: [] });
@@ -130,7 +130,7 @@ export const remove: CommandHandler = async (ctx, [ref], opts) => {
     const { confirm } = await import("../ui/confirm.js");
     if (!(await confirm(`Delete ${total} rows?`))) throw new UsageError(`refusing to delete ${total} rows without --force`, { code: "usage.force" });
   }
-  const done = await deleteRows(session, heading, opts.key ?? [], { cascade: Boolean(opts.cascade), dryRun: false });
+  const done = await deleteRows(session, heading, opts.key ?? [], { cascade: Boolean(opts.cascade), dryRun: false, all: Boolean(opts.all) });
   if (ctx.out.json) return ctx.out.data({ deleted: done });
   for (const p of done) ctx.out.line(`deleted ${p.rows} row${p.rows === 1 ? "" : "s"} from ${p.schema}.${p.table}`);
   ctx.out.info("store objects stay until `dj gc`");

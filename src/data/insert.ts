@@ -13,7 +13,7 @@ import type { Connection, Param } from "../db/types.js";
 import type { Attribute, Heading } from "../schema/heading.js";
 import { encodeValue, removeWritten, resolveAttributeCodec, type ResolvedAttributeCodec, type WrittenObject } from "./codec-context.js";
 import type { Session } from "./session.js";
-import { parseAttributeValue } from "./values.js";
+import { checkJsonLimits, parseAttributeValue } from "./values.js";
 
 /** One row as given on the command line or in a rows file, before parsing. */
 export interface RowInput {
@@ -43,6 +43,7 @@ export function rowFromFlags(keys: string[], sets: string[], froms: string[]): R
   const row: RowInput = { text: {}, values: {}, files: {}, unrouted: [] };
   for (const k of keys) {
     const [name, value] = splitAssignment(k, "--key");
+    if (name in row.text) throw new UsageError(`--key ${name} is given twice`, { hint: "a row has one value per attribute" });
     row.text[name] = value;
   }
   for (const s of sets) {
@@ -224,7 +225,7 @@ async function encodeRow(session: Session, prepared: Prepared, row: RowInput, op
     if (a.codec) {
       const codec = prepared.codecs.get(name)!.chain.chain[0]!;
       if (codec.accepts.includes("storePath") && codec.accepts.length === 1) codecInputs.set(name, { kind: "storePath", path: text });
-      else codecInputs.set(name, { kind: "value", value: parseJsonText(text) });
+      else codecInputs.set(name, { kind: "value", value: parseJsonText(text, name) });
       continue;
     }
     const parsed = parseAttributeValue(name, a.type, text);
@@ -292,12 +293,15 @@ async function encodeRow(session: Session, prepared: Prepared, row: RowInput, op
   return { status: "ready", key, columns };
 }
 
-function parseJsonText(text: string): unknown {
+function parseJsonText(text: string, name: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     return text; // a plain string value
   }
+  checkJsonLimits(text, `the value for ${name}`);
+  return value;
 }
 
 async function closeInputs(inputs: Map<string, InputValue>): Promise<void> {
