@@ -4,11 +4,9 @@
  * written are removed, so a failed insert leaves nothing behind (content-addressed `_hash`
  * objects excepted: they may be shared, and `dj gc` collects them).
  */
-import { stat } from "node:fs/promises";
-import { resolve } from "node:path";
 import type { InputValue, KeyValue } from "../codecs/types.js";
 import type { NdArraySource } from "../formats/ndarray.js";
-import { ConflictError, InputError, UsageError, isDjError } from "../errors.js";
+import { ConflictError, UsageError, isDjError } from "../errors.js";
 import type { Connection, Param } from "../db/types.js";
 import type { Attribute, Heading } from "../schema/heading.js";
 import { encodeValue, removeWritten, resolveAttributeCodec, type ResolvedAttributeCodec, type WrittenObject } from "./codec-context.js";
@@ -76,9 +74,8 @@ export async function prepareTable(session: Session, heading: Heading): Promise<
 async function inputFor(path: string, attr: Attribute, prepared: Prepared, baseDir: string): Promise<InputValue> {
   const codec = prepared.codecs.get(attr.name)!.chain.chain[0]!;
   if (codec.accepts.includes("storePath") && codec.accepts.length === 1) return { kind: "storePath", path };
-  const full = resolve(baseDir, path);
-  const s = await stat(full).catch(() => null);
-  if (!s) throw new InputError(`${path}: no such file or directory (for ${attr.name})`, { code: "input.file" });
+  const { checkInputFile } = await import("./input-file.js");
+  const { full, stats: s } = await checkInputFile(path, baseDir, attr.name);
   if (s.isDirectory()) return { kind: "directory", path: full };
   if (full.endsWith(".npy") && codec.accepts.includes("ndarray")) {
     const { openNpy } = await import("../formats/npy.js");

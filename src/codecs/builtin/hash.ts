@@ -2,11 +2,22 @@
  * `<hash@store>`: content-addressed bytes at `{hash_prefix}/{schema}/{md5-base32}`, written only
  * when absent (deduplicated per schema, never overwritten), verified on read.
  * Column JSON: {"hash", "path", "schema", "store", "size"}.
+ *
+ * Files are hashed and copied in bounded memory (a stream, never a whole buffer): a regular file
+ * is read twice (hash, then copy); a pipe, a FIFO or standard input can be read only once, so it
+ * is spooled to a temporary file while it is hashed.
  */
-import { readFile } from "node:fs/promises";
+import { createReadStream, createWriteStream } from "node:fs";
+import { rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { randomBytes } from "node:crypto";
 import { CodecError, InputError, StoreError, isDjError } from "../../errors.js";
-import { contentHash, hashPath } from "../../stores/addressing.js";
-import type { Codec, InputValue } from "../types.js";
+import { contentHash, contentHasher, hashPath } from "../../stores/addressing.js";
+import type { Store } from "../../stores/types.js";
+import type { Codec, EncodeContext } from "../types.js";
 import { jsonObject, storeNameOf, storeOf } from "./shared.js";
 
 export interface HashMetadata {
@@ -17,10 +28,63 @@ export interface HashMetadata {
   size: number;
 }
 
-async function bytesOf(value: InputValue): Promise<Uint8Array> {
-  if (value.kind === "bytes") return value.data;
-  if (value.kind === "file") return new Uint8Array(await readFile(value.path));
-  throw new InputError(`<hash> expects bytes or a file, got ${value.kind}`, { code: "input.value" });
+/** Hash a stream while passing it on (to a spool file or to nowhere). */
+function hashing(): { transform: Transform; digest: () => string; size: () => number } {
+  const hasher = contentHasher();
+  let size = 0;
+  const transform = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hasher.update(chunk);
+      size += chunk.byteLength;
+      done(null, chunk);
+    },
+  });
+  return { transform, digest: () => hasher.digest(), size: () => size };
+}
+
+async function writeIfAbsent(store: Store, path: string, write: () => Promise<void>): Promise<void> {
+  if (await store.exists(path)) return;
+  try {
+    await write();
+  } catch (err) {
+    if (!isDjError(err, "conflict")) throw err; // written meanwhile by someone else: same content
+  }
+}
+
+async function encodeFile(file: string, ctx: EncodeContext): Promise<HashMetadata> {
+  const { store, spec, name } = storeOf(ctx, "hash");
+  const before = await stat(file);
+  let source = file;
+  let spool: string | null = null;
+  try {
+    const h = hashing();
+    if (before.isFile()) {
+      await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), h.transform, async (s) => {
+        for await (const _ of s);
+      });
+    } else {
+      spool = join(tmpdir(), `dj-hash-${process.pid}-${randomBytes(6).toString("hex")}.spool`);
+      await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), h.transform, createWriteStream(spool, { flags: "wx" }));
+      source = spool;
+    }
+    const digest = h.digest();
+    const path = hashPath(spec, ctx.schema, digest);
+    await writeIfAbsent(store, path, async () => {
+      if (store.putFile) await store.putFile(path, source, { ifAbsent: true });
+      else await store.setStream(path, createReadStream(source, { highWaterMark: 1 << 20 }), { ifAbsent: true, size: h.size(), signal: ctx.signal });
+    });
+    if (!spool) {
+      const after = await stat(file);
+      if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+        // Its name is the hash of what was read first: an object copied from a changing file lies.
+        await store.delete(path).catch(() => {});
+        throw new InputError(`${file} changed while it was being stored`, { hint: "insert it again once nothing writes to it", code: "input.file" });
+      }
+    }
+    return { hash: digest, path, schema: ctx.schema, store: name, size: h.size() };
+  } finally {
+    if (spool) await rm(spool, { force: true });
+  }
 }
 
 const hash: Codec<HashMetadata> = {
@@ -32,17 +96,13 @@ const hash: Codec<HashMetadata> = {
     return "json";
   },
   async encode(value, ctx) {
-    const data = await bytesOf(value);
+    if (value.kind === "file") return encodeFile(value.path, ctx);
+    if (value.kind !== "bytes") throw new InputError(`<hash> expects bytes or a file, got ${value.kind === "directory" ? "a directory" : value.kind}`, { code: "input.value" });
+    const data = value.data;
     const { store, spec, name } = storeOf(ctx, "hash");
     const h = contentHash(data);
     const path = hashPath(spec, ctx.schema, h);
-    if (!(await store.exists(path))) {
-      try {
-        await store.set(path, data, { ifAbsent: true });
-      } catch (err) {
-        if (!isDjError(err, "conflict")) throw err; // written meanwhile by someone else: same content
-      }
-    }
+    await writeIfAbsent(store, path, () => store.set(path, data, { ifAbsent: true }));
     return { hash: h, path, schema: ctx.schema, store: name, size: data.byteLength };
   },
   async decode(stored, ctx) {
