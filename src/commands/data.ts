@@ -61,24 +61,29 @@ export const fetch: CommandHandler = async (ctx, [ref], opts) => {
   const valueAttrs = result.attributes.filter((a) => !a.inKey && (opts.attr ? opts.attr.includes(a.name) : a.codec !== null));
 
   if (opts.out) {
-    const { writeDecoded, extensionFor } = await import("../data/output.js");
+    const { writeDecoded, extensionFor, asOutputError, withProgressNote } = await import("../data/output.js");
     const targets = result.rows.flatMap((row) => valueAttrs.filter((a) => row.raw[a.name] !== null).map((a) => ({ row, a })));
     if (targets.length === 0) throw new UsageError("nothing to write: no row matches, or the values are empty", { code: "usage.empty" });
     const outIsDir = (await stat(opts.out).catch(() => null))?.isDirectory() ?? false;
     const written: string[] = [];
-    if (targets.length === 1 && !outIsDir) {
-      const { row, a } = targets[0]!;
-      const decoded = await decodeCell(session, result, row, a, fetchOptions);
-      written.push(await writeDecoded(decoded!, opts.out, opts.format));
-    } else {
-      for (const { row, a } of targets) {
+    try {
+      if (targets.length === 1 && !outIsDir) {
+        const { row, a } = targets[0]!;
         const decoded = await decodeCell(session, result, row, a, fetchOptions);
-        const folder = join(opts.out, ...Object.entries(row.key).map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`));
-        // An attachment keeps its own file name, in a folder named after the attribute.
-        const target = decoded!.kind === "file" ? join(folder, a.name) : join(folder, a.name + extensionFor(decoded!, opts.format));
-        if (decoded!.kind === "file") await mkdir(target, { recursive: true });
-        written.push(await writeDecoded(decoded!, target, opts.format));
+        written.push(await writeDecoded(decoded!, opts.out, opts.format));
+      } else {
+        for (const { row, a } of targets) {
+          const decoded = await decodeCell(session, result, row, a, fetchOptions);
+          const folder = join(opts.out, ...Object.entries(row.key).map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`));
+          // An attachment keeps its own file name, in a folder named after the attribute.
+          const target = decoded!.kind === "file" ? join(folder, a.name) : join(folder, a.name + extensionFor(decoded!, opts.format));
+          if (decoded!.kind === "file") await mkdir(target, { recursive: true }).catch((err) => Promise.reject(asOutputError(err, target)));
+          written.push(await writeDecoded(decoded!, target, opts.format));
+        }
       }
+    } catch (err) {
+      // The values written so far stay (each is whole); say which, so a retry can skip them.
+      throw withProgressNote(err, written, targets.length);
     }
     if (ctx.out.json) return ctx.out.data({ written });
     for (const w of written) ctx.out.line(w);
