@@ -7,6 +7,7 @@ import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { CodecError, InputError } from "../../errors.js";
 import type { Codec } from "../types.js";
+import { STDIN_PATH } from "./input-stream.js";
 import { ATTACH_MAX_BYTES, readBounded, tooLarge } from "./limits.js";
 
 const attach: Codec<Uint8Array> = {
@@ -17,7 +18,7 @@ const attach: Codec<Uint8Array> = {
   async validate(value) {
     if (value.kind !== "file") throw new InputError(`<attach> expects a file path, got ${value.kind === "directory" ? "a directory" : value.kind}`, { code: "input.value" });
     const s = await stat(value.path).catch(() => null);
-    if (!s || !(s.isFile() || s.isFIFO())) throw new InputError(`<attach> expects a file path: ${value.path} is not a file`, { code: "input.value" });
+    if (!s || !(s.isFile() || s.isFIFO() || value.path === STDIN_PATH)) throw new InputError(`<attach> expects a file path: ${value.path} is not a file`, { code: "input.value" });
     if (s.isFile() && s.size > ATTACH_MAX_BYTES) throw tooLarge("attach", value.path, s.size, ATTACH_MAX_BYTES, "<object@>");
   },
   async encode(value) {

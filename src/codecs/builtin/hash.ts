@@ -18,6 +18,7 @@ import { CodecError, InputError, StoreError, isDjError } from "../../errors.js";
 import { contentHash, contentHasher, hashPath } from "../../stores/addressing.js";
 import type { Store } from "../../stores/types.js";
 import type { Codec, EncodeContext } from "../types.js";
+import { openInputStream } from "./input-stream.js";
 import { jsonObject, storeNameOf, storeOf } from "./shared.js";
 
 export interface HashMetadata {
@@ -64,7 +65,7 @@ async function encodeFile(file: string, ctx: EncodeContext): Promise<HashMetadat
       });
     } else {
       spool = join(tmpdir(), `dj-hash-${process.pid}-${randomBytes(6).toString("hex")}.spool`);
-      await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), h.transform, createWriteStream(spool, { flags: "wx" }));
+      await pipeline(openInputStream(file), h.transform, createWriteStream(spool, { flags: "wx" }));
       source = spool;
     }
     const digest = h.digest();

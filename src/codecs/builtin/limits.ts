@@ -4,7 +4,7 @@
  * MySQL's largest packet (`max_allowed_packet` cannot exceed 1 GiB). Codecs that stream —
  * `<hash@>`, `<object@>`, `<npy@>`, `<zarr@>` — have no size limit and hold a bounded amount.
  */
-import { createReadStream } from "node:fs";
+import { openInputStream } from "./input-stream.js";
 import { InputError } from "../../errors.js";
 
 export const BLOB_MAX_BYTES = 1 << 30;
@@ -27,7 +27,7 @@ export function tooLarge(codec: string, what: string, size: number | null, limit
 export async function readBounded(path: string, limit: number, onTooLarge: () => Error): Promise<Buffer> {
   const parts: Buffer[] = [];
   let total = 0;
-  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+  const stream = openInputStream(path);
   try {
     for await (const chunk of stream) {
       total += (chunk as Buffer).byteLength;

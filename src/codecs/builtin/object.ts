@@ -10,6 +10,7 @@ import { Readable } from "node:stream";
 import { CodecError, InputError } from "../../errors.js";
 import { schemaPath } from "../../stores/addressing.js";
 import type { Codec } from "../types.js";
+import { openInputStream } from "./input-stream.js";
 import { jsonObject, orderedKey, pythonUtcTimestamp, storeNameOf, storeOf } from "./shared.js";
 
 async function walk(dir: string): Promise<string[]> {
@@ -56,7 +57,7 @@ const object: Codec = {
       const file = value.path;
       const body = Readable.from(
         (async function* () {
-          for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+          for await (const chunk of openInputStream(file)) {
             size += (chunk as Buffer).byteLength;
             yield chunk as Buffer;
           }
