@@ -1,5 +1,5 @@
 /** `dj insert`, `dj fetch`, `dj delete`. */
-import { mkdir, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { UsageError } from "../errors.js";
 import type { CommandContext, CommandHandler } from "./context.js";
@@ -61,7 +61,7 @@ export const fetch: CommandHandler = async (ctx, [ref], opts) => {
   const valueAttrs = result.attributes.filter((a) => !a.inKey && (opts.attr ? opts.attr.includes(a.name) : a.codec !== null));
 
   if (opts.out) {
-    const { writeDecoded, extensionFor, asOutputError, withProgressNote } = await import("../data/output.js");
+    const { writeDecoded, extensionFor, withProgressNote } = await import("../data/output.js");
     const targets = result.rows.flatMap((row) => valueAttrs.filter((a) => row.raw[a.name] !== null).map((a) => ({ row, a })));
     if (targets.length === 0) throw new UsageError("nothing to write: no row matches, or the values are empty", { code: "usage.empty" });
     const outIsDir = (await stat(opts.out).catch(() => null))?.isDirectory() ?? false;
@@ -77,8 +77,7 @@ export const fetch: CommandHandler = async (ctx, [ref], opts) => {
           const folder = join(opts.out, ...Object.entries(row.key).map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`));
           // An attachment keeps its own file name, in a folder named after the attribute.
           const target = decoded!.kind === "file" ? join(folder, a.name) : join(folder, a.name + extensionFor(decoded!, opts.format));
-          if (decoded!.kind === "file") await mkdir(target, { recursive: true }).catch((err) => Promise.reject(asOutputError(err, target)));
-          written.push(await writeDecoded(decoded!, target, opts.format));
+          written.push(await writeDecoded(decoded!, target, opts.format, { attachmentFolder: true }));
         }
       }
     } catch (err) {

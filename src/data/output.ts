@@ -157,9 +157,11 @@ export function extensionFor(v: DecodedValue, format?: OutputFormat): string {
  * stays: the temporary file, the files of a half-copied tree and the folders made for it are
  * removed, and file-system errors become dj errors naming the path (asOutputError).
  */
-export async function writeDecoded(v: DecodedValue, target: string, format?: OutputFormat): Promise<string> {
+export async function writeDecoded(v: DecodedValue, target: string, format?: OutputFormat, opts: { attachmentFolder?: boolean } = {}): Promise<string> {
   const created: string[] = [];
   try {
+    // An attachment fetched with others keeps its own name, in a folder named after the attribute.
+    if (opts.attachmentFolder && v.kind === "file") await makeParents(target, created);
     return await writeValue(v, target, format, created);
   } catch (err) {
     await removeCreated(created);
