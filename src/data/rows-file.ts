@@ -89,7 +89,7 @@ export async function readRowsFile(cwd: string, file: string): Promise<{ rows: R
         throw new InputError(`${file}:${i + 1}: not valid JSON (${(err as Error).message})`, { code: "input.rows" });
       }
       if (typeof obj !== "object" || obj === null || Array.isArray(obj)) throw new InputError(`${file}:${i + 1}: each line must be a JSON object`, { code: "input.rows" });
-      checkJsonLimits(line, `${file}:${i + 1}`);
+      checkJsonLimits(line, `${file}:${i + 1}`, 1); // the line's own object is one level
       const row: RowInput = { text: {}, values: {}, files: {}, unrouted: [] };
       for (const [k, v] of Object.entries(obj)) cell(row, k, v);
       rows.push(row);

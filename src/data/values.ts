@@ -130,11 +130,11 @@ function parseJson(attr: string, text: string): ParsedValue {
 
 /**
  * JSON values (json columns, `<blob>` values given as JSON) are held in memory and walked
- * recursively, so both their size and their nesting are bounded. 32 levels is MariaDB's limit
- * for a JSON document (MySQL allows 100), so what dj accepts either server stores; 64 MiB of
- * text is a generous share of MySQL's largest packet (1 GiB).
+ * recursively, so both their size and their nesting are bounded. 31 levels is the most MariaDB
+ * stores in a JSON document (its JSON_VALID refuses 32; MySQL allows 100), so what dj accepts
+ * either server stores; 64 MiB of text is a generous share of MySQL's largest packet (1 GiB).
  */
-export const JSON_MAX_DEPTH = 32;
+export const JSON_MAX_DEPTH = 31;
 export const JSON_MAX_BYTES = 64 << 20;
 
 /**
@@ -142,7 +142,7 @@ export const JSON_MAX_BYTES = 64 << 20;
  * JSON.parse and the recursive walks after it could exhaust the stack. One linear scan: brackets
  * inside strings do not count.
  */
-export function checkJsonLimits(text: string, what: string): void {
+export function checkJsonLimits(text: string, what: string, enclosingLevels = 0): void {
   if (text.length > JSON_MAX_BYTES) {
     throw new InputError(`${what} is ${text.length} characters of JSON, more than the ${JSON_MAX_BYTES >> 20} MiB a JSON value may hold`, {
       hint: "store large data in a file: <attach> or <object@> for files, <npy@> or <zarr@> for arrays",
@@ -158,7 +158,7 @@ export function checkJsonLimits(text: string, what: string): void {
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {
-      if (++depth > JSON_MAX_DEPTH) {
+      if (++depth > JSON_MAX_DEPTH + enclosingLevels) {
         throw new InputError(`${what} is JSON nested more than ${JSON_MAX_DEPTH} levels deep`, {
           hint: `flatten it: dj (like MariaDB) accepts at most ${JSON_MAX_DEPTH} levels of nested arrays and objects`,
           code: "input.limit",

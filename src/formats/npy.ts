@@ -31,11 +31,6 @@ const NPY_MAX_HEADER_BYTES = NPY_MAX_HEADER_CHARS * 4;
 
 const npyError = (where: string, why: string) => new InputError(`${where}: not a valid .npy file: ${why}`, { code: "input.npy" });
 
-/** Bytes needed before the header dict can be read: magic + version + length field. */
-export function npyPrefixLength(prefix: Uint8Array): number {
-  return prefix[6] === 1 ? 10 : 12;
-}
-
 /**
  * The length of the whole header (magic to the end of the dict) from its first 12 bytes, or an
  * InputError when the length field promises more than NumPy would read — checked before anything
