@@ -4,8 +4,8 @@
  * sockets are refused: `/dev/zero` or `/dev/urandom` never end, and `/dev/null` is no file.
  */
 import type { Stats } from "node:fs";
-import { fstat as fstatCallback } from "node:fs";
-import { stat } from "node:fs/promises";
+import { constants, fstat as fstatCallback } from "node:fs";
+import { access, stat } from "node:fs/promises";
 import { promisify } from "node:util";
 import { resolve } from "node:path";
 import { InputError } from "../errors.js";
@@ -20,7 +20,13 @@ export async function checkInputFile(path: string, baseDir: string, attr: string
   const shown = path === STDIN ? "standard input" : path;
   const stats = await (path === STDIN ? fstat(0) : stat(full)).catch(() => null);
   if (!stats) throw new InputError(`${shown}: no such file or directory (for ${attr})`, { code: "input.file" });
-  if (stats.isFile() || stats.isFIFO() || (stats.isDirectory() && path !== STDIN)) return { full, stats };
+  if (stats.isFile() || stats.isFIFO() || (stats.isDirectory() && path !== STDIN)) {
+    if (path !== STDIN) {
+      const denied = await access(full, constants.R_OK).then(() => null, (e: NodeJS.ErrnoException) => e.code ?? "EACCES");
+      if (denied) throw new InputError(`cannot read ${shown} (for ${attr}): ${denied === "EACCES" || denied === "EPERM" ? "permission denied" : denied}`, { code: "input.file" });
+    }
+    return { full, stats };
+  }
   // Standard input may be a socket when a program (Node's child_process, for one) starts dj.
   if (path === STDIN && stats.isSocket()) return { full, stats };
   const kind = stats.isCharacterDevice() ? (path === STDIN ? "a terminal or device" : "a character device") : stats.isBlockDevice() ? "a block device" : stats.isSocket() ? "a socket" : "not a regular file";

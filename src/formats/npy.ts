@@ -4,7 +4,7 @@
  */
 import { open } from "node:fs/promises";
 import { Readable } from "node:stream";
-import { InputError } from "../errors.js";
+import { CodecError, InputError } from "../errors.js";
 import { numpyDtype } from "./dtype.js";
 import { PyLiteralError, parsePyLiteral, type PyValue } from "./py-literal.js";
 import type { DType, NdArraySource } from "./ndarray.js";
@@ -120,6 +120,8 @@ function pyShape(shape: number[]): string {
 
 /** The header bytes NumPy 2.x writes (`np.save`), padding and growth room included. */
 export function npyHeaderBytes(dtype: DType, shape: number[], fortranOrder: boolean): Uint8Array {
+  // A shape that is not exact integers would write a header no reader (NumPy or dj) accepts.
+  if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new CodecError(`cannot write a .npy header for shape ${JSON.stringify(shape)}: dimensions must be integers from 0 to 2^53 - 1`, { code: "codec.shape" });
   let dict = `{'descr': '${dtype.descr}', 'fortran_order': ${fortranOrder ? "True" : "False"}, 'shape': ${pyShape(shape)}, }`;
   if (shape.length > 0) dict += " ".repeat(GROWTH_AXIS_MAX_DIGITS - String(shape[fortranOrder ? shape.length - 1 : 0]).length);
   for (const [major, lenSize] of [[1, 2], [2, 4]] as const) {

@@ -8,10 +8,10 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { djBin } from "../helpers/cli.js";
-import { hostileProject, refusedWithoutChange, sparseFile, type HostileProject } from "../helpers/hostile.js";
+import { assertRefused, hostileProject, refusedWithoutChange, sparseFile, type HostileProject } from "../helpers/hostile.js";
 
 const NPY_U1_HEADER = (n: number) => {
   const dict = `{'descr': '|u1', 'fortran_order': False, 'shape': (${n},), }`;
@@ -92,6 +92,17 @@ describe("hostile input: limits, devices, streams, explicit delete, exit classes
       await refusedWithoutChange(p, ["insert", "Item", "--key", "name=dir", "--from", "h=folder"], 7, /<hash> expects bytes or a file, got a directory/);
       await refusedWithoutChange(p, ["insert", "Item", "--key", "name=dir", "--from", "a=folder"], 7, /<attach> expects a file path, got a directory/);
       await refusedWithoutChange(p, ["insert", "Item", "--rows", "folder"], 7, /folder is a directory: --rows needs a \.jsonl or \.csv file/);
+    });
+
+    test("a file dj may not read (EACCES, dj run without CAP_DAC_OVERRIDE) is exit 7, not a codec failure", async () => {
+      writeFileSync(at("secret.bin"), "no reading");
+      chmodSync(at("secret.bin"), 0o000);
+      const before = await p.state();
+      for (const attr of ["h", "o", "a"]) {
+        const r = spawnSync("setpriv", ["--bounding-set=-dac_override,-dac_read_search", "--", process.execPath, djBin, "insert", "Item", "--key", "name=secret", "--from", `${attr}=secret.bin`], { cwd: p.dir, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+        assertRefused({ code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }, 7, new RegExp(`cannot read secret\\.bin \\(for ${attr}\\): permission denied`));
+      }
+      assert.deepEqual(await p.state(), before);
     });
 
     test("standard input (--from h=-) is streamed into <hash@> and <object@>", async () => {

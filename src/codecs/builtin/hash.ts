@@ -17,7 +17,7 @@ import { randomBytes } from "node:crypto";
 import { CodecError, InputError, StoreError, isDjError } from "../../errors.js";
 import { contentHash, contentHasher, hashPath } from "../../stores/addressing.js";
 import type { Store } from "../../stores/types.js";
-import type { Codec, EncodeContext } from "../types.js";
+import type { Codec, DecodedValue, EncodeContext } from "../types.js";
 import { openInputStream } from "./input-stream.js";
 import { jsonObject, storeNameOf, storeOf } from "./shared.js";
 
@@ -88,6 +88,25 @@ async function encodeFile(file: string, ctx: EncodeContext): Promise<HashMetadat
   }
 }
 
+/**
+ * Values up to this size are decoded into memory (what `<blob@>`/`<attach@>` chain to is never
+ * larger: their limit is 1 GiB); a larger `<hash@>` object is verified by streaming it once and
+ * handed to fetch as an object to copy, so fetching it takes bounded memory too.
+ */
+const IN_MEMORY_MAX_BYTES = 1 << 30;
+
+async function streamedObject(store: Store, path: string, meta: Record<string, unknown>, size: number): Promise<DecodedValue> {
+  const stream = await store.getStream(path);
+  if (!stream) throw new StoreError(`Missing external file ${store.root}/${path}`, { hint: "the object was deleted from the store, or the store is configured differently", code: "store.missing" });
+  const hasher = contentHasher();
+  for await (const chunk of stream) hasher.update(chunk as Uint8Array);
+  const actual = hasher.digest();
+  if (typeof meta.hash === "string" && actual !== meta.hash) {
+    throw new CodecError(`Hash mismatch: expected ${meta.hash}, got ${actual}. Data at ${path} may be corrupted.`, { code: "codec.hash" });
+  }
+  return { kind: "objectRef", store, path, isDir: false, size, ext: ".bin" };
+}
+
 const hash: Codec<HashMetadata> = {
   name: "hash",
   description: "content-addressed bytes, deduplicated per schema",
@@ -110,6 +129,8 @@ const hash: Codec<HashMetadata> = {
     const meta = jsonObject(stored, "hash");
     const store = await ctx.getStore(storeNameOf(meta));
     const path = String(meta.path);
+    const size = typeof meta.size === "number" ? meta.size : await store.size(path);
+    if (size !== undefined && size > IN_MEMORY_MAX_BYTES) return streamedObject(store, path, meta, size);
     const data = await store.get(path);
     if (!data) throw new StoreError(`Missing external file ${store.root}/${path}`, { hint: "the object was deleted from the store, or the store is configured differently", code: "store.missing" });
     const actual = contentHash(data);
