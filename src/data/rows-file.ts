@@ -5,11 +5,11 @@
 import { readFile, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { InputError } from "../errors.js";
+import type { RowInput } from "./insert.js";
 import { checkJsonLimits } from "./values.js";
 
 /** Rows are parsed in memory; a larger set of rows goes in several files (one batch each). */
 export const ROWS_FILE_MAX_BYTES = 256 << 20;
-import type { RowInput } from "./insert.js";
 
 function cell(row: RowInput, name: string, value: unknown): void {
   if (typeof value === "string" && value.startsWith("@")) row.files[name] = value.slice(1);

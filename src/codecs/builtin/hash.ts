@@ -43,12 +43,15 @@ function hashing(): { transform: Transform; digest: () => string; size: () => nu
   return { transform, digest: () => hasher.digest(), size: () => size };
 }
 
-async function writeIfAbsent(store: Store, path: string, write: () => Promise<void>): Promise<void> {
-  if (await store.exists(path)) return;
+/** Write the object unless it exists; true when this call wrote it (false: deduplicated). */
+async function writeIfAbsent(store: Store, path: string, write: () => Promise<void>): Promise<boolean> {
+  if (await store.exists(path)) return false;
   try {
     await write();
+    return true;
   } catch (err) {
     if (!isDjError(err, "conflict")) throw err; // written meanwhile by someone else: same content
+    return false;
   }
 }
 
@@ -70,7 +73,7 @@ async function encodeFile(file: string, ctx: EncodeContext): Promise<HashMetadat
     }
     const digest = h.digest();
     const path = hashPath(spec, ctx.schema, digest);
-    await writeIfAbsent(store, path, async () => {
+    const wrote = await writeIfAbsent(store, path, async () => {
       if (store.putFile) await store.putFile(path, source, { ifAbsent: true });
       else await store.setStream(path, createReadStream(source, { highWaterMark: 1 << 20 }), { ifAbsent: true, size: h.size(), signal: ctx.signal });
     });
@@ -78,7 +81,8 @@ async function encodeFile(file: string, ctx: EncodeContext): Promise<HashMetadat
       const after = await stat(file);
       if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
         // Its name is the hash of what was read first: an object copied from a changing file lies.
-        await store.delete(path).catch(() => {});
+        // (One that existed already holds other rows' identical bytes and stays.)
+        if (wrote) await store.delete(path).catch(() => {});
         throw new InputError(`${file} changed while it was being stored`, { hint: "insert it again once nothing writes to it", code: "input.file" });
       }
     }
