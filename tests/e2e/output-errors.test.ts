@@ -130,15 +130,22 @@ describe("fetch --out failures are user errors and leave nothing half-written", 
     const script = join(scratch, "emfile.mjs");
     writeFileSync(
       script,
-      `import { openSync } from "node:fs";
+      `import { closeSync, openSync, rmSync } from "node:fs";
+import { dirname } from "node:path";
 import { writeDecoded } from ${src("data/output.ts")};
 import { sourceFromMemory } from ${src("formats/ndarray.ts")};
 import { parseDescr } from ${src("formats/dtype.ts")};
 const v = { kind: "ndarray", array: sourceFromMemory({ dtype: parseDescr("<f8"), shape: [2], data: new Uint8Array(16) }) };
 const held = [];
-try { for (;;) held.push(openSync("/dev/null", "r")); } catch (e) { if (e.code !== "EMFILE") throw e; }
-try { await writeDecoded(v, process.argv[2]); console.log("written"); }
-catch (e) { console.log(JSON.stringify({ kind: e.kind, message: e.message })); }
+// Take every free descriptor, then write. A descriptor that Node or the loader closes in the
+// background frees a slot and the write succeeds: then take that one too and write again.
+for (let attempt = 0; attempt < 50; attempt++) {
+  try { for (;;) held.push(openSync("/dev/null", "r")); } catch (e) { if (e.code !== "EMFILE") throw e; }
+  try { await writeDecoded(v, process.argv[2]); }
+  catch (e) { console.log(JSON.stringify({ kind: e.kind, message: e.message })); break; }
+  closeSync(held.pop()); // room to remove what was written, before trying again
+  rmSync(dirname(process.argv[2]), { recursive: true, force: true });
+}
 `,
     );
     const target = join(scratch, "emfile", "w.npy");
@@ -151,7 +158,7 @@ catch (e) { console.log(JSON.stringify({ kind: e.kind, message: e.message })); }
   });
 });
 
-describe("read-only stores and a full embedded database", { skip: noMount }, () => {
+describe("read-only stores, a full spool folder and a full embedded database", { skip: noMount }, () => {
   const scratch = mkdtempSync(join(tmpdir(), "dj-ro-"));
   after(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -174,6 +181,29 @@ describe("read-only stores and a full embedded database", { skip: noMount }, () 
       }
     } finally {
       unmountRw();
+    }
+  });
+
+  test("a pipe larger than the temporary folder, for <hash@>: exit 7, no spool file left", async () => {
+    const spoolDir = join(scratch, "spool");
+    const unmount = mountTmpfs(spoolDir, "size=256k");
+    try {
+      const p = await hostileProject("spool");
+      try {
+        const before = await p.state();
+        const data = join(scratch, "one-mib.bin");
+        writeFileSync(data, "z".repeat(1 << 20));
+        // A real pipe (cat |): dj stops reading when the spool is full, and cat gets SIGPIPE.
+        const run = spawnSync("sh", ["-c", 'cat "$2" | "$0" "$1" insert Item --key name=pipe --from h=-', process.execPath, djBin, data], { cwd: p.dir, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", TMPDIR: spoolDir } });
+        const r = { code: run.status ?? -1, stdout: run.stdout, stderr: run.stderr };
+        assertRefused(r, 7, /standard input does not fit in \S+\/spool \(ENOSPC\): <hash@> spools a pipe there to hash it/);
+        assert.deepEqual(readdirSync(spoolDir), [], "the spool file is removed");
+        assert.deepEqual(await p.state(), before);
+      } finally {
+        await p.close();
+      }
+    } finally {
+      unmount();
     }
   });
 

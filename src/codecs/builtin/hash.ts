@@ -18,7 +18,7 @@ import { CodecError, InputError, StoreError, isDjError } from "../../errors.js";
 import { contentHash, contentHasher, hashPath } from "../../stores/addressing.js";
 import type { Store } from "../../stores/types.js";
 import type { Codec, DecodedValue, EncodeContext } from "../types.js";
-import { openInputStream } from "./input-stream.js";
+import { STDIN_PATH, openInputStream } from "./input-stream.js";
 import { jsonObject, storeNameOf, storeOf } from "./shared.js";
 
 export interface HashMetadata {
@@ -68,7 +68,17 @@ async function encodeFile(file: string, ctx: EncodeContext): Promise<HashMetadat
       });
     } else {
       spool = join(tmpdir(), `dj-hash-${process.pid}-${randomBytes(6).toString("hex")}.spool`);
-      await pipeline(openInputStream(file), h.transform, createWriteStream(spool, { flags: "wx" }));
+      try {
+        await pipeline(openInputStream(file), h.transform, createWriteStream(spool, { flags: "wx" }));
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== "ENOSPC" && code !== "EDQUOT") throw err;
+        // An endless or huge pipe fills the temporary folder: the input is too large to spool here.
+        throw new InputError(`${file === STDIN_PATH ? "standard input" : file} does not fit in ${tmpdir()} (${code}): <hash@> spools a pipe there to hash it`, {
+          hint: "set TMPDIR to a folder on a larger disk, or give a regular file",
+          code: "input.limit",
+        });
+      }
       source = spool;
     }
     const digest = h.digest();
