@@ -175,6 +175,7 @@ function buildProgram(state: RunState): Command {
     .argument("<table>")
     .option("--key <k=v>", "restrict by key (repeat)", collect)
     .option("--cascade", "also delete rows of child tables")
+    .option("--all", "delete every row of the table (instead of --key)")
     .option("--force", "do not ask")
     .option("--schema <name>", "schema of the table")
     .action(run(modules.data, "remove"));

@@ -1,5 +1,5 @@
 /** `dj insert`, `dj fetch`, `dj delete`. */
-import { mkdir, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { UsageError } from "../errors.js";
 import type { CommandContext, CommandHandler } from "./context.js";
@@ -61,24 +61,28 @@ export const fetch: CommandHandler = async (ctx, [ref], opts) => {
   const valueAttrs = result.attributes.filter((a) => !a.inKey && (opts.attr ? opts.attr.includes(a.name) : a.codec !== null));
 
   if (opts.out) {
-    const { writeDecoded, extensionFor } = await import("../data/output.js");
+    const { writeDecoded, extensionFor, withProgressNote } = await import("../data/output.js");
     const targets = result.rows.flatMap((row) => valueAttrs.filter((a) => row.raw[a.name] !== null).map((a) => ({ row, a })));
     if (targets.length === 0) throw new UsageError("nothing to write: no row matches, or the values are empty", { code: "usage.empty" });
     const outIsDir = (await stat(opts.out).catch(() => null))?.isDirectory() ?? false;
     const written: string[] = [];
-    if (targets.length === 1 && !outIsDir) {
-      const { row, a } = targets[0]!;
-      const decoded = await decodeCell(session, result, row, a, fetchOptions);
-      written.push(await writeDecoded(decoded!, opts.out, opts.format));
-    } else {
-      for (const { row, a } of targets) {
+    try {
+      if (targets.length === 1 && !outIsDir) {
+        const { row, a } = targets[0]!;
         const decoded = await decodeCell(session, result, row, a, fetchOptions);
-        const folder = join(opts.out, ...Object.entries(row.key).map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`));
-        // An attachment keeps its own file name, in a folder named after the attribute.
-        const target = decoded!.kind === "file" ? join(folder, a.name) : join(folder, a.name + extensionFor(decoded!, opts.format));
-        if (decoded!.kind === "file") await mkdir(target, { recursive: true });
-        written.push(await writeDecoded(decoded!, target, opts.format));
+        written.push(await writeDecoded(decoded!, opts.out, opts.format));
+      } else {
+        for (const { row, a } of targets) {
+          const decoded = await decodeCell(session, result, row, a, fetchOptions);
+          const folder = join(opts.out, ...Object.entries(row.key).map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`));
+          // An attachment keeps its own file name, in a folder named after the attribute.
+          const target = decoded!.kind === "file" ? join(folder, a.name) : join(folder, a.name + extensionFor(decoded!, opts.format));
+          written.push(await writeDecoded(decoded!, target, opts.format, { attachmentFolder: true }));
+        }
       }
+    } catch (err) {
+      // The values written so far stay (each is whole); say which, so a retry can skip them.
+      throw withProgressNote(err, written, targets.length);
     }
     if (ctx.out.json) return ctx.out.data({ written });
     for (const w of written) ctx.out.line(w);
@@ -119,7 +123,7 @@ function safeJson(text: string): unknown {
 export const remove: CommandHandler = async (ctx, [ref], opts) => {
   const { session, heading } = await open(ctx, ref!, opts.schema);
   const { deleteRows } = await import("../data/delete.js");
-  const plan = await deleteRows(session, heading, opts.key ?? [], { cascade: Boolean(opts.cascade), dryRun: true });
+  const plan = await deleteRows(session, heading, opts.key ?? [], { cascade: Boolean(opts.cascade), dryRun: true, all: Boolean(opts.all) });
   const total = plan.reduce((n, p) => n + p.rows, 0);
   if (total === 0) {
     if (ctx.out.json) return ctx.out.data({ deleted: [] });
@@ -130,7 +134,7 @@ export const remove: CommandHandler = async (ctx, [ref], opts) => {
     const { confirm } = await import("../ui/confirm.js");
     if (!(await confirm(`Delete ${total} rows?`))) throw new UsageError(`refusing to delete ${total} rows without --force`, { code: "usage.force" });
   }
-  const done = await deleteRows(session, heading, opts.key ?? [], { cascade: Boolean(opts.cascade), dryRun: false });
+  const done = await deleteRows(session, heading, opts.key ?? [], { cascade: Boolean(opts.cascade), dryRun: false, all: Boolean(opts.all) });
   if (ctx.out.json) return ctx.out.data({ deleted: done });
   for (const p of done) ctx.out.line(`deleted ${p.rows} row${p.rows === 1 ? "" : "s"} from ${p.schema}.${p.table}`);
   ctx.out.info("store objects stay until `dj gc`");

@@ -8,7 +8,7 @@ import { ConflictError, UsageError } from "../errors.js";
 import type { Param, Restriction } from "../db/types.js";
 import type { Heading } from "../schema/heading.js";
 import type { Session } from "./session.js";
-import { parseAttributeValue } from "./values.js";
+import { restrictionFromKeys } from "./key-restriction.js";
 
 export interface DeletePlan {
   schema: string;
@@ -22,19 +22,6 @@ interface Node {
   keys: Restriction[];
 }
 
-function restrictionFrom(heading: Heading, keys: string[]): Restriction {
-  const out: Restriction = {};
-  for (const k of keys) {
-    const eq = k.indexOf("=");
-    if (eq <= 0) throw new UsageError(`--key expects NAME=VALUE, got ${JSON.stringify(k)}`);
-    const name = k.slice(0, eq).trim();
-    const a = heading.attributes.find((x) => x.name === name && !x.hidden);
-    if (!a) throw new UsageError(`${heading.schema}.${heading.className} has no attribute "${name}"`);
-    out[name] = parseAttributeValue(name, a.type, k.slice(eq + 1)).sql;
-  }
-  return out;
-}
-
 async function matchingKeys(session: Session, h: Heading, restriction: Restriction): Promise<Restriction[]> {
   const { compiler, driver } = session.dialect;
   const pk = h.attributes.filter((a) => a.inKey).map((a) => a.name);
@@ -43,9 +30,16 @@ async function matchingKeys(session: Session, h: Heading, restriction: Restricti
   return rows;
 }
 
-export async function deleteRows(session: Session, heading: Heading, keys: string[], opts: { cascade: boolean; dryRun: boolean }): Promise<DeletePlan[]> {
+export async function deleteRows(session: Session, heading: Heading, keys: string[], opts: { cascade: boolean; dryRun: boolean; all?: boolean }): Promise<DeletePlan[]> {
   const { introspector, compiler, driver } = session.dialect;
-  const restriction = restrictionFrom(heading, keys);
+  if (keys.length === 0 && !opts.all) {
+    throw new UsageError(`no --key given: this would delete every row of ${heading.schema}.${heading.className}`, {
+      hint: "restrict with --key NAME=VALUE, or add --all to delete the whole table",
+      code: "usage.all",
+    });
+  }
+  if (keys.length > 0 && opts.all) throw new UsageError("--all deletes every row; it cannot be combined with --key", { code: "usage.all" });
+  const restriction = restrictionFromKeys(heading, keys);
   const nodes: Node[] = [];
   const blocked: string[] = [];
 

@@ -9,7 +9,7 @@ import { UsageError } from "../errors.js";
 import type { Attribute, Heading } from "../schema/heading.js";
 import { decodeValue, resolveAttributeCodec, type ResolvedAttributeCodec } from "./codec-context.js";
 import type { Session } from "./session.js";
-import { parseAttributeValue } from "./values.js";
+import { restrictionFromKeys } from "./key-restriction.js";
 
 export interface FetchQuery {
   keys: string[];
@@ -35,15 +35,7 @@ export async function fetchRows(session: Session, heading: Heading, q: FetchQuer
   const { dialect } = session;
   const visible = heading.attributes.filter((a) => !a.hidden);
   const byName = new Map(visible.map((a) => [a.name, a]));
-  const restriction: Record<string, import("../db/types.js").Param> = {};
-  for (const k of q.keys) {
-    const eq = k.indexOf("=");
-    if (eq <= 0) throw new UsageError(`--key expects NAME=VALUE, got ${JSON.stringify(k)}`);
-    const name = k.slice(0, eq).trim();
-    const a = byName.get(name);
-    if (!a) throw new UsageError(`${heading.schema}.${heading.className} has no attribute "${name}"`, { hint: `attributes: ${[...byName.keys()].join(", ")}` });
-    restriction[name] = parseAttributeValue(name, a.type, k.slice(eq + 1)).sql;
-  }
+  const restriction = restrictionFromKeys(heading, q.keys);
   const pk = visible.filter((a) => a.inKey);
   let attributes = visible;
   if (q.attrs?.length) {

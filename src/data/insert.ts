@@ -4,16 +4,14 @@
  * written are removed, so a failed insert leaves nothing behind (content-addressed `_hash`
  * objects excepted: they may be shared, and `dj gc` collects them).
  */
-import { stat } from "node:fs/promises";
-import { resolve } from "node:path";
 import type { InputValue, KeyValue, MeasuredFigures } from "../codecs/types.js";
 import type { NdArraySource } from "../formats/ndarray.js";
-import { ConflictError, InputError, UsageError, isDjError } from "../errors.js";
+import { ConflictError, UsageError, isDjError } from "../errors.js";
 import type { Connection, Param } from "../db/types.js";
 import type { Attribute, Heading } from "../schema/heading.js";
 import { encodeValue, removeWritten, resolveAttributeCodec, type ResolvedAttributeCodec, type WrittenObject } from "./codec-context.js";
 import type { Session } from "./session.js";
-import { parseAttributeValue } from "./values.js";
+import { checkJsonLimits, parseAttributeValue } from "./values.js";
 
 /** One row as given on the command line or in a rows file, before parsing. */
 export interface RowInput {
@@ -45,6 +43,7 @@ export function rowFromFlags(keys: string[], sets: string[], froms: string[]): R
   const row: RowInput = { text: {}, values: {}, files: {}, unrouted: [] };
   for (const k of keys) {
     const [name, value] = splitAssignment(k, "--key");
+    if (name in row.text) throw new UsageError(`--key ${name} is given twice`, { hint: "a row has one value per attribute" });
     row.text[name] = value;
   }
   for (const s of sets) {
@@ -77,9 +76,8 @@ export async function prepareTable(session: Session, heading: Heading): Promise<
 async function inputFor(path: string, attr: Attribute, prepared: Prepared, baseDir: string): Promise<InputValue> {
   const codec = prepared.codecs.get(attr.name)!.chain.chain[0]!;
   if (codec.accepts.includes("storePath") && codec.accepts.length === 1) return { kind: "storePath", path };
-  const full = resolve(baseDir, path);
-  const s = await stat(full).catch(() => null);
-  if (!s) throw new InputError(`${path}: no such file or directory (for ${attr.name})`, { code: "input.file" });
+  const { checkInputFile } = await import("./input-file.js");
+  const { full, stats: s } = await checkInputFile(path, baseDir, attr.name);
   if (s.isDirectory()) return { kind: "directory", path: full };
   if (full.endsWith(".npy") && codec.accepts.includes("ndarray")) {
     const { openNpy } = await import("../formats/npy.js");
@@ -229,7 +227,7 @@ async function encodeRow(session: Session, prepared: Prepared, row: RowInput, op
     if (a.codec) {
       const codec = prepared.codecs.get(name)!.chain.chain[0]!;
       if (codec.accepts.includes("storePath") && codec.accepts.length === 1) codecInputs.set(name, { kind: "storePath", path: text });
-      else codecInputs.set(name, { kind: "value", value: parseJsonText(text) });
+      else codecInputs.set(name, { kind: "value", value: parseJsonText(text, name) });
       continue;
     }
     const parsed = parseAttributeValue(name, a.type, text);
@@ -298,12 +296,15 @@ async function encodeRow(session: Session, prepared: Prepared, row: RowInput, op
   return { status: "ready", key, columns, measured };
 }
 
-function parseJsonText(text: string): unknown {
+function parseJsonText(text: string, name: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     return text; // a plain string value
   }
+  checkJsonLimits(text, `the value for ${name}`);
+  return value;
 }
 
 async function closeInputs(inputs: Map<string, InputValue>): Promise<void> {

@@ -45,12 +45,16 @@ function parseInteger(attr: string, text: string, base: string, unsigned: boolea
   return { sql: n, key: n };
 }
 
-function parseFloatValue(attr: string, text: string): ParsedValue {
+/** The largest finite float32; MySQL's FLOAT (DataJoint's float32) refuses anything beyond it. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+function parseFloatValue(attr: string, text: string, base: string): ParsedValue {
   const t = text.trim().toLowerCase();
   const special: Record<string, number> = { nan: NaN, inf: Infinity, "+inf": Infinity, "-inf": -Infinity };
   const v = t in special ? special[t]! : Number(t);
   if (t === "" || (Number.isNaN(v) && t !== "nan")) throw bad(attr, text, "is not a number");
   if (!Number.isFinite(v)) throw bad(attr, text, "cannot be stored: MySQL has no NaN or infinity");
+  if ((base === "float32" || base === "float") && Math.abs(v) > FLOAT32_MAX) throw bad(attr, text, `is out of range for ${base} (largest magnitude ${FLOAT32_MAX})`);
   return { sql: v, key: v };
 }
 
@@ -114,6 +118,7 @@ function parseDecimal(attr: string, text: string): ParsedValue {
 }
 
 function parseJson(attr: string, text: string): ParsedValue {
+  checkJsonLimits(text, `the value for ${attr}`);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -121,6 +126,46 @@ function parseJson(attr: string, text: string): ParsedValue {
     throw bad(attr, text, `is not valid JSON (${(err as Error).message})`);
   }
   return { sql: pythonJsonDumps(value), key: text };
+}
+
+/**
+ * JSON values (json columns, `<blob>` values given as JSON) are held in memory and walked
+ * recursively, so both their size and their nesting are bounded. 31 levels is the most MariaDB
+ * stores in a JSON document (its JSON_VALID refuses 32; MySQL allows 100), so what dj accepts
+ * either server stores; 64 MiB of text is a generous share of MySQL's largest packet (1 GiB).
+ */
+export const JSON_MAX_DEPTH = 31;
+export const JSON_MAX_BYTES = 64 << 20;
+
+/**
+ * Refuse JSON text nested deeper than JSON_MAX_DEPTH or longer than JSON_MAX_BYTES, before
+ * JSON.parse and the recursive walks after it could exhaust the stack. One linear scan: brackets
+ * inside strings do not count.
+ */
+export function checkJsonLimits(text: string, what: string, enclosingLevels = 0): void {
+  if (text.length > JSON_MAX_BYTES) {
+    throw new InputError(`${what} is ${text.length} characters of JSON, more than the ${JSON_MAX_BYTES >> 20} MiB a JSON value may hold`, {
+      hint: "store large data in a file: <attach> or <object@> for files, <npy@> or <zarr@> for arrays",
+      code: "input.limit",
+    });
+  }
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > JSON_MAX_DEPTH + enclosingLevels) {
+        throw new InputError(`${what} is JSON nested more than ${JSON_MAX_DEPTH} levels deep`, {
+          hint: `flatten it: dj (like MariaDB) accepts at most ${JSON_MAX_DEPTH} levels of nested arrays and objects`,
+          code: "input.limit",
+        });
+      }
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
 }
 
 /**
@@ -132,7 +177,7 @@ export function parseAttributeValue(attr: string, type: string, text: string): P
   const base = /^[a-z0-9]+/.exec(t)?.[0] ?? t;
   const unsigned = /\bunsigned\b/.test(t);
   if (base in INT_RANGES) return parseInteger(attr, text, base, unsigned);
-  if (["float32", "float64", "float", "double", "real"].includes(base)) return parseFloatValue(attr, text);
+  if (["float32", "float64", "float", "double", "real"].includes(base)) return parseFloatValue(attr, text, base);
   if (base === "bool" || base === "boolean") return parseBool(attr, text);
   if (base === "date") return parseDate(attr, text);
   if (base === "datetime" || base === "timestamp") return parseDatetime(attr, text);

@@ -9,6 +9,7 @@
  * set → Set, dict → Map (or a plain object when writing), ndarray → InMemoryArray (or
  * BlobStringArray for unicode arrays), UUID → BlobUuid, Decimal → BlobDecimal.
  */
+import { kMaxLength } from "node:buffer";
 import { createRequire } from "node:module";
 import { inflateSync } from "node:zlib";
 import { CodecError, InputError } from "../errors.js";
@@ -226,6 +227,11 @@ class Reader {
   private need(n: number): void {
     if (this.pos + n > this.b.length) throw new CodecError("blob is truncated", { code: "codec.blob" });
   }
+  /** A count read from the blob, checked against the bytes left before anything is allocated for it. */
+  count(n: number, bytesEach: number): number {
+    if (!Number.isSafeInteger(n) || n * bytesEach > this.b.length - this.pos) throw new CodecError("blob is truncated (a count larger than the blob)", { code: "codec.blob" });
+    return n;
+  }
   u64(): number {
     this.need(8);
     const v = this.b.readBigUInt64LE(this.pos);
@@ -279,7 +285,7 @@ class Reader {
       case 0x03:
         return new Set(this.items());
       case 0x04: {
-        const n = this.u64();
+        const n = this.count(this.u64(), 18);
         const map = new Map<BlobValue, BlobValue>();
         for (let i = 0; i < n; i++) {
           const k = this.nested();
@@ -305,17 +311,19 @@ class Reader {
   }
 
   private items(): BlobValue[] {
-    const n = this.u64();
+    const n = this.count(this.u64(), 9);
     return Array.from({ length: n }, () => this.nested());
   }
 
   private array(): BlobValue {
-    const ndim = this.u64();
+    const ndim = this.count(this.u64(), 8);
     const shape = Array.from({ length: ndim }, () => this.u64());
     const typeId = this.u32();
     const complex = this.u32() === 1;
     const n = elementCount(shape);
+    if (!Number.isSafeInteger(n)) throw new CodecError("blob array shape is too large", { code: "codec.blob" });
     if (typeId === 5) {
+      this.count(n, 9);
       const values = Array.from({ length: n }, () => this.nested());
       const cOrder = new Array<string>(n);
       reorderIndices(shape).forEach((cIndex, fPos) => (cOrder[cIndex] = String(values[fPos])));
@@ -346,7 +354,12 @@ export function unpackBlob(bytes: Uint8Array): BlobValue {
   let b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (b.subarray(0, 6).toString("latin1") === "ZL123\0") {
     const expected = Number(b.readBigUInt64LE(6));
-    b = inflateSync(b.subarray(14));
+    // The stated size bounds the inflated output: a corrupt header cannot make dj inflate without end.
+    try {
+      b = inflateSync(b.subarray(14), { maxOutputLength: Math.max(1, Math.min(expected, kMaxLength)) });
+    } catch (err) {
+      throw new CodecError(`blob does not decompress to its stated ${expected} bytes: ${(err as Error).message}`, { code: "codec.blob", cause: err });
+    }
     if (b.length !== expected) throw new CodecError(`blob decompressed to ${b.length} bytes, expected ${expected}`, { code: "codec.blob" });
   }
   const header = b.subarray(0, 4).toString("latin1");

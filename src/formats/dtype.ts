@@ -40,9 +40,30 @@ export function parseDescr(descr: string, where = "array"): DType {
   }
   const itemsize = Number(m[3]);
   let order = (m[1] ?? "=") as ByteOrder | "=";
-  if (order === "=") order = itemsize === 1 ? "|" : hostLittle ? "<" : ">";
+  // `|` on a multi-byte type means "not specified", which NumPy reads as native order.
+  if (order === "=" || order === "|") order = itemsize === 1 ? "|" : hostLittle ? "<" : ">";
   if (itemsize === 1) order = "|";
   return { descr: `${order}${code}`, byteOrder: order, kind: m[2] as DTypeKind, itemsize, name };
+}
+
+/** NumPy's one-character type codes (`np.dtype('d')`), with a 64-bit Linux's C type sizes. */
+const CHAR_CODES: Record<string, string> = { "?": "b1", b: "i1", B: "u1", h: "i2", H: "u2", i: "i4", I: "u4", l: "i8", L: "u8", q: "i8", Q: "u8", p: "i8", P: "u8", n: "i8", N: "u8", e: "f2", f: "f4", d: "f8", F: "c8", D: "c16" };
+/** NumPy's type names beyond NAMES (`np.dtype('double')`); names take no byte-order character. */
+const ALIASES: Record<string, string> = { bool_: "b1", byte: "i1", ubyte: "u1", short: "i2", ushort: "u2", intc: "i4", uintc: "u4", int: "i8", uint: "u8", long: "i8", ulong: "u8", longlong: "i8", ulonglong: "u8", intp: "i8", uintp: "u8", half: "f2", single: "f4", double: "f8", float: "f8", csingle: "c8", cdouble: "c16", complex: "c16" };
+const SIZES: Record<string, number[]> = { b: [1], i: [1, 2, 4, 8], u: [1, 2, 4, 8], f: [2, 4, 8], c: [8, 16] };
+
+/**
+ * A dtype string as `np.dtype(text)` reads it, for the numeric types dj stores: `<f8`, `f8`,
+ * `|f8` and `=f8` (native order), `i08`, one-character codes (`d`, `<h`, `?`) and names
+ * (`float64`, `double`). Everything else goes through parseDescr, which names what it refuses.
+ */
+export function numpyDtype(text: string, where = "array"): DType {
+  const named = Object.entries(NAMES).find(([, n]) => n === text)?.[0] ?? ALIASES[text];
+  if (named) return parseDescr(named, where);
+  const m = /^([<>|=])?(?:([?bBhHiIlLqQpPnNeEfdFD])|([biufc])(\d+))$/.exec(text);
+  if (m?.[2] && CHAR_CODES[m[2]]) return parseDescr((m[1] ?? "") + CHAR_CODES[m[2]], where);
+  if (m?.[3] && SIZES[m[3]]!.includes(Number(m[4]))) return parseDescr((m[1] ?? "") + m[3] + Number(m[4]), where);
+  return parseDescr(text, where);
 }
 
 /** NumPy's `str(dtype)`: the name for native little-endian types, the descr otherwise (`>f8`). */

@@ -8,6 +8,7 @@
 import { createHash, randomInt } from "node:crypto";
 import type { KeyValue } from "../codecs/types.js";
 import type { CommonStoreSpec } from "../config/types.js";
+import { InputError } from "../errors.js";
 
 const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
 
@@ -60,6 +61,9 @@ export function hashPath(spec: Pick<CommonStoreSpec, "hash_prefix" | "subfolding
   }
   return join(trimSlashes(spec.hash_prefix), schema, ...folds, hash);
 }
+
+/** The longest file name most file systems (ext4, XFS, APFS, NTFS) allow, in bytes. */
+export const MAX_SEGMENT_BYTES = 255;
 
 const NEEDS_QUOTING = /[/\\:*?"<>|]/;
 
@@ -149,6 +153,16 @@ export function schemaPath(
   const token = input.token ?? newToken(spec.token_length);
   const ext = input.ext ? (input.ext.startsWith(".") ? input.ext : "." + input.ext) : "";
   const path = join(trimSlashes(spec.schema_prefix), ...partition, input.schema, input.table, ...rest, `${input.field}_${token}${ext}`);
+  for (const segment of [...partition, ...rest]) {
+    const bytes = Buffer.byteLength(segment, "utf8");
+    if (bytes > MAX_SEGMENT_BYTES) {
+      // A key value is input data: refuse it before any store (or file system) sees the path.
+      throw new InputError(`the key value makes the object path segment ${JSON.stringify(segment.slice(0, 60) + "…")} ${bytes} bytes long; file systems allow ${MAX_SEGMENT_BYTES}`, {
+        hint: "use a shorter key value, or fewer characters that need %-encoding (/\\:*?\"<>|)",
+        code: "input.key",
+      });
+    }
+  }
   return { path, token };
 }
 

@@ -5,7 +5,7 @@
  */
 import { createReadStream, createWriteStream } from "node:fs";
 import { constants } from "node:fs";
-import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink } from "node:fs/promises";
+import { access, copyFile, link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -61,6 +61,25 @@ export class FileStore implements Store {
 
   private fail(op: string, key: string, err: unknown): StoreError {
     return new StoreError(`store "${this.name}": cannot ${op} ${key}: ${(err as Error).message}`, { cause: err, code: "store.io" });
+  }
+
+  /**
+   * A failed write, said plainly when the location is read-only or not writable: a recursive
+   * mkdir on a read-only file system reports ENOENT, which would send the user looking for a
+   * missing folder.
+   */
+  private async writeFailure(key: string, err: unknown): Promise<StoreError> {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "EROFS" || code === "EACCES" || code === "EPERM") {
+      const denied = await access(this.root, constants.W_OK).then(
+        () => null,
+        (e: NodeJS.ErrnoException) => e.code,
+      );
+      if (denied === "EROFS") return new StoreError(`store "${this.name}" is read-only: ${this.root} is on a read-only file system (writing ${key})`, { cause: err, hint: "mount it read-write, or configure a writable location", code: "store.readonly" });
+      if (denied === "EACCES" || denied === "EPERM") return new StoreError(`store "${this.name}" is read-only for this user: no write permission on ${this.root} (writing ${key})`, { cause: err, hint: "fix the folder's permissions, or configure a writable location", code: "store.readonly" });
+    }
+    if (code === "ENOSPC" || code === "EDQUOT") return new StoreError(`store "${this.name}": cannot write ${key}: the disk is full (${code})`, { cause: err, hint: `free space under ${this.root}`, code: "store.full" });
+    return this.fail("write", key, err);
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
@@ -124,7 +143,7 @@ export class FileStore implements Store {
       if ((err as NodeJS.ErrnoException).code === "EEXIST") {
         throw new ConflictError(`store "${this.name}": object ${key} already exists`, { code: "store.exists" });
       }
-      throw this.fail("write", key, err);
+      throw await this.writeFailure(key, err);
     }
   }
 
@@ -145,7 +164,7 @@ export class FileStore implements Store {
       await writeAll(tmp, value);
     } catch (err) {
       await rm(tmp, { force: true });
-      throw this.fail("write", key, err);
+      throw await this.writeFailure(key, err);
     }
     await this.commit(tmp, path, key, opts.ifAbsent);
   }
@@ -160,7 +179,7 @@ export class FileStore implements Store {
       await rm(tmp, { force: true });
       if ((err as { name?: string }).name === "AbortError") throw err;
       if (err instanceof StoreError || (err as { _dj?: boolean })._dj) throw err;
-      throw this.fail("write", key, err);
+      throw await this.writeFailure(key, err);
     }
     await this.commit(tmp, path, key, opts.ifAbsent);
   }
@@ -173,7 +192,7 @@ export class FileStore implements Store {
       await copyFile(localPath, tmp, constants.COPYFILE_EXCL);
     } catch (err) {
       await rm(tmp, { force: true });
-      throw this.fail("write", key, err);
+      throw await this.writeFailure(key, err);
     }
     await this.commit(tmp, path, key, opts.ifAbsent);
   }

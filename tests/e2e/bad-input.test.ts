@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFil
 import { join } from "node:path";
 import { fixturesDir, repoRoot, runDj, tempProject, type RunResult } from "../helpers/cli.js";
 import { connect, databaseSection, dropSchemas, schemaName } from "../helpers/db.js";
+import { caseFile, npyCases, numpyVerdicts, type NumpyVerdict } from "../helpers/npy-cases.js";
 
 const SECRET_PW = "db-secret-Zx81!";
 const SECRET_KEY = "s3-secret-Qv27?";
@@ -91,6 +92,60 @@ describe("bad input changes nothing", () => {
         assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
       }
       assert.deepEqual(await state(), before);
+    });
+  }
+
+  // Hand-written .npy headers, each judged by NumPy's own np.load inside this test (the whole
+  // list runs against dj's reader in tests/unit/npy-numpy-rules.test.ts; these go through the
+  // binary): what NumPy refuses is exit 7 with nothing changed, what it reads dj stores as read.
+  const E2E_NPY_CASES = [
+    "a duplicate 'shape' key (the last one counts)",
+    "a duplicate 'shape' key whose last value is smaller than the data",
+    "a dimension above 2^53 with no data",
+    "a dimension of 2^64",
+    "trailing junk after the dict",
+    "leading zeros in a dimension",
+    "Python 2 long suffixes in a 1.0 header",
+    "Python 2 long suffixes in a 3.0 header",
+    "a missing key",
+    "a boolean dimension",
+    "negative dimensions",
+    "descr given as a one-letter code",
+    "a hexadecimal dimension",
+    "a header over NumPy's 10000 characters",
+    "a header length field of 4 GiB",
+  ];
+  const e2eCases = npyCases.filter((c) => E2E_NPY_CASES.includes(c.name));
+  let verdicts: Map<string, NumpyVerdict>;
+  const npyDir = () => join(dir, "npy-cases");
+  for (const [i, c] of e2eCases.entries()) {
+    test(`.npy by NumPy's rules: ${c.name}`, async () => {
+      if (!verdicts) {
+        mkdirSync(npyDir(), { recursive: true });
+        verdicts = numpyVerdicts(npyDir(), e2eCases);
+      }
+      const numpy = verdicts.get(c.name)!;
+      const file = caseFile(npyDir(), e2eCases, c);
+      const before = await state();
+      const r = await dj("insert", "Rec", "--key", `rec=npy${i}`, "--from", `w=${file}`);
+      if (!numpy.ok || c.djStricter) {
+        if (c.djStricter) assert.ok(numpy.ok, `the case assumes NumPy reads it: ${numpy.error}`);
+        assert.equal(r.code, 7, `NumPy: ${numpy.error ?? "reads it"}; dj: ${r.stdout}${r.stderr}`);
+        assert.match(r.stderr, /^dj: \S+case\d+\.npy: /);
+        assert.match(r.stderr, c.djStricter ?? /not a valid \.npy file/);
+        assert.equal(r.stderr.trim().split("\n").filter((l) => !l.startsWith("  hint:")).length, 1, `one line: ${r.stderr}`);
+        assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+        assert.deepEqual(await state(), before);
+        return;
+      }
+      assert.equal(r.code, 0, `NumPy reads it as ${numpy.dtype}${JSON.stringify(numpy.shape)}; dj: ${r.stderr}`);
+      const out = join(npyDir(), `back${i}.npy`);
+      const fetched = await dj("fetch", "Rec", "--key", `rec=npy${i}`, "--attr", "w", "--out", out);
+      assert.equal(fetched.code, 0, fetched.stderr);
+      const back = spawnSync("python3", ["-c", "import json, sys, numpy as np; a = np.load(sys.argv[1]); print(json.dumps({'shape': list(a.shape), 'dtype': a.dtype.str, 'values': [float(x) for x in a.astype(np.float64).ravel()[:100]]}))", out], { encoding: "utf8" });
+      assert.equal(back.status, 0, back.stderr);
+      assert.deepEqual(JSON.parse(back.stdout), { shape: numpy.shape, dtype: numpy.dtype, values: numpy.values });
+      assert.equal((await dj("delete", "Rec", "--key", `rec=npy${i}`, "--force")).code, 0);
     });
   }
 

@@ -1,11 +1,14 @@
 /**
  * `<attach>` / `<attach@store>`: a file kept with its name — `filename \0 contents` — in the
  * table (longblob) or through `<hash>`. Fetching restores the file under its own name.
+ * The file is held in memory: at most ATTACH_MAX_BYTES (1 GiB); larger files go to `<object@>`.
  */
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { CodecError, InputError } from "../../errors.js";
 import type { Codec } from "../types.js";
+import { STDIN_PATH } from "./input-stream.js";
+import { ATTACH_MAX_BYTES, readBounded, tooLarge } from "./limits.js";
 
 const attach: Codec<Uint8Array> = {
   name: "attach",
@@ -15,12 +18,13 @@ const attach: Codec<Uint8Array> = {
   async validate(value) {
     if (value.kind !== "file") throw new InputError(`<attach> expects a file path, got ${value.kind === "directory" ? "a directory" : value.kind}`, { code: "input.value" });
     const s = await stat(value.path).catch(() => null);
-    if (!s?.isFile()) throw new InputError(`<attach> expects a file path: ${value.path} is not a file`, { code: "input.value" });
+    if (!s || !(s.isFile() || s.isFIFO() || value.path === STDIN_PATH)) throw new InputError(`<attach> expects a file path: ${value.path} is not a file`, { code: "input.value" });
+    if (s.isFile() && s.size > ATTACH_MAX_BYTES) throw tooLarge("attach", value.path, s.size, ATTACH_MAX_BYTES, "<object@>");
   },
   async encode(value) {
     if (value.kind !== "file") throw new InputError(`<attach> expects a file path, got ${value.kind}`, { code: "input.value" });
     const name = Buffer.from(basename(value.path), "utf8");
-    const contents = await readFile(value.path);
+    const contents = await readBounded(value.path, ATTACH_MAX_BYTES, () => tooLarge("attach", value.path, null, ATTACH_MAX_BYTES, "<object@>"));
     return new Uint8Array(Buffer.concat([name, Buffer.from([0]), contents]));
   },
   async decode(stored) {

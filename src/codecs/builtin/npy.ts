@@ -7,7 +7,7 @@ import { CodecError, InputError, StoreError } from "../../errors.js";
 import { numpyDtypeString } from "../../formats/dtype.js";
 import { open } from "node:fs/promises";
 import type { NdArraySource } from "../../formats/ndarray.js";
-import { npyByteLength, npyHeaderBytes, npyPrefixLength, npySource, npyStream, parseNpyHeader } from "../../formats/npy.js";
+import { npyByteLength, npyHeaderBytes, npyHeaderLength, npySource, npyStream, parseNpyHeader } from "../../formats/npy.js";
 import { schemaPath } from "../../stores/addressing.js";
 import type { Codec, VerifyProblem } from "../types.js";
 import { jsonObject, orderedKey, storeNameOf, storeOf } from "./shared.js";
@@ -61,8 +61,8 @@ const npy: Codec = {
     const path = String(meta.path);
     const prefix = await store.getRange(path, { offset: 0, length: 12 });
     if (!prefix) throw new StoreError(`Missing external file ${store.root}/${path}`, { code: "store.missing" });
-    const headerLength = prefix.length >= 10 ? npyPrefixLength(prefix) + (prefix[6] === 1 ? Buffer.from(prefix).readUInt16LE(8) : Buffer.from(prefix).readUInt32LE(8)) : prefix.length;
-    const header = parseNpyHeader((await store.getRange(path, { offset: 0, length: headerLength }))!, `${store.name}:${path}`);
+    const where = `${store.name}:${path}`;
+    const header = parseNpyHeader((await store.getRange(path, { offset: 0, length: npyHeaderLength(prefix, where) }))!, where);
     const read = async (offset: number, length: number) => {
       const data = await store.getRange(path, { offset, length });
       if (!data || data.byteLength !== length) throw new StoreError(`store "${store.name}": ${path} is shorter than its header says`, { code: "store.corrupt" });
@@ -85,7 +85,7 @@ const npy: Codec = {
     let header;
     try {
       const prefix = (await store.getRange(path, { offset: 0, length: 12 })) ?? new Uint8Array();
-      const length = prefix.length >= 10 ? npyPrefixLength(prefix) + (prefix[6] === 1 ? Buffer.from(prefix).readUInt16LE(8) : Buffer.from(prefix).readUInt32LE(8)) : prefix.length;
+      const length = npyHeaderLength(prefix, path);
       header = parseNpyHeader((await store.getRange(path, { offset: 0, length })) ?? new Uint8Array(), path);
     } catch (err) {
       return [problem(name, path, `not a readable .npy header: ${(err as Error).message.replace(`${path}: `, "")}`)];

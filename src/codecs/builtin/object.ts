@@ -6,9 +6,11 @@
 import { createReadStream } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { extname, join, relative, sep } from "node:path";
+import { Readable } from "node:stream";
 import { CodecError, InputError } from "../../errors.js";
 import { schemaPath } from "../../stores/addressing.js";
 import type { Codec } from "../types.js";
+import { openInputStream } from "./input-stream.js";
 import { jsonObject, orderedKey, pythonUtcTimestamp, storeNameOf, storeOf } from "./shared.js";
 import { checkFolder, checkObjectSize } from "./verify-objects.js";
 
@@ -47,11 +49,23 @@ const object: Codec = {
       return { path, store: name, size: value.data.byteLength, ext: value.ext ?? null, is_dir: false, item_count: null, timestamp };
     }
     if (value.kind === "file") {
-      const size = (await stat(value.path)).size;
+      const info = await stat(value.path);
       const ext = extname(value.path) || null;
       const { path } = schemaPath(spec, { ...base, ext });
       ctx.onObjectWritten(path, store);
-      await store.setStream(path, createReadStream(value.path), { ifAbsent: true, size });
+      // A pipe, FIFO or standard input has no size up front: the bytes streamed are counted.
+      let size = 0;
+      const file = value.path;
+      const body = Readable.from(
+        (async function* () {
+          for await (const chunk of openInputStream(file)) {
+            size += (chunk as Buffer).byteLength;
+            yield chunk as Buffer;
+          }
+        })(),
+        { objectMode: false },
+      );
+      await store.setStream(path, body, { ifAbsent: true, ...(info.isFile() ? { size: info.size } : {}), signal: ctx.signal });
       return { path, store: name, size, ext, is_dir: false, item_count: null, timestamp };
     }
     if (value.kind !== "directory") throw new InputError(`<object> expects bytes or path, got ${value.kind}`, { code: "input.value" });

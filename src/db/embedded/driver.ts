@@ -36,15 +36,19 @@ export class SqliteDriver implements Driver {
     private readonly log: (sql: string) => void,
   ) {
     const Sqlite = loadBetterSqlite3();
-    mkdirSync(dir, { recursive: true });
-    this.db = new Sqlite(join(dir, "dj.sqlite"));
-    this.db.pragma("busy_timeout = 30000");
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("foreign_keys = ON");
-    for (const file of readdirSync(dir).sort()) {
-      const m = /^(.+)\.sqlite$/.exec(file);
-      // A stray file whose name is not a schema name is not a schema: leave it alone.
-      if (m && m[1] !== "dj" && isValidSchemaName(m[1])) this.attach(m[1]!);
+    try {
+      mkdirSync(dir, { recursive: true });
+      this.db = new Sqlite(join(dir, "dj.sqlite"));
+      this.db.pragma("busy_timeout = 30000");
+      this.db.pragma("journal_mode = WAL");
+      this.db.pragma("foreign_keys = ON");
+      for (const file of readdirSync(dir).sort()) {
+        const m = /^(.+)\.sqlite$/.exec(file);
+        // A stray file whose name is not a schema name is not a schema: leave it alone.
+        if (m && m[1] !== "dj" && isValidSchemaName(m[1])) this.attach(m[1]!);
+      }
+    } catch (err) {
+      throw translateSqliteError(err, "open", dir); // a full disk already fails here (the WAL files)
     }
   }
 
@@ -76,7 +80,7 @@ export class SqliteDriver implements Driver {
       const info = stmt.run(...bind(params));
       return { rows: [], affectedRows: info.changes };
     } catch (err) {
-      throw translateSqliteError(err, sql);
+      throw translateSqliteError(err, sql, this.dir);
     }
   }
 

@@ -1,7 +1,19 @@
 /** SQLite errors → typed dj errors, in one place (the embedded counterpart of mysql/errors.ts). */
+import { statfsSync } from "node:fs";
 import { ConflictError, DatabaseError } from "../../errors.js";
 
-export function translateSqliteError(err: unknown, sql: string): unknown {
+/** True when the file system holding `dir` has (almost) no space left: SQLite then reports I/O errors. */
+function diskFull(dir: string | undefined): boolean {
+  if (!dir) return false;
+  try {
+    const s = statfsSync(dir);
+    return s.bavail * s.bsize < 1 << 20;
+  } catch {
+    return false;
+  }
+}
+
+export function translateSqliteError(err: unknown, sql: string, dir?: string): unknown {
   const e = err as { code?: string; message?: string };
   const code = e.code ?? "";
   const msg = e.message ?? String(err);
@@ -15,6 +27,12 @@ export function translateSqliteError(err: unknown, sql: string): unknown {
   }
   if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED") {
     return new DatabaseError(`the embedded database is busy: ${msg}`, { hint: "another dj process holds a write lock; retry", code: "db.busy", cause: err });
+  }
+  if (code === "SQLITE_FULL" || code === "ENOSPC" || (code.startsWith("SQLITE_IOERR") && diskFull(dir))) {
+    return new DatabaseError(`the embedded database cannot write: disk full (${msg})`, { hint: "free space on the disk that holds .dj/, then retry (nothing of this command was kept)", code: "db.disk_full", cause: err });
+  }
+  if (code === "SQLITE_READONLY" || code.startsWith("SQLITE_READONLY_")) {
+    return new DatabaseError(`the embedded database is read-only: ${msg}`, { hint: "the .dj/ folder or its files are not writable", code: "db.readonly", cause: err });
   }
   if (code.startsWith("SQLITE_")) return new DatabaseError(`embedded database error ${code}: ${msg}`, { code: "db.error", cause: err });
   return err;
