@@ -10,6 +10,7 @@ import { ExitCode, exitCodeOf, isDjError } from "./errors.js";
 import type { CommandContext, CommandHandler } from "./commands/context.js";
 import { Output, type GlobalOptions } from "./ui/output.js";
 import { redact } from "./ui/redact.js";
+import { closeAll } from "./lifecycle.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -228,7 +229,6 @@ export async function runCli(argv: string[]): Promise<number> {
   } catch (err) {
     return renderError(err, state.globals);
   } finally {
-    const { closeAll } = await import("./lifecycle.js");
     await closeAll();
   }
 }

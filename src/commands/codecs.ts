@@ -39,12 +39,23 @@ export const list: CommandHandler = async (ctx, _args, opts) => {
       })),
     });
   }
-  const { renderTable } = await import("../ui/table.js");
+  const { renderColumns } = await import("../ui/columns.js");
+  // Fits 80 columns: stores wraps first, then the description, then status (a load error; "ok
+  // (native c-blosc" stays on one line), then the provider, then the description again.
   ctx.out.line(
-    await renderTable(
+    renderColumns(
       ["name", "provided by", "stores", "description", "status"],
       rows.map((e) => [e.name, e.provider, e.stores ?? "?", e.description, e.status !== "ok" ? `${e.status}: ${e.problem}` : e.runtime ? `ok (${e.runtime})` : "ok"]),
-      ctx.out.color,
+      {
+        shrink: [
+          { column: 2, min: 14 },
+          { column: 3, min: 16 },
+          { column: 4, min: 18 },
+          { column: 1, min: 14 },
+          { column: 3, min: 10 },
+        ],
+        color: ctx.out.color,
+      },
     ),
   );
 };
@@ -59,7 +70,9 @@ function storesOf(codec: { getDtype(isStore: boolean): string }): string {
   };
   const inline = tryDtype(false);
   const store = tryDtype(true);
-  return [inline, store ? `${store} (@store)` : null].filter(Boolean).join(" / ");
+  // The same wording as the built-in table: "json (@store only)", "bytes / <hash> (@store)".
+  if (inline === null) return store ? `${store} (@store only)` : "?";
+  return store && store !== inline ? `${inline} / ${store} (@store)` : inline;
 }
 
 interface CheckResult {

@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// Bundles the `dj` binary (dist/bin/dj.js) with esbuild after tsc has type-checked and emitted
+// dist/. Why: on Node 20, loading ~100 separate modules (dj's own ESM files, commander, mysql2
+// and its dependencies) costs more than running them: a cold `dj fetch` on MariaDB spent about
+// half its time in module resolution and file reads. One entry file plus one chunk per lazily
+// imported command keeps every `import()` lazy (so `dj --help` still loads neither zod nor
+// mysql2) while each path reads a handful of files. dist/src/ (tsc's output) stays as it is:
+// it is the public, type-only API for plugins (`import type { Codec } from "dj-cli"`).
+// Native or very large dependencies stay external and load from node_modules as before.
+import { build } from "esbuild";
+import { readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const requireFromRoot = createRequire(join(root, "package.json"));
+
+/** True when a resolved file is CommonJS (Node's rule: .cjs, or .js without "type": "module"). */
+function isCommonJsFile(file) {
+  if (file.endsWith(".cjs")) return true;
+  if (!file.endsWith(".js")) return false;
+  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
+    try {
+      return JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).type !== "module";
+    } catch {}
+  }
+  return true;
+}
+
+/**
+ * `await import("cjs-package")` gives named exports under Node (its CommonJS lexer finds them)
+ * but only `default` in an esbuild chunk. This shim restores Node's behaviour: a small ESM module
+ * re-exporting the package's data properties by name (getters are left lazy, on `default`).
+ */
+const commonJsNamedExports = {
+  name: "commonjs-named-exports",
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.kind !== "dynamic-import" || args.path.startsWith("node:")) return undefined;
+      const resolved = await b.resolve(args.path, { kind: "import-statement", resolveDir: args.resolveDir });
+      if (resolved.errors.length || resolved.external || !isCommonJsFile(resolved.path)) return undefined;
+      return { path: args.path, namespace: "cjs-shim" };
+    });
+    b.onLoad({ filter: /.*/, namespace: "cjs-shim" }, (args) => {
+      const exported = requireFromRoot(args.path);
+      const names = Object.entries(Object.getOwnPropertyDescriptors(exported))
+        .filter(([name, d]) => "value" in d && d.enumerable && name !== "default")
+        .map(([name]) => name);
+      // Export names may be any string (`null`, `delete`); locals get plain names.
+      const lines = [`import m from ${JSON.stringify(args.path)};`, "export default m;"];
+      names.forEach((n, i) => lines.push(`const e${i} = m[${JSON.stringify(n)}];`, `export { e${i} as ${JSON.stringify(n)} };`));
+      return { contents: lines.join("\n"), resolveDir: root, loader: "js" };
+    });
+  },
+};
+const outdir = join(root, "dist/bin");
+rmSync(join(outdir, "chunks"), { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints: ["bin/dj.ts"],
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  chunkNames: "chunks/[name]-[hash]",
+  // keepNames would wrap every function in a __name() call run at load time. Names change only
+  // when two bundled symbols collide; dj's error classes (whose name DjError shows) do not.
+  keepNames: false,
+  // better-sqlite3 is a native addon; the AWS SDK is large and loaded only for S3 stores.
+  external: ["better-sqlite3", "@aws-sdk/*"],
+  // CommonJS dependencies bundled into ESM chunks call require() for Node built-ins.
+  banner: { js: 'import { createRequire as __djCreateRequire } from "node:module"; const require = __djCreateRequire(import.meta.url);' },
+  plugins: [commonJsNamedExports],
+  logLevel: "warning",
+});
