@@ -8,7 +8,7 @@ import { CodecError } from "../errors.js";
 import { djPackage } from "../package-info.js";
 import { builtinCodecs } from "./builtin/index.js";
 import { discoverPlugins, type Discovery, type PluginCodec } from "./discovery.js";
-import { installHint } from "./hints.js";
+import { missingCodecHint } from "./hints.js";
 import { formatTypeSpec, parseTypeSpec } from "./typespec.js";
 import { CODEC_API_VERSION, type Codec } from "./types.js";
 
@@ -150,7 +150,7 @@ export class CodecRegistry {
     const entry = this.entries.get(name);
     if (!entry) {
       return Promise.reject(
-        new CodecError(`Unknown codec: <${name}>`, { hint: installHint(name), code: "codec.missing" }),
+        new CodecError(`Unknown codec: <${name}>`, { hint: missingCodecHint(name, [...this.entries.keys()]), code: "codec.missing" }),
       );
     }
     if (entry.status !== "ok") {
