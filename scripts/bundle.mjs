@@ -109,6 +109,36 @@ const lazyMysql2Data = {
   },
 };
 
+/**
+ * Node built-ins that a dependency requires when it loads but uses only on a path dj rarely
+ * takes: commander's child_process (for executable subcommands, which dj has none of) and
+ * mysql2's tls (for TLS connections). Each costs the compilation of several internal modules at
+ * start-up; the stub requires the real one on first use.
+ */
+const LAZY_BUILTINS = { commander: ["child_process"], mysql2: ["tls"] };
+const lazyBuiltins = {
+  name: "lazy-builtins",
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?(child_process|tls)$/ }, (args) => {
+      const name = args.path.replace(/^node:/, "");
+      const owner = Object.keys(LAZY_BUILTINS).find((pkg) => new RegExp(`[\\\\/]node_modules[\\\\/]${pkg}[\\\\/]`).test(args.importer));
+      return owner && LAZY_BUILTINS[owner].includes(name) ? { path: name, namespace: "lazy-builtin" } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (args) => ({
+      contents: `let real;
+const get = () => (real ??= require("node:" + ${JSON.stringify(args.path)}));
+module.exports = new Proxy({}, {
+  get: (_, key) => get()[key],
+  has: (_, key) => key in get(),
+  ownKeys: () => Reflect.ownKeys(get()),
+  getOwnPropertyDescriptor: (_, key) => ({ ...Reflect.getOwnPropertyDescriptor(get(), key), configurable: true }),
+});
+`,
+      loader: "js",
+    }));
+  },
+};
+
 const outdir = join(root, "dist/bin");
 rmSync(join(outdir, "chunks"), { recursive: true, force: true });
 await build({
@@ -132,6 +162,6 @@ await build({
   external: ["better-sqlite3", "@aws-sdk/*"],
   // CommonJS dependencies bundled into ESM chunks call require() for Node built-ins.
   banner: { js: 'import { createRequire as __djCreateRequire } from "node:module"; const require = __djCreateRequire(import.meta.url);' },
-  plugins: [commonJsNamedExports, lazyMysql2Data],
+  plugins: [commonJsNamedExports, lazyMysql2Data, lazyBuiltins],
   logLevel: "warning",
 });
