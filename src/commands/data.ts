@@ -75,8 +75,8 @@ export const fetch: CommandHandler = async (ctx, [ref], opts) => {
     if (targets.length === 0) throw nothingToWrite(table, result.rows.length, valueAttrs.map((a) => a.name), Boolean(opts.key?.length));
     const outIsDir = (await stat(opts.out).catch(() => null))?.isDirectory() ?? false;
     // `--out x.npy` names one file: several values there would need a folder, which is not what
-    // the user asked for (and a folder named x.npy surprises everyone).
-    if (targets.length > 1 && !outIsDir && extname(opts.out) !== "") {
+    // the user asked for (and a folder named x.npy surprises everyone). `--out x.d/` is a folder.
+    if (targets.length > 1 && !outIsDir && extname(opts.out) !== "" && !/[\\/]$/.test(opts.out)) {
       const rowCount = new Set(targets.map((t) => t.row)).size;
       throw new UsageError(`--out ${opts.out} is one file, but ${plural(targets.length, "value")} match (${plural(rowCount, "row")} of ${table})`, {
         hint: "restrict to one row with --key (and one attribute with --attr), or give a folder: --out DIR writes DIR/<key>/<attr>.<ext>",

@@ -39,7 +39,7 @@ export async function missingParent(session: Session, heading: Heading, values: 
 }
 
 /**
- * Rewrites a foreign-key refusal into "no row in Parent with k=v", keeping the original as the
+ * Rewrites a foreign-key refusal into "Parent has no row with k=v", keeping the original as the
  * cause; any other error, or one whose parent cannot be found, is returned as it was.
  */
 export async function explainForeignKeyError(err: unknown, session: Session, heading: Heading, rows: Array<Record<string, string>>): Promise<unknown> {
@@ -48,7 +48,7 @@ export async function explainForeignKeyError(err: unknown, session: Session, hea
     for (const values of rows) {
       const missing = await missingParent(session, heading, values);
       if (missing) {
-        return new DatabaseError(`cannot insert into ${displayName(heading.schema, heading.table)}: its parent ${missing.parent} has no row with ${missing.key}`, {
+        return new DatabaseError(`the referenced parent row does not exist: ${missing.parent} has no row with ${missing.key} (referenced by ${displayName(heading.schema, heading.table)})`, {
           hint: `insert that row into ${missing.parent} first`,
           code: "db.foreign_key",
           cause: err,

@@ -187,14 +187,14 @@ Empty (manual)
   test("a missing parent row names the parent table and the key; nothing is inserted", async () => {
     const r = await dj("insert", "Session", "--key", "subject_id=7", "--key", "session_idx=1", "--from", "small.npy");
     assert.equal(r.code, 4, r.stderr);
-    assertUserError(r.stderr, new RegExp(`^dj: cannot insert into ${schema}\\.Session: its parent ${schema}\\.Subject has no row with subject_id=7$`), new RegExp(`insert that row into ${schema}\\.Subject first`));
+    assertUserError(r.stderr, new RegExp(`^dj: the referenced parent row does not exist: ${schema}\\.Subject has no row with subject_id=7 \\(referenced by ${schema}\\.Session\\)$`), new RegExp(`insert that row into ${schema}\\.Subject first`));
     assert.doesNotMatch(r.stderr, /foreign key constraint|Cannot add or update/i, "not the database's raw message");
     const rows = JSON.parse((await dj("fetch", "Session", "--json")).stdout).rows;
     assert.equal(rows.length, 0);
     const rowsFile = writeFile(dir, "rows.jsonl", '{"subject_id": 8, "session_idx": 1}\n');
     const batch = await dj("insert", "Session", "--rows", rowsFile);
     assert.equal(batch.code, 4);
-    assert.match(batch.stderr, new RegExp(`its parent ${schema}\\.Subject has no row with subject_id=8 \\(nothing of rows 1–1 was kept; 0 earlier rows were inserted\\)`));
+    assert.match(batch.stderr, new RegExp(`${schema}\\.Subject has no row with subject_id=8 \\(referenced by ${schema}\\.Session\\) \\(nothing of rows 1–1 was kept; 0 earlier rows were inserted\\)`));
   });
 
   test("an unknown table suggests the nearest one", async () => {
