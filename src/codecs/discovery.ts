@@ -63,7 +63,10 @@ export function searchPaths(projectDir: string): string[] {
   });
 }
 
-/** Package folders in a node_modules folder (scoped ones included); symlinks are kept, stat later. */
+/**
+ * Package folders in a node_modules folder, scoped ones included. Links (workspace packages) are
+ * kept without a stat: one whose target is not a package simply has no manifest to read.
+ */
 function packageDirs(nodeModules: string): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(nodeModules, { withFileTypes: true })) {

@@ -91,7 +91,7 @@ export const check: CommandHandler = async (ctx, args, opts) => {
     else if (!opts.schema) throw new UsageError("name the codecs to check, or use --required / --schema", { hint: "dj codecs check zarr photon" });
   }
 
-  const results = [];
+  const results: Array<import("../codecs/check.js").CodecCheck> = [];
   const done = new Set<string>();
   for (const { req, source } of wanted) {
     if (done.has(req)) continue;
