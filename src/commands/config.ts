@@ -24,7 +24,7 @@ export const show: CommandHandler = async (ctx, _args, opts) => {
 
 /** A hint that says to run `dj config validate` is no help from `dj config validate` itself. */
 function withoutSelfAdvice(err: unknown): unknown {
-  if (!isDjError(err) || !err.hint?.includes("dj config validate")) return err;
+  if (!isDjError(err, "config") || !err.hint?.includes("dj config validate")) return err;
   const hint = err.hint.replace(/;?\s*(run )?`dj config validate`[^;]*/g, "").trim() || undefined;
   return new ConfigError(err.message, { hint, code: err.code, cause: err.cause });
 }
