@@ -10,6 +10,7 @@ import { ExitCode, exitCodeOf, isDjError } from "./errors.js";
 import type { CommandContext, CommandHandler } from "./commands/context.js";
 import { Output, type GlobalOptions } from "./ui/output.js";
 import { redact } from "./ui/redact.js";
+import { closeAll } from "./lifecycle.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -37,6 +38,14 @@ interface RunState {
 
 function buildProgram(state: RunState): Command {
   const program = new Command("dj");
+  // Set before any subcommand is added: subcommands copy these settings when created.
+  // Commander's own error lines are replaced by dj's (renderUsageError); in --json mode nothing
+  // of commander's reaches stderr and its help text goes to stdout only when asked for.
+  program.configureOutput({
+    writeErr: state.globals.json ? () => {} : (s) => process.stderr.write(s),
+    writeOut: (s) => process.stdout.write(s),
+    outputError: () => {},
+  });
 
   const run =
     (load: Loader, handlerName: string) =>
@@ -67,9 +76,7 @@ function buildProgram(state: RunState): Command {
     .option("-v, --verbose", "stack traces, SQL and store calls on stderr", false)
     .option("-q, --quiet", "no messages or progress on stderr", false)
     .option("--no-color", "no ANSI colours (also NO_COLOR)")
-    .showHelpAfterError("(run with --help for usage)")
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .exitOverride();
 
   // --- configuration ---------------------------------------------------------------------
   program
@@ -234,29 +241,56 @@ function globalsFromArgv(argv: string[]): GlobalOptions {
 export async function runCli(argv: string[]): Promise<number> {
   const state: RunState = { exitCode: 0, globals: globalsFromArgv(argv) };
   const program = buildProgram(state);
-  if (state.globals.json) {
-    // In --json mode commander's own messages must not reach stdout; errors become JSON.
-    program.configureOutput({ writeErr: () => {}, writeOut: (s) => process.stdout.write(s) });
-  }
   try {
     await program.parseAsync(argv, { from: "user" });
     return state.exitCode;
   } catch (err) {
+    if (err instanceof CommanderError) return renderUsageError(err, commandPath(program, argv), state.globals);
     return renderError(err, state.globals);
   } finally {
-    const { closeAll } = await import("./lifecycle.js");
     await closeAll();
   }
 }
 
-function renderError(err: unknown, globals: GlobalOptions): number {
-  if (err instanceof CommanderError) {
-    if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0) return 0;
-    if (globals.json) {
-      writeJsonError("usage", err.message.replace(/^error: /, ""));
-    }
-    return ExitCode.usage;
+/** The command words of argv (`["codecs", "check"]`), as far as they name known commands. */
+function commandPath(program: Command, argv: string[]): string[] {
+  const path: string[] = [];
+  let current = program;
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    if (token === "--config") i++; // the one global flag with a value
+    if (token.startsWith("-")) continue;
+    const sub = current.commands.find((c) => c.name() === token || c.aliases().includes(token));
+    if (!sub) break;
+    path.push(token);
+    current = sub;
   }
+  return path;
+}
+
+/**
+ * A parse error (unknown command or flag, missing or extra argument, bad choice) in dj's form:
+ * `dj: <message>` and a hint with commander's "did you mean" when it has one, else where the
+ * usage is. Help shown because no subcommand was given (`dj codecs`) is a usage error too.
+ */
+function renderUsageError(err: CommanderError, path: string[], globals: GlobalOptions): number {
+  if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0) return 0;
+  const [first = "", ...rest] = err.message.replace(/^error: /, "").split("\n");
+  const suggestion = rest.join(" ").match(/\(Did you mean (.+)\?\)/)?.[1];
+  const usage = `dj ${[...path, "--help"].join(" ")}`;
+  let message = first.replace(/\.$/, "");
+  if (err.code === "commander.help") message = path.length ? `dj ${path.join(" ")} needs a command` : "a command is required";
+  const hint = suggestion
+    ? `did you mean ${suggestion}? (\`${usage}\` shows the usage)`
+    : err.code === "commander.unknownCommand"
+      ? `\`${usage}\` lists the commands`
+      : `\`${usage}\` shows the usage`;
+  if (globals.json) writeJsonError("usage", message, hint);
+  else if (err.code !== "commander.help") process.stderr.write(`dj: ${message}\n  hint: ${hint}\n`);
+  return ExitCode.usage;
+}
+
+function renderError(err: unknown, globals: GlobalOptions): number {
   if (isDjError(err)) {
     if (globals.json) {
       writeJsonError(err.code ?? err.kind, err.message, err.hint);

@@ -63,19 +63,38 @@ export function searchPaths(projectDir: string): string[] {
   });
 }
 
+/**
+ * Package folders in a node_modules folder, scoped ones included. Links (workspace packages) are
+ * kept without a stat: one whose target is not a package simply has no manifest to read.
+ */
 function packageDirs(nodeModules: string): string[] {
   const out: string[] = [];
-  for (const name of readdirSync(nodeModules).sort()) {
-    if (name.startsWith(".")) continue;
-    const full = join(nodeModules, name);
-    if (name.startsWith("@")) {
-      if (!isDir(full)) continue;
-      for (const sub of readdirSync(full).sort()) if (isDir(join(full, sub))) out.push(join(full, sub));
-    } else if (isDir(full)) {
+  for (const entry of readdirSync(nodeModules, { withFileTypes: true })) {
+    if (entry.name.startsWith(".") || !(entry.isDirectory() || entry.isSymbolicLink())) continue;
+    const full = join(nodeModules, entry.name);
+    if (!entry.name.startsWith("@")) {
       out.push(full);
+      continue;
+    }
+    if (!isDir(full)) continue;
+    for (const sub of readdirSync(full, { withFileTypes: true })) {
+      if (sub.isDirectory() || sub.isSymbolicLink()) out.push(join(full, sub.name));
     }
   }
-  return out;
+  return out.sort();
+}
+
+/**
+ * A package's manifest text, or null when the folder has none (a dangling link, a stray file).
+ * Reading is the only per-package cost: there is no stat, and only manifests that mention
+ * "datajoint" are parsed (a project's node_modules holds hundreds of unrelated packages).
+ */
+function readManifest(dir: string): string | null {
+  try {
+    return readFileSync(join(dir, "package.json"), "utf8");
+  } catch {
+    return null;
+  }
 }
 
 export function discoverPlugins(projectDir: string): Discovery {
@@ -84,16 +103,13 @@ export function discoverPlugins(projectDir: string): Discovery {
   const seenReal = new Set<string>();
   for (const nodeModules of searchPaths(projectDir)) {
     for (const dir of packageDirs(nodeModules)) {
-      const manifestPath = join(dir, "package.json");
+      const text = readManifest(dir);
+      if (text === null || !text.includes('"datajoint"')) continue;
       let pkg: Record<string, any>;
       try {
-        pkg = JSON.parse(readFileSync(manifestPath, "utf8"));
+        pkg = JSON.parse(text);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
-        // Only worth reporting when it might be a plugin; a broken unrelated package is not our business.
-        if (/datajoint/.test(String(readFileSafe(manifestPath)))) {
-          result.problems.push({ packageDir: dir, message: `cannot read package.json: ${(err as Error).message}` });
-        }
+        result.problems.push({ packageDir: dir, message: `cannot read package.json: ${(err as Error).message}` });
         continue;
       }
       const decl = pkg.datajoint?.codecs;
@@ -133,12 +149,4 @@ export function discoverPlugins(projectDir: string): Discovery {
     }
   }
   return result;
-}
-
-function readFileSafe(path: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return "";
-  }
 }

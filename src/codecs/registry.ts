@@ -8,8 +8,8 @@ import { pathToFileURL } from "node:url";
 import { CodecError } from "../errors.js";
 import { djPackage } from "../package-info.js";
 import { builtinCodecs } from "./builtin/index.js";
-import { discoverPlugins, type PluginCodec } from "./discovery.js";
-import { installHint } from "./hints.js";
+import { discoverPlugins, type Discovery, type PluginCodec } from "./discovery.js";
+import { missingCodecHint } from "./hints.js";
 import { formatTypeSpec, parseTypeSpec } from "./typespec.js";
 import { CODEC_API_VERSION, type Codec } from "./types.js";
 
@@ -50,11 +50,21 @@ function checkCompatibility(p: PluginCodec): string | null {
   return null;
 }
 
+type Problems = Array<{ packageDir: string; message: string }>;
+
 export class CodecRegistry {
   private readonly entries = new Map<string, CodecEntry>();
   private readonly loaded = new Map<string, Promise<Codec>>();
+  private pending: (() => Discovery) | null;
+  private found: Problems = [];
 
-  constructor(plugins: PluginCodec[], readonly problems: Array<{ packageDir: string; message: string }> = []) {
+  /**
+   * `plugins` is the discovered list, or a function that discovers it. The function runs on the
+   * first question the registry is asked, so a command that touches no codec (a table of plain
+   * columns) never reads a manifest. Any question runs it, built-in names included: a plugin may
+   * declare a built-in's name, which makes that name a duplicate.
+   */
+  constructor(plugins: PluginCodec[] | (() => Discovery), problems: Problems = []) {
     for (const [name, b] of Object.entries(builtinCodecs)) {
       this.entries.set(name, {
         name,
@@ -69,6 +79,30 @@ export class CodecRegistry {
         plugin: null,
       });
     }
+    if (typeof plugins === "function") {
+      this.pending = plugins;
+    } else {
+      this.pending = null;
+      this.addPlugins(plugins, problems);
+    }
+  }
+
+  /** Manifests that could not be read or are malformed. */
+  get problems(): Problems {
+    this.discover();
+    return this.found;
+  }
+
+  private discover(): void {
+    if (!this.pending) return;
+    const run = this.pending;
+    this.pending = null;
+    const found = run();
+    this.addPlugins(found.codecs, found.problems);
+  }
+
+  private addPlugins(plugins: PluginCodec[], problems: Problems): void {
+    this.found = problems;
     for (const p of plugins) {
       const existing = this.entries.get(p.codec);
       const provider = `${p.packageName}@${p.version}`;
@@ -96,23 +130,28 @@ export class CodecRegistry {
   }
 
   list(): CodecEntry[] {
-    return [...this.entries.values()].sort((a, b) => a.name.localeCompare(b.name));
+    this.discover();
+    // Plain code-unit order: localeCompare would load ICU collation data (~30 ms) on every list.
+    return [...this.entries.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   entry(name: string): CodecEntry | undefined {
+    this.discover();
     return this.entries.get(name);
   }
 
   has(name: string): boolean {
+    this.discover();
     return this.entries.has(name);
   }
 
   /** Import (once) and return the codec, or throw a CodecError saying what to do. */
   get(name: string): Promise<Codec> {
+    this.discover();
     const entry = this.entries.get(name);
     if (!entry) {
       return Promise.reject(
-        new CodecError(`Unknown codec: <${name}>`, { hint: installHint(name), code: "codec.missing" }),
+        new CodecError(`Unknown codec: <${name}>`, { hint: missingCodecHint(name, [...this.entries.keys()]), code: "codec.missing" }),
       );
     }
     if (entry.status !== "ok") {
@@ -186,6 +225,5 @@ export function describeType(type: string): string {
 
 /** The registry for a project: built-ins plus the plugins installed around `projectDir`. */
 export function loadRegistry(opts: { projectDir: string }): CodecRegistry {
-  const found = discoverPlugins(opts.projectDir);
-  return new CodecRegistry(found.codecs, found.problems);
+  return new CodecRegistry(() => discoverPlugins(opts.projectDir));
 }

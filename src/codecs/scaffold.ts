@@ -73,7 +73,8 @@ export async function scaffoldPlugin(ctx: CommandContext, name: string, dir?: st
         keywords: ["datajoint-codec", "datajoint"],
         main: `dist/${name}.js`,
         files: ["dist", "src"],
-        datajoint: { apiVersion: CODEC_API_VERSION, codecs: { [name]: `./dist/${name}.js` } },
+        // `stores` is what `dj codecs list` shows without importing the module; keep it in step with getDtype.
+        datajoint: { apiVersion: CODEC_API_VERSION, codecs: { [name]: { module: `./dist/${name}.js`, stores: "json" } } },
         scripts: { build: "tsc -p tsconfig.json", test: `node --test test/${name}.test.js` },
         peerDependencies: { "dj-cli": djRange },
         peerDependenciesMeta: { "dj-cli": { optional: true } },

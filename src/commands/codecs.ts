@@ -39,12 +39,23 @@ export const list: CommandHandler = async (ctx, _args, opts) => {
       })),
     });
   }
-  const { renderTable } = await import("../ui/table.js");
+  const { renderColumns } = await import("../ui/columns.js");
+  // Fits 80 columns: stores wraps first, then the description, then status (a load error; "ok
+  // (native c-blosc" stays on one line), then the provider, then the description again.
   ctx.out.line(
-    await renderTable(
+    renderColumns(
       ["name", "provided by", "stores", "description", "status"],
       rows.map((e) => [e.name, e.provider, e.stores ?? "?", e.description, e.status !== "ok" ? `${e.status}: ${e.problem}` : e.runtime ? `ok (${e.runtime})` : "ok"]),
-      ctx.out.color,
+      {
+        shrink: [
+          { column: 2, min: 14 },
+          { column: 3, min: 16 },
+          { column: 4, min: 18 },
+          { column: 1, min: 14 },
+          { column: 3, min: 10 },
+        ],
+        color: ctx.out.color,
+      },
     ),
   );
 };
@@ -59,29 +70,14 @@ function storesOf(codec: { getDtype(isStore: boolean): string }): string {
   };
   const inline = tryDtype(false);
   const store = tryDtype(true);
-  return [inline, store ? `${store} (@store)` : null].filter(Boolean).join(" / ");
-}
-
-interface CheckResult {
-  name: string;
-  wanted: string | null;
-  installed: string | null;
-  provider: string | null;
-  status: "ok" | "missing" | "incompatible" | "duplicate" | "error" | "version-mismatch";
-  problem: string | null;
-  hint: string | null;
-  source: string;
-}
-
-/** `zarr@^0.1` → {name: zarr, range: ^0.1}. */
-function splitRequirement(req: string): { name: string; range: string | null } {
-  const at = req.indexOf("@");
-  return at <= 0 ? { name: req, range: null } : { name: req.slice(0, at), range: req.slice(at + 1) || null };
+  // The same wording as the built-in table: "json (@store only)", "bytes / <hash> (@store)".
+  if (inline === null) return store ? `${store} (@store only)` : "?";
+  return store && store !== inline ? `${inline} / ${store} (@store)` : inline;
 }
 
 export const check: CommandHandler = async (ctx, args, opts) => {
   const { config, registry } = await registryFor(ctx);
-  const { installHint } = await import("../codecs/hints.js");
+  const { checkCodec } = await import("../codecs/check.js");
   const wanted: Array<{ req: string; source: string }> = args.map((req) => ({ req, source: "argument" }));
   if (opts.required) wanted.push(...config.requiredCodecs.map((req) => ({ req, source: "requiredCodecs" })));
   for (const schema of (opts.schema as string[] | undefined) ?? []) {
@@ -95,41 +91,12 @@ export const check: CommandHandler = async (ctx, args, opts) => {
     else if (!opts.schema) throw new UsageError("name the codecs to check, or use --required / --schema", { hint: "dj codecs check zarr photon" });
   }
 
-  const semver = (await import("semver")).default;
-  const results: CheckResult[] = [];
+  const results: Array<import("../codecs/check.js").CodecCheck> = [];
   const done = new Set<string>();
   for (const { req, source } of wanted) {
     if (done.has(req)) continue;
     done.add(req);
-    const { name, range } = splitRequirement(req);
-    const entry = registry.entry(name);
-    const r: CheckResult = { name, wanted: range, installed: entry?.version ?? null, provider: entry?.provider ?? null, status: "ok", problem: null, hint: null, source };
-    results.push(r);
-    if (!entry) {
-      Object.assign(r, { status: "missing", problem: `codec <${name}> is not installed`, hint: installHint(name) });
-      continue;
-    }
-    if (entry.status !== "ok") {
-      Object.assign(r, { status: entry.status, problem: entry.problem });
-      continue;
-    }
-    if (range && semver.validRange(range) === null) {
-      Object.assign(r, { status: "version-mismatch", problem: `"${req}": ${range} is not a valid semver range` });
-      continue;
-    }
-    if (range && !semver.satisfies(entry.version ?? "0.0.0", range, { includePrerelease: true })) {
-      Object.assign(r, {
-        status: "version-mismatch",
-        problem: `codec <${name}>: ${entry.provider} is installed, ${range} is wanted`,
-        hint: entry.packageName ? `npm install "${entry.packageName}@${range}"` : `install a dj-cli version matching ${range}`,
-      });
-      continue;
-    }
-    try {
-      await registry.get(name);
-    } catch (err) {
-      Object.assign(r, { status: "error", problem: (err as Error).message, hint: (err as CodecError).hint ?? null });
-    }
+    results.push(await checkCodec(registry, req, source));
   }
 
   const failed = results.filter((r) => r.status !== "ok");

@@ -1,20 +1,39 @@
 /** `dj config show [--sources]` and `dj config validate`. */
-import { ConfigError } from "../errors.js";
+import { join } from "node:path";
+import { ConfigError, isDjError } from "../errors.js";
+import type { ResolvedConfig } from "../config/types.js";
+import { plural } from "../ui/plural.js";
 import type { CommandHandler } from "./context.js";
+
+/** The embedded database as it really is on disk: its folder, one SQLite file per schema. */
+function embeddedDatabase(config: ResolvedConfig): Record<string, unknown> | null {
+  if (config.database !== null && config.database.backend !== "sqlite") return null;
+  return { backend: "embedded", path: join(config.baseDir, ".dj"), files: "one <schema>.sqlite per schema" };
+}
 
 export const show: CommandHandler = async (ctx, _args, opts) => {
   const { loadConfig } = await import("../config/load.js");
   const { displayConfig } = await import("../config/mask.js");
   const config = await loadConfig({ cwd: ctx.cwd, configPath: ctx.globals.config });
   const shown = displayConfig(config);
+  shown.database = embeddedDatabase(config) ?? shown.database;
   if (opts.sources) shown.sources = config.sources;
   if (ctx.out.json) return ctx.out.data(shown);
   ctx.out.line(JSON.stringify(shown, null, 2));
 };
 
+/** A hint that says to run `dj config validate` is no help from `dj config validate` itself. */
+function withoutSelfAdvice(err: unknown): unknown {
+  if (!isDjError(err, "config") || !err.hint?.includes("dj config validate")) return err;
+  const hint = err.hint.replace(/;?\s*(run )?`dj config validate`[^;]*/g, "").trim() || undefined;
+  return new ConfigError(err.message, { hint, code: err.code, cause: err.cause });
+}
+
 export const validate: CommandHandler = async (ctx) => {
   const { resolveConfig } = await import("../config/load.js");
-  const { config, problems } = await resolveConfig({ cwd: ctx.cwd, configPath: ctx.globals.config });
+  const { config, problems } = await resolveConfig({ cwd: ctx.cwd, configPath: ctx.globals.config }).catch((err) => {
+    throw withoutSelfAdvice(err);
+  });
   const file = config.file ?? "(no config file found; defaults and environment)";
   if (ctx.out.json) {
     ctx.out.data({ file: config.file, valid: problems.length === 0, problems });
@@ -25,5 +44,5 @@ export const validate: CommandHandler = async (ctx) => {
     return 0;
   }
   for (const p of problems) process.stderr.write(`${file}: ${p.path}: ${p.message}\n`);
-  throw new ConfigError(`${problems.length} problem${problems.length > 1 ? "s" : ""} in ${file}`, { code: "config.invalid" });
+  throw new ConfigError(`${plural(problems.length, "problem")} in ${file}`, { code: "config.invalid" });
 };

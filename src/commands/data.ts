@@ -1,7 +1,8 @@
 /** `dj insert`, `dj fetch`, `dj delete`. */
 import { stat } from "node:fs/promises";
-import { join } from "node:path";
+import { extname, join } from "node:path";
 import { UsageError } from "../errors.js";
+import { plural } from "../ui/plural.js";
 import type { CommandContext, CommandHandler } from "./context.js";
 
 async function open(ctx: CommandContext, ref: string, schema: string | undefined) {
@@ -15,6 +16,7 @@ async function open(ctx: CommandContext, ref: string, schema: string | undefined
 export const insert: CommandHandler = async (ctx, [ref], opts) => {
   const { session, heading } = await open(ctx, ref!, opts.schema);
   const { insertRow, prepareTable, rowFromFlags, describeKey } = await import("../data/insert.js");
+  const { explainForeignKeyError } = await import("../data/parents.js");
   const prepared = await prepareTable(session, heading);
   if (opts.rows) {
     if (opts.key || opts.from || opts.set) throw new UsageError("--rows cannot be combined with --key, --from or --set");
@@ -29,13 +31,14 @@ export const insert: CommandHandler = async (ctx, [ref], opts) => {
         const r = await insertBatch(session, prepared, rows.slice(at, at + BATCH_ROWS), { skipDuplicates: opts.skipDuplicates, baseDir, label: opts.rows, rowOffset: at });
         inserted += r.inserted;
         skipped += r.skipped;
-      } catch (err) {
-        if (err instanceof Error) err.message += ` (nothing of rows ${at + 1}–${Math.min(rows.length, at + BATCH_ROWS)} was kept; ${inserted} earlier rows were inserted)`;
+      } catch (caught) {
+        const err = await explainForeignKeyError(caught, session, heading, rows.slice(at, at + BATCH_ROWS).map((r) => r.text));
+        if (err instanceof Error) err.message += ` (nothing of rows ${at + 1}–${Math.min(rows.length, at + BATCH_ROWS)} was kept; ${plural(inserted, "earlier row")} ${inserted === 1 ? "was" : "were"} inserted)`;
         throw err;
       }
     }
     if (ctx.out.json) return ctx.out.data({ table: `${heading.schema}.${heading.table}`, inserted, skipped });
-    return ctx.out.line(`inserted ${inserted} row${inserted === 1 ? "" : "s"} into ${heading.schema}.${heading.className}${skipped ? `, skipped ${skipped} duplicate${skipped === 1 ? "" : "s"}` : ""}`);
+    return ctx.out.line(`inserted ${plural(inserted, "row")} into ${heading.schema}.${heading.className}${skipped ? `, skipped ${plural(skipped, "duplicate")}` : ""}`);
   }
   const row = rowFromFlags(opts.key ?? [], opts.set ?? [], opts.from ?? []);
   const started = performance.now();
@@ -44,11 +47,16 @@ export const insert: CommandHandler = async (ctx, [ref], opts) => {
     skipDuplicates: opts.skipDuplicates,
     baseDir: ctx.cwd,
     progress: (label, total) => progress(ctx.out, label, total),
+  }).catch(async (err) => {
+    throw await explainForeignKeyError(err, session, heading, [row.text]);
   });
   const ms = Math.round(performance.now() - started);
   if (ctx.out.json) return ctx.out.data({ table: `${heading.schema}.${heading.table}`, status: r.status, key: r.key, objects: r.objects, ...(r.measured ? { measured: r.measured } : {}), ms });
   ctx.out.line(`${r.status} ${heading.schema}.${heading.className} (${describeKey(r.key)}) in ${ms} ms`);
 };
+
+/** Values at least this large get a progress line (the threshold insert uses). */
+const LARGE_VALUE_BYTES = 64 << 20;
 
 export const fetch: CommandHandler = async (ctx, [ref], opts) => {
   const { session, heading } = await open(ctx, ref!, opts.schema);
@@ -63,21 +71,43 @@ export const fetch: CommandHandler = async (ctx, [ref], opts) => {
   if (opts.out) {
     const { writeDecoded, extensionFor, withProgressNote } = await import("../data/output.js");
     const targets = result.rows.flatMap((row) => valueAttrs.filter((a) => row.raw[a.name] !== null).map((a) => ({ row, a })));
-    if (targets.length === 0) throw new UsageError("nothing to write: no row matches, or the values are empty", { code: "usage.empty" });
+    const table = `${heading.schema}.${heading.className}`;
+    if (targets.length === 0) throw nothingToWrite(table, result.rows.length, valueAttrs.map((a) => a.name), Boolean(opts.key?.length));
     const outIsDir = (await stat(opts.out).catch(() => null))?.isDirectory() ?? false;
+    // `--out x.npy` names one file: several values there would need a folder, which is not what
+    // the user asked for (and a folder named x.npy surprises everyone). `--out x.d/` is a folder.
+    if (targets.length > 1 && !outIsDir && extname(opts.out) !== "" && !/[\\/]$/.test(opts.out)) {
+      const rowCount = new Set(targets.map((t) => t.row)).size;
+      throw new UsageError(`--out ${opts.out} is one file, but ${plural(targets.length, "value")} match (${plural(rowCount, "row")} of ${table})`, {
+        hint: "restrict to one row with --key (and one attribute with --attr), or give a folder: --out DIR writes DIR/<key>/<attr>.<ext>",
+        code: "usage.out",
+      });
+    }
     const written: string[] = [];
+    // Large arrays show the same progress line as insert (on a terminal only).
+    const { progress } = await import("../ui/progress.js");
+    const { counted } = await import("../data/insert.js");
+    const decode = async (row: (typeof targets)[number]["row"], a: (typeof targets)[number]["a"]) => {
+      const decoded = (await decodeCell(session, result, row, a, fetchOptions))!;
+      const array = decoded.kind === "ndarray" || decoded.kind === "tree" ? decoded.array : undefined;
+      if (!array || array.byteLength < LARGE_VALUE_BYTES || (decoded.kind === "tree" && opts.format === "zarr")) return { decoded, done: () => {} };
+      const bar = progress(ctx.out, a.name, array.byteLength);
+      return { decoded: { ...decoded, array: counted(array, (n) => bar.add(n)) } as typeof decoded, done: () => bar.done() };
+    };
     try {
       if (targets.length === 1 && !outIsDir) {
         const { row, a } = targets[0]!;
-        const decoded = await decodeCell(session, result, row, a, fetchOptions);
-        written.push(await writeDecoded(decoded!, opts.out, opts.format));
+        const { decoded, done } = await decode(row, a);
+        written.push(await writeDecoded(decoded, opts.out, opts.format));
+        done();
       } else {
         for (const { row, a } of targets) {
-          const decoded = await decodeCell(session, result, row, a, fetchOptions);
+          const { decoded, done } = await decode(row, a);
           const folder = join(opts.out, ...Object.entries(row.key).map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`));
           // An attachment keeps its own file name, in a folder named after the attribute.
-          const target = decoded!.kind === "file" ? join(folder, a.name) : join(folder, a.name + extensionFor(decoded!, opts.format));
-          written.push(await writeDecoded(decoded!, target, opts.format, { attachmentFolder: true }));
+          const target = decoded.kind === "file" ? join(folder, a.name) : join(folder, a.name + extensionFor(decoded, opts.format));
+          written.push(await writeDecoded(decoded, target, opts.format, { attachmentFolder: true }));
+          done();
         }
       }
     } catch (err) {
@@ -109,8 +139,22 @@ export const fetch: CommandHandler = async (ctx, [ref], opts) => {
   const { renderTable } = await import("../ui/table.js");
   const cells = result.rows.map((row) => result.attributes.map((a) => summarize(a, row.raw[a.name], result.codecs.get(a.name))));
   ctx.out.line(await renderTable(result.attributes.map((a) => (a.inKey ? `*${a.name}` : a.name)), cells, ctx.out.color));
-  ctx.out.info(`${result.rows.length} row${result.rows.length === 1 ? "" : "s"}`);
+  ctx.out.info(plural(result.rows.length, "row"));
 };
+
+/** Why `fetch --out` has nothing to write, plainly. */
+function nothingToWrite(table: string, rows: number, attrs: string[], restricted: boolean): UsageError {
+  const code = "usage.empty";
+  if (rows === 0) {
+    return restricted
+      ? new UsageError(`no row of ${table} matches the key: nothing to write`, { hint: `\`dj fetch ${table}\` lists its rows`, code })
+      : new UsageError(`${table} has no rows: nothing to write`, { hint: `rows come with \`dj insert ${table} ...\``, code });
+  }
+  if (attrs.length === 0) {
+    return new UsageError(`${table} has no codec attributes to write to files`, { hint: "name plain attributes with --attr, or fetch without --out to print the rows", code });
+  }
+  return new UsageError(`nothing to write: ${rows === 1 ? "the matching row has" : `none of the ${rows} matching rows has`} a value in ${attrs.join(", ")}`, { code });
+}
 
 function safeJson(text: string): unknown {
   try {
@@ -130,12 +174,12 @@ export const remove: CommandHandler = async (ctx, [ref], opts) => {
     return ctx.out.info("no rows match");
   }
   if (!opts.force) {
-    for (const p of plan) ctx.out.info(`  ${p.rows} row${p.rows === 1 ? "" : "s"} from ${p.schema}.${p.table}`);
+    for (const p of plan) ctx.out.info(`  ${plural(p.rows, "row")} from ${p.schema}.${p.table}`);
     const { confirm } = await import("../ui/confirm.js");
-    if (!(await confirm(`Delete ${total} rows?`))) throw new UsageError(`refusing to delete ${total} rows without --force`, { code: "usage.force" });
+    if (!(await confirm(`Delete ${plural(total, "row")}?`))) throw new UsageError(`refusing to delete ${plural(total, "row")} without --force`, { code: "usage.force" });
   }
   const done = await deleteRows(session, heading, opts.key ?? [], { cascade: Boolean(opts.cascade), dryRun: false, all: Boolean(opts.all) });
   if (ctx.out.json) return ctx.out.data({ deleted: done });
-  for (const p of done) ctx.out.line(`deleted ${p.rows} row${p.rows === 1 ? "" : "s"} from ${p.schema}.${p.table}`);
+  for (const p of done) ctx.out.line(`deleted ${plural(p.rows, "row")} from ${p.schema}.${p.table}`);
   ctx.out.info("store objects stay until `dj gc`");
 };

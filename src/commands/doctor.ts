@@ -3,6 +3,7 @@
  * store reachable, required codecs present — and the exit code of the first failure.
  */
 import { isDjError, exitCodeOf } from "../errors.js";
+import { plural } from "../ui/plural.js";
 import type { CommandHandler } from "./context.js";
 
 interface Check {
@@ -27,10 +28,16 @@ export const doctor: CommandHandler = async (ctx) => {
   checks.push({
     name: "config",
     ok: problems.length === 0,
-    detail: problems.length ? `${problems.length} problem(s): ${problems[0]!.path}: ${problems[0]!.message}` : (config.file ?? "no config file (defaults)"),
+    detail: problems.length ? `${plural(problems.length, "problem")}: ${problems[0]!.path}: ${problems[0]!.message}` : (config.file ?? "no config file (defaults)"),
     code: problems.length ? 3 : 0,
   });
-  if (problems.length === 0) {
+  // Without a config file there is nothing to check a database against, and opening the
+  // embedded one would create .dj/ in the current folder: doctor only looks, it creates nothing.
+  const { notConfigured } = await import("../data/configured.js");
+  const unconfigured = notConfigured(config, "database", ctx.cwd);
+  if (problems.length === 0 && unconfigured) {
+    checks[0] = { name: "config", ok: false, detail: `${unconfigured.message}; ${unconfigured.hint}`, code: 3 };
+  } else if (problems.length === 0) {
     checks.push(
       await run("database", async () => {
         const { openDialect } = await import("../db/open.js");
@@ -48,11 +55,14 @@ export const doctor: CommandHandler = async (ctx) => {
         }),
       );
     }
+    // The same check as `dj codecs check --required`, so the two always agree.
     const { loadRegistry } = await import("../codecs/registry.js");
+    const { checkCodec } = await import("../codecs/check.js");
     const registry = loadRegistry({ projectDir: config.baseDir });
     for (const req of config.requiredCodecs) {
-      const name = req.split("@")[0]!;
-      checks.push(await run(`codec ${req}`, async () => (await registry.get(name), registry.entry(name)!.provider)));
+      const r = await checkCodec(registry, req, "requiredCodecs");
+      const detail = r.status === "ok" ? r.provider! : `${r.problem}${r.hint ? ` (${r.hint})` : ""}`;
+      checks.push({ name: `codec ${req}`, ok: r.status === "ok", detail, code: r.status === "ok" ? 0 : 6 });
     }
   }
   const failed = checks.find((c) => !c.ok);

@@ -1,11 +1,15 @@
 /** `dj store list`, `dj store check [NAME...]`, `dj store ls NAME [PREFIX]`, `dj gc`. */
 import { randomBytes } from "node:crypto";
 import { StoreError, UsageError } from "../errors.js";
+import { plural } from "../ui/plural.js";
 import type { CommandContext, CommandHandler } from "./context.js";
 
 async function config(ctx: CommandContext) {
   const { loadConfig } = await import("../config/load.js");
-  return loadConfig({ cwd: ctx.cwd, configPath: ctx.globals.config });
+  const { requireConfigured } = await import("../data/configured.js");
+  const cfg = await loadConfig({ cwd: ctx.cwd, configPath: ctx.globals.config });
+  requireConfigured(cfg, "store", ctx.cwd);
+  return cfg;
 }
 
 export const list: CommandHandler = async (ctx) => {
@@ -108,38 +112,41 @@ export const ls: CommandHandler = async (ctx, args) => {
   objects.sort((a, b) => a.key.localeCompare(b.key));
   if (ctx.out.json) return ctx.out.data({ store: name, prefix, objects });
   for (const o of objects) ctx.out.line(`${String(o.size).padStart(12)}  ${o.modified}  ${o.key}`);
-  ctx.out.info(`${objects.length} object${objects.length === 1 ? "" : "s"}`);
+  ctx.out.info(plural(objects.length, "object"));
 };
 
 export const gc: CommandHandler = async (ctx, _args, opts) => {
   const { openSession } = await import("../data/session.js");
   const { collectGarbage, parseAge } = await import("../data/gc.js");
-  const minAgeMs = parseAge(String(opts.minAge ?? "1h"));
+  const minAge = String(opts.minAge ?? "1h");
+  const minAgeMs = parseAge(minAge);
   const session = await openSession({ cwd: ctx.cwd, configPath: ctx.globals.config, log: (l) => ctx.out.debug(l) });
   const schemas: string[] = opts.schema ?? (session.config.schema ? [session.config.schema] : []);
   if (schemas.length === 0) throw new UsageError("name the schemas to scan with --schema (or set \"schema\" in the config)");
   const report = await collectGarbage(session, { schemas, store: opts.store ?? null, dryRun: Boolean(opts.dryRun), minAgeMs });
   const refused = report.scan_errors.length > 0 && !report.dry_run;
   if (ctx.out.json) {
-    ctx.out.data(report);
+    ctx.out.data({ ...report, min_age: minAge });
   } else {
     const mb = (n: number) => `${(n / 1048576).toFixed(2)} MiB`;
     ctx.out.line(`store ${report.store}, schemas ${report.schemas.join(", ")}${report.dry_run ? " (dry run)" : ""}`);
+    // Say which age limit applied, so a dry run that lists nothing is not mistaken for "clean".
+    ctx.out.line(`  --min-age ${minAge}: unreferenced objects younger than that are kept`);
     ctx.out.line(`  hash-addressed:   ${report.hash_paths_stored} stored, ${report.hash_paths_referenced} referenced, ${report.hash_paths_orphaned} orphaned (${mb(report.hash_paths_orphaned_bytes)})`);
     ctx.out.line(`  schema-addressed: ${report.schema_paths_stored} stored, ${report.schema_paths_referenced} referenced, ${report.schema_paths_orphaned} orphaned (${mb(report.schema_paths_orphaned_bytes)})`);
-    if (report.skipped_young) ctx.out.line(`  ${report.skipped_young} unreferenced object(s) younger than --min-age kept`);
+    if (report.skipped_young) ctx.out.line(`  ${plural(report.skipped_young, "unreferenced object")} younger than --min-age ${minAge} kept`);
     if (report.dry_run) for (const p of [...report.orphaned_hash_paths, ...report.orphaned_schema_paths]) ctx.out.line(`  would remove ${p}`);
-    else if (!refused) ctx.out.line(`  deleted ${report.deleted} object(s), ${mb(report.bytes_freed)} freed`);
+    else if (!refused) ctx.out.line(`  deleted ${plural(report.deleted, "object")}, ${mb(report.bytes_freed)} freed`);
     for (const e of report.scan_errors) ctx.out.warn(e);
   }
   if (refused) {
     if (ctx.out.json) return 5;
-    throw new StoreError(`Refusing to delete: ${report.scan_errors.length} scan error(s) — a partial scan could classify live objects as orphaned`, {
+    throw new StoreError(`Refusing to delete: ${plural(report.scan_errors.length, "scan error")} — a partial scan could classify live objects as orphaned`, {
       hint: "fix the errors above (install missing codecs, check the store), or use --dry-run to see what was found",
       code: "gc.scan",
     });
   }
   if (report.errors.length) {
-    throw new StoreError(`${report.errors.length} object(s) could not be deleted: ${report.errors[0]}`, { code: "gc.delete" });
+    throw new StoreError(`${plural(report.errors.length, "object")} could not be deleted: ${report.errors[0]}`, { code: "gc.delete" });
   }
 };

@@ -1,5 +1,6 @@
 /** `dj tables [SCHEMA]`, `dj describe TABLE | --schema S`, `dj drop TABLE [--force]`. */
 import { ConflictError, DatabaseError, UsageError } from "../errors.js";
+import { plural } from "../ui/plural.js";
 import type { CommandContext, CommandHandler } from "./context.js";
 
 async function session(ctx: CommandContext) {
@@ -70,11 +71,11 @@ export const drop: CommandHandler = async (ctx, [ref], opts) => {
   const count = await rowCount(dialect, h);
   if (!opts.force) {
     const { confirm } = await import("../ui/confirm.js");
-    if (!(await confirm(`Drop ${h.schema}.${h.table} with ${count} rows?`))) {
-      throw new UsageError(`refusing to drop ${h.schema}.${h.table} (${count} rows) without --force`, { code: "usage.force" });
+    if (!(await confirm(`Drop ${h.schema}.${h.table} with ${plural(count, "row")}?`))) {
+      throw new UsageError(`refusing to drop ${h.schema}.${h.table} (${plural(count, "row")}) without --force`, { code: "usage.force" });
     }
   }
   await dropTable(dialect, h);
   if (ctx.out.json) return ctx.out.data({ dropped: `${h.schema}.${h.table}`, rows: count });
-  ctx.out.line(`dropped ${h.schema}.${h.table} (${count} rows)`);
+  ctx.out.line(`dropped ${h.schema}.${h.table} (${plural(count, "row")})`);
 };

@@ -104,7 +104,7 @@ function route(file: string, prepared: Prepared, taken: Set<string>): Attribute 
 }
 
 /** Count the bytes a codec reads from an array, for a progress line on large inputs. */
-function counted(array: NdArraySource, add: (bytes: number) => void): NdArraySource {
+export function counted(array: NdArraySource, add: (bytes: number) => void): NdArraySource {
   return {
     ...array,
     read: async (offset, length) => {

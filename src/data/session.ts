@@ -25,6 +25,8 @@ export async function loadSessionConfig(opts: SessionOptions): Promise<ResolvedC
 
 export async function openSession(opts: SessionOptions): Promise<Session> {
   const config = await loadSessionConfig(opts);
+  const { requireConfigured } = await import("./configured.js");
+  requireConfigured(config, "database", opts.cwd);
   const { openDialect } = await import("../db/open.js");
   const { loadRegistry } = await import("../codecs/registry.js");
   const dialect = await openDialect(config, { log: (sql) => opts.log?.(`sql: ${sql}`) });

@@ -5,7 +5,7 @@
 import { UsageError } from "../errors.js";
 import type { Introspector } from "../db/types.js";
 import type { Heading } from "../schema/heading.js";
-import { fromCamelCase, tableSqlName } from "../schema/naming.js";
+import { fromCamelCase, parseSqlName, tableSqlName } from "../schema/naming.js";
 import { assertSchemaName } from "../schema/schema-name.js";
 
 const TIERS = ["manual", "lookup", "imported", "computed"] as const;
@@ -41,8 +41,23 @@ export async function resolveTable(ref: string, defaultSchema: string | null, in
     if (heading) return heading;
   }
   const { DatabaseError } = await import("../errors.js");
+  const near = await nearestTable(names.join("."), schema, introspector);
+  const list = `\`dj tables ${schema}\` lists the tables of the schema`;
   throw new DatabaseError(`table ${schema}.${names.join(".")} does not exist`, {
-    hint: `\`dj tables ${schema}\` lists the tables of the schema`,
+    hint: near ? `did you mean ${near}? (${list})` : list,
     code: "db.table",
   });
+}
+
+/** The schema's table closest to a mistyped name, as the user wrote it (class or SQL name). */
+async function nearestTable(wanted: string, schema: string, introspector: Introspector): Promise<string | null> {
+  const tables = await introspector.tables(schema).catch(() => []);
+  const bySql = !/^[A-Z]/.test(wanted);
+  const names = tables.map((t) => {
+    if (bySql) return t.name;
+    const parsed = parseSqlName(t.name);
+    return parsed ? (parsed.master ? `${parsed.master.className}.${parsed.className}` : parsed.className) : t.name;
+  });
+  const { nearest } = await import("../config/nearest.js");
+  return nearest(wanted, names);
 }

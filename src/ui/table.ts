@@ -2,10 +2,12 @@
  * Plain tables for terminal output. cli-table3 prints ANSI colour codes even when piped, so
  * styles are switched off unless stdout is a TTY with colour allowed.
  */
-import { createRequire } from "node:module";
+
+type TableCtor = new (opts: object) => { push(...r: string[][]): void; toString(): string };
 
 export async function renderTable(head: string[], rows: string[][], color: boolean): Promise<string> {
-  const Table = createRequire(import.meta.url)("cli-table3") as new (opts: object) => { push(...r: string[][]): void; toString(): string };
+  // A plain import (not createRequire) so that the bundled binary carries cli-table3 inline.
+  const { default: Table } = (await import("cli-table3")) as unknown as { default: TableCtor };
   const table = new Table({
     head,
     style: color ? { head: ["cyan"], border: ["grey"] } : { head: [], border: [] },
