@@ -125,7 +125,7 @@ describe("packed and installed like a published package", { skip: skipWithout("n
   test("every file a manifest points at (main, bin, exports, codec modules) is in its tarball", () => {
     for (const p of packed) {
       const manifest = JSON.parse(spawnSync("tar", ["-xzOf", tarball(p.name), "package/package.json"], { encoding: "utf8" }).stdout);
-      const targets: string[] = [manifest.main, ...Object.values<string>(manifest.bin ?? {}), ...Object.values<string>(manifest.datajoint?.codecs ?? {})];
+      const targets: string[] = [manifest.main, ...Object.values<string>(manifest.bin ?? {}), ...Object.values<string | { module: string }>(manifest.datajoint?.codecs ?? {}).map((c) => (typeof c === "string" ? c : c.module))];
       for (const entry of Object.values<Record<string, string>>(manifest.exports ?? {})) targets.push(...(typeof entry === "string" ? [entry] : Object.values(entry)));
       const inside = new Set(p.files.map((f) => f.path));
       for (const t of targets.filter(Boolean)) assert.ok(inside.has(t.replace(/^\.\//, "")), `${p.name}: ${t} is not in the tarball`);
