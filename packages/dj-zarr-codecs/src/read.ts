@@ -1,13 +1,14 @@
 /**
  * A Zarr array in a store as an NdArraySource (C order, the stored dtype): chunks are fetched
  * and decompressed one chunk row at a time as the data is read, missing chunks are the fill
- * value, edge chunks are cropped, F-ordered chunks are reordered.
+ * value (or an error, for arrays known to have every chunk), edge chunks are cropped, F-ordered
+ * chunks are reordered.
  */
 import type { NdArraySource, Store } from "dj-cli";
 import { decompress } from "./compressors.js";
 import { copyRegion, fillElement, filled, fToC, gridIndices, gridShape } from "./chunking.js";
 import { stripCrc32c } from "./crc32c.js";
-import { parseZarray, parseZarrJson, ZarrFormatError, type ArrayMeta } from "./metadata.js";
+import { parseZarray, parseZarrJson, ZarrFormatError, ZarrMissingChunkError, type ArrayMeta } from "./metadata.js";
 
 const product = (a: number[]) => a.reduce((x, y) => x * y, 1);
 const PREFETCH_ROWS = 4;
@@ -30,6 +31,12 @@ export type FilterDecoder = (config: Record<string, unknown>, encoded: Uint8Arra
 export interface ZarrSourceOptions {
   /** Decoders by filter id; an array with a filter not listed here cannot be read. */
   filters?: Record<string, FilterDecoder>;
+  /**
+   * What a chunk absent from the store means. "fill" (the default) is zarr-python's reading: the
+   * fill value, which arrays written with region writes or write_empty_chunks=False rely on.
+   * "error" is for arrays written whole (dj writes every chunk): a missing chunk is lost data.
+   */
+  missingChunks?: "fill" | "error";
 }
 
 export function zarrSource(store: Store, prefix: string, meta: ArrayMeta, options: ZarrSourceOptions = {}): NdArraySource {
@@ -83,7 +90,10 @@ export function zarrSource(store: Store, prefix: string, meta: ArrayMeta, option
   async function decodedChunk(idx: number[]): Promise<Uint8Array | undefined> {
     const key = meta.chunkKey(idx);
     const raw = await store.get(`${prefix}/${key}`);
-    if (!raw) return undefined;
+    if (!raw) {
+      if (options.missingChunks === "error") throw new ZarrMissingChunkError(`<zarr>: chunk ${key} of ${store.root}/${prefix} is missing from the store (dj wrote every chunk of this array)`);
+      return undefined;
+    }
     let data: Uint8Array;
     try {
       // Without filters the chunk decodes to exactly the chunk's bytes; with them, the

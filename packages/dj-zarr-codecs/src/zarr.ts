@@ -53,6 +53,12 @@ function settings(ctx: EncodeContext, shape: number[], itemsize: number) {
   return { format: format as 2 | 3, compressor: compressor as Exclude<typeof compressor, string>, chunks };
 }
 
+/** Whether dj-zarr-codecs wrote this row's array (every version records itself in the provenance). */
+function writtenByThisCodec(stored: ZarrMetadata): boolean {
+  const provenance = stored.provenance as unknown;
+  return typeof provenance === "object" && provenance !== null && typeof (provenance as Record<string, unknown>)["dj-zarr-codecs"] === "string";
+}
+
 const zarr: Codec<ZarrMetadata> = {
   name: "zarr",
   description: "n-dimensional arrays as Zarr (v2 by default, v3 by option)",
@@ -91,7 +97,11 @@ const zarr: Codec<ZarrMetadata> = {
     const store = await ctx.getStore(typeof stored.store === "string" && stored.store !== "" ? stored.store : null);
     const meta = await readMeta(store, stored.path);
     if (!meta) return ctx.fail("store", `Missing external file ${store.root}/${stored.path} (no .zarray or zarr.json)`);
-    return { kind: "tree", store, prefix: stored.path, format: "zarr", array: zarrSource(store, stored.path, meta) };
+    // dj writes every chunk of an array, fill-valued ones included, so for a row this codec wrote
+    // (its provenance says so) a missing chunk is lost data, not the fill value. Arrays other
+    // tools wrote may leave chunks out on purpose: those read as zarr-python reads them.
+    const missingChunks = writtenByThisCodec(stored) ? "error" : "fill";
+    return { kind: "tree", store, prefix: stored.path, format: "zarr", array: zarrSource(store, stored.path, meta, { missingChunks }) };
   },
   referencedPaths(stored) {
     return [{ path: stored.path, store: typeof stored.store === "string" ? stored.store : null }];
