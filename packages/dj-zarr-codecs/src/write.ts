@@ -86,9 +86,14 @@ export async function writeZarr(store: Store, prefix: string, src: NdArraySource
   let failure: unknown = null;
 
   // Whole chunks of a C-ordered little-endian source are read straight into reused buffers (no
-  // copy, no garbage: a 1 GiB insert would otherwise allocate and collect 2 GiB).
+  // copy, no garbage: a 1 GiB insert would otherwise allocate and collect 2 GiB). An encoder on a
+  // worker thread takes the buffer and hands it back once done (`recycle`); the others leave it.
   const spare: Uint8Array[] = [];
-  const canReuse = compressKeepsInput(opts.compressor) && !opts.transform && src.readInto !== undefined && src.dtype.byteOrder !== ">" && (src.order === "C" || shape.length <= 1);
+  const keepsInput = compressKeepsInput(opts.compressor);
+  const canReuse = !opts.transform && src.readInto !== undefined && src.dtype.byteOrder !== ">" && (src.order === "C" || shape.length <= 1);
+  const recycle = (buffer: Uint8Array) => {
+    if (buffer.byteLength === chunkBytes) spare.push(buffer);
+  };
 
   // Likewise the encoded chunks, when the encoder writes into a given buffer.
   const spareOut: Uint8Array[] = [];
@@ -98,10 +103,10 @@ export async function writeZarr(store: Store, prefix: string, src: NdArraySource
   const put = (k: string, data: Uint8Array, reusable = false) => {
     const p = (async () => {
       const out = fillsOutput && data.byteLength === chunkBytes ? (spareOut.pop() ?? new Uint8Array(encodedBound(chunkBytes))) : undefined;
-      const payload = await compress(opts.compressor, data, item, out);
-      if (reusable && payload !== data) spare.push(data);
+      const payload = await compress(opts.compressor, data, item, out, reusable && !keepsInput ? recycle : undefined);
+      if (reusable && keepsInput && payload !== data) spare.push(data);
       await store.set(`${prefix}/${k}`, payload);
-      if (reusable && payload === data) spare.push(data);
+      if (reusable && keepsInput && payload === data) spare.push(data);
       if (out) spareOut.push(out);
     })().catch((err) => {
       failure ??= err;
@@ -115,7 +120,7 @@ export async function writeZarr(store: Store, prefix: string, src: NdArraySource
   const rest = shape.slice(1);
   const rowBytes = product(rest) * item;
   const sameTrailing = chunks.slice(1).every((c, i) => c === rest[i]);
-  const ownBlocks = !compressKeepsInput(opts.compressor) || src.dtype.byteOrder === ">";
+  const ownBlocks = !keepsInput || src.dtype.byteOrder === ">";
   // An empty array has no chunks (readers fill missing chunks); a 0-d array has one.
   const blocks = product(shape) === 0 ? 0 : shape.length === 0 ? 1 : Math.ceil(rows / rowsPerBlock);
   try {
