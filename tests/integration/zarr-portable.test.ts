@@ -1,12 +1,14 @@
 /**
  * The portable codecs (no dj-zarr-native): the Blosc-lz4 reader around lz4-napi decodes what
  * Python's numcodecs (c-blosc) writes, split into per-byte streams or not, and refuses damaged
- * chunks; the byte shuffle is Blosc's (checked against NumPy); and without the addon every
- * reference array dj reads comes back exactly, decoded on the worker threads.
+ * chunks; the byte shuffle is Blosc's (checked against NumPy); the portable Zstandard encoder
+ * (numcodecs' WASM build) writes frames byte-identical to Python's numcodecs; and without the
+ * addon every reference array dj reads comes back exactly, decoded on the worker threads.
  */
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +16,7 @@ import { decodeBloscLz4 } from "../../packages/dj-zarr-codecs/dist/blosc-decode.
 import { encodeBloscLz4 } from "../../packages/dj-zarr-codecs/dist/blosc-lz4.js";
 import { shuffle, unshuffle } from "../../packages/dj-zarr-codecs/dist/shuffle.js";
 import { readMeta } from "../../packages/dj-zarr-codecs/dist/zarr.js";
+import { loadWasmCodec } from "../../packages/dj-zarr-codecs/dist/compressors.js";
 import { FileStore } from "../../src/stores/file.js";
 import { fixturesDir, repoRoot } from "../helpers/cli.js";
 import { skipWithout } from "../helpers/requires.js";
@@ -133,6 +136,40 @@ print(len(files), "bad:" + ",".join(sorted(bad)))
 `], { encoding: "utf8" });
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.stdout.trim(), `${6 * 5 * 3} bad:`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the portable Zstandard encoder", { skip: skipWithout("pythonZarr") }, () => {
+  // Levels 1 to 4 (dj's default is 1). From level 5 up, the WASM build's newer libzstd picks other
+  // matches than Debian's 1.5.4 on these waveforms: frames differ in bytes (both decode the same).
+  test("writes frames byte-identical to numcodecs' Zstd at levels 1-4 (the encoder the worker threads run)", async () => {
+    // Waveform-like float32 (what the bench inserts), an odd-sized int16 run and a tiny input.
+    const waves = new Float32Array(1 << 20);
+    for (let i = 0; i < waves.length; i++) waves[i] = Math.sin(i / 50) + ((i * 7919) % 101) / 1000;
+    const odd = Int16Array.from({ length: 100_001 }, (_, i) => (i * 31) % 977);
+    const inputs = [new Uint8Array(waves.buffer), new Uint8Array(odd.buffer), new Uint8Array([1, 2, 3])];
+    const dir = mkdtempSync(join(tmpdir(), "dj-zstd-wasm-"));
+    try {
+      const ours: string[] = [];
+      for (const [i, input] of inputs.entries()) {
+        writeFileSync(join(dir, `${i}.raw`), input);
+        for (const level of [1, 2, 3, 4]) {
+          const codec = (await loadWasmCodec({ id: "zstd", level })) as unknown as { encode(d: Uint8Array): Promise<Uint8Array> };
+          ours.push(`${i}:${level}:${createHash("sha256").update(await codec.encode(input)).digest("hex")}`);
+        }
+      }
+      const theirs = python(`
+import hashlib, numcodecs
+for i in range(${inputs.length}):
+    raw = open(f"${dir}/{i}.raw", "rb").read()
+    for level in (1, 2, 3, 4):
+        print(f"{i}:{level}:" + hashlib.sha256(numcodecs.Zstd(level=level).encode(raw)).hexdigest())
+`).split("\n");
+      assert.equal(theirs.length, ours.length);
+      for (const [k, line] of ours.entries()) assert.ok(line === theirs[k], `input ${line.split(":")[0]}, level ${line.split(":")[1]} differs`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
