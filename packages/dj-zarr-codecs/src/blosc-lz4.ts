@@ -36,7 +36,21 @@ export function nativeLz4(): Lz4 | null {
   return lz4;
 }
 
-export function encodeBloscLz4(data: Uint8Array, typesize: number, doShuffle: boolean): Uint8Array {
+/** The most bytes encodeBloscLz4 writes for `nbytes` of input (its `output` must hold this many). */
+export function bloscLz4Bound(nbytes: number): number {
+  // Blocks are a whole number of elements (up to 255 bytes short of BLOCK_BYTES), plus one spare.
+  const nblocks = Math.ceil(nbytes / (BLOCK_BYTES - 255)) + 1;
+  return 16 + 8 * nblocks + nbytes;
+}
+
+// The shuffled block, kept between calls: a fresh one per chunk costs page faults, not just time.
+let scratchBuffer: Buffer | null = null;
+
+/**
+ * One Blosc chunk; with `output` (at least bloscLz4Bound bytes) the chunk is written there and the
+ * result is a view of it, so a writer can reuse a few buffers instead of faulting in new pages.
+ */
+export function encodeBloscLz4(data: Uint8Array, typesize: number, doShuffle: boolean, output?: Uint8Array): Uint8Array {
   const codec = nativeLz4();
   if (!codec) throw new Error("lz4-napi is not available");
   const nbytes = data.byteLength;
@@ -47,7 +61,8 @@ export function encodeBloscLz4(data: Uint8Array, typesize: number, doShuffle: bo
   // One output buffer: header, block starts, then each block (size + data); a chunk that would
   // not shrink becomes a "memcpyed" chunk below instead.
   const tableEnd = 16 + 4 * nblocks;
-  const out = Buffer.allocUnsafe(Math.max(16 + nbytes, tableEnd + 4 * nblocks + nbytes));
+  const bound = Math.max(16 + nbytes, tableEnd + 4 * nblocks + nbytes);
+  const out = output && output.byteLength >= bound ? Buffer.from(output.buffer, output.byteOffset, output.byteLength) : Buffer.allocUnsafe(bound);
   out.fill(0, 0, 16);
   out[0] = 2;
   out[1] = 1;
@@ -55,7 +70,8 @@ export function encodeBloscLz4(data: Uint8Array, typesize: number, doShuffle: bo
   out.writeUInt32LE(nbytes, 4);
   out.writeUInt32LE(blocksize, 8);
   let offset = tableEnd;
-  const scratch = flags & FLAG_SHUFFLE ? Buffer.allocUnsafe(blocksize) : null;
+  if (flags & FLAG_SHUFFLE && (scratchBuffer?.length ?? 0) < blocksize) scratchBuffer = Buffer.allocUnsafe(BLOCK_BYTES);
+  const scratch = flags & FLAG_SHUFFLE ? scratchBuffer! : null;
   for (let b = 0; b < nblocks && offset < 16 + nbytes; b++) {
     const block = data.subarray(b * blocksize, Math.min(nbytes, (b + 1) * blocksize));
     let input: Buffer;

@@ -58,9 +58,14 @@ export function compressKeepsInput(config: CompressorConfig | null): boolean {
   return nativeCodecs() !== null;
 }
 
-/** Whether compress() can write into a caller's `output` buffer (see encodedBound). */
+/**
+ * Whether compress() can write into a caller's `output` buffer (see encodedBound): the native
+ * encoders, and the lz4-napi Blosc writer (the buffer then moves to a worker thread and comes
+ * back as the result's memory).
+ */
 export function compressFillsOutput(config: CompressorConfig | null): boolean {
-  return (config?.id === "zstd" || config?.id === "blosc") && nativeCodecs() !== null;
+  if (config?.id !== "zstd" && config?.id !== "blosc") return false;
+  return nativeCodecs() !== null || usesLz4NapiBlosc(config);
 }
 
 /**
@@ -84,7 +89,7 @@ export async function compress(config: CompressorConfig | null, data: Uint8Array
         const threads = data.byteLength >= BIG_CHUNK ? availableParallelism() : 1;
         return withSlot(() => native.bloscEncode(data, config.cname, config.clevel, config.shuffle, typesize, config.blocksize, output, threads));
       }
-      if (data.byteLength > 0 && usesLz4NapiBlosc(config)) return workers().run({ op: "blosc-lz4", config, data, typesize }, recycle);
+      if (data.byteLength > 0 && usesLz4NapiBlosc(config)) return workers().run({ op: "blosc-lz4", config, data, typesize, ...(output ? { output } : {}) }, recycle);
       return workers().run({ op: "encode", config, data }, recycle);
     }
   }

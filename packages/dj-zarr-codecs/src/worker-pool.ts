@@ -13,6 +13,8 @@ export interface WorkerTask {
   expectedBytes?: number;
   /** Send `data` back with the result, so the caller can fill it again (no new allocation). */
   returnInput?: boolean;
+  /** A buffer to encode into (moved to the worker; the result is a view of it when it fits). */
+  output?: Uint8Array;
 }
 
 interface Task {
@@ -106,7 +108,9 @@ export class WorkerPool {
       // larger buffer is copied: moving that buffer would take memory others still read).
       const d = task.msg.data;
       const owned = d.byteOffset === 0 && d.byteLength === d.buffer.byteLength ? d : d.slice();
-      w.postMessage({ ...task.msg, data: owned }, [owned.buffer as ArrayBuffer]);
+      const output = task.msg.output;
+      const moved = output && output.buffer !== owned.buffer ? [owned.buffer as ArrayBuffer, output.buffer as ArrayBuffer] : [owned.buffer as ArrayBuffer];
+      w.postMessage({ ...task.msg, data: owned, ...(moved.length === 2 ? {} : { output: undefined }) }, moved);
     }
   }
 

@@ -22,7 +22,7 @@ function wasm(config: CompressorConfig): Promise<WasmCodec> {
 }
 
 async function run(m: WorkerTask): Promise<Uint8Array> {
-  if (m.op === "blosc-lz4" && m.config.id === "blosc") return encodeBloscLz4(m.data, m.typesize ?? 1, m.config.shuffle === 1);
+  if (m.op === "blosc-lz4" && m.config.id === "blosc") return encodeBloscLz4(m.data, m.typesize ?? 1, m.config.shuffle === 1, m.output);
   if (m.op === "decode") {
     const fast = m.config.id === "blosc" ? decodeBloscLz4(m.data, m.expectedBytes) : null;
     return fast ?? new Uint8Array(await (await wasm(m.config)).decode(m.data));

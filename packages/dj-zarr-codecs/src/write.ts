@@ -98,16 +98,19 @@ export async function writeZarr(store: Store, prefix: string, src: NdArraySource
   // Likewise the encoded chunks, when the encoder writes into a given buffer.
   const spareOut: Uint8Array[] = [];
   const fillsOutput = compressFillsOutput(opts.compressor);
+  const outBytes = encodedBound(chunkBytes);
 
   /** Compress and store one chunk; a `reusable` input goes back to `spare` once nothing reads it. */
   const put = (k: string, data: Uint8Array, reusable = false) => {
     const p = (async () => {
-      const out = fillsOutput && data.byteLength === chunkBytes ? (spareOut.pop() ?? new Uint8Array(encodedBound(chunkBytes))) : undefined;
+      const out = fillsOutput && data.byteLength === chunkBytes ? (spareOut.pop() ?? new Uint8Array(outBytes)) : undefined;
       const payload = await compress(opts.compressor, data, item, out, reusable && !keepsInput ? recycle : undefined);
       if (reusable && keepsInput && payload !== data) spare.push(data);
       await store.set(`${prefix}/${k}`, payload);
       if (reusable && keepsInput && payload === data) spare.push(data);
-      if (out) spareOut.push(out);
+      // A buffer that went to a worker thread comes back as the payload's memory.
+      const back = !out ? null : out.byteLength > 0 ? out : payload.buffer.byteLength === outBytes ? new Uint8Array(payload.buffer) : null;
+      if (back) spareOut.push(back);
     })().catch((err) => {
       failure ??= err;
     });
