@@ -75,10 +75,15 @@ describe("a missing chunk on fetch", { skip: skipWithout("numpy") }, () => {
       assert.equal(r.code, 5, r.stderr);
       assert.equal(r.stdout, "");
       const lines = r.stderr.trimEnd().split("\n");
-      assert.match(lines[0]!, /^dj: <zarr>: chunk 1\.0 of \S+\/rec=1\/w_\S+\.zarr is missing from the store \(dj wrote every chunk of this array\)$/);
+      assert.match(lines[0]!, /^dj: <zarr>: chunk 1\.0 of \S+\/rec=1\/w_\S+\.zarr is missing from the store \(dj wrote every chunk of this array; 1 of its 3 chunks is missing\)$/);
       assert.match(lines[1]!, /^\s+hint: .*restore it from a backup/);
       assert.equal(lines.length, 2, r.stderr);
       assert.ok(!existsSync(join(dir, "back.npy")), "no output file");
+      // Copying the Zarr tree as it is would carry the loss along in silence: refused the same.
+      const tree = await dj("fetch", "Rec", "--key", "rec=1", "--attr", "w", "--format", "zarr", "--out", "back.zarr");
+      assert.equal(tree.code, 5, tree.stderr);
+      assert.match(tree.stderr, /^dj: <zarr>: chunk 1\.0 of .* is missing from the store/);
+      assert.ok(!existsSync(join(dir, "back.zarr")), "no output tree");
       assert.deepEqual(readdirSync(dir).filter((f) => f.includes("partial")), [], "no temp file");
     } finally {
       writeFileSync(chunk, saved);

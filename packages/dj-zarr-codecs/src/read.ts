@@ -39,6 +39,32 @@ export interface ZarrSourceOptions {
   missingChunks?: "fill" | "error";
 }
 
+/**
+ * Fails when any chunk of the array is absent from the store (one listing of the array's prefix):
+ * for arrays written whole, before anything is read or written out, whatever the output format.
+ */
+export async function assertEveryChunk(store: Store, prefix: string, meta: ArrayMeta): Promise<void> {
+  if (product(meta.shape) === 0) return; // no elements, no chunks
+  const present = new Set<string>();
+  for await (const o of store.list(`${prefix}/`)) present.add(o.key);
+  let missing = 0;
+  let first: string | null = null;
+  let total = 0;
+  for (const idx of gridIndices(gridShape(meta.shape, meta.chunks))) {
+    const key = meta.chunkKey(idx);
+    total++;
+    if (!present.has(`${prefix}/${key}`)) {
+      missing++;
+      first ??= key;
+    }
+  }
+  if (first !== null) throw missingChunk(store, prefix, first, `${missing} of its ${total} chunks ${missing === 1 ? "is" : "are"} missing`);
+}
+
+function missingChunk(store: Store, prefix: string, key: string, detail: string): ZarrMissingChunkError {
+  return new ZarrMissingChunkError(`<zarr>: chunk ${key} of ${store.root}/${prefix} is missing from the store (dj wrote every chunk of this array; ${detail})`);
+}
+
 export function zarrSource(store: Store, prefix: string, meta: ArrayMeta, options: ZarrSourceOptions = {}): NdArraySource {
   const { shape, chunks, dtype } = meta;
   const item = dtype.itemsize;
@@ -91,7 +117,7 @@ export function zarrSource(store: Store, prefix: string, meta: ArrayMeta, option
     const key = meta.chunkKey(idx);
     const raw = await store.get(`${prefix}/${key}`);
     if (!raw) {
-      if (options.missingChunks === "error") throw new ZarrMissingChunkError(`<zarr>: chunk ${key} of ${store.root}/${prefix} is missing from the store (dj wrote every chunk of this array)`);
+      if (options.missingChunks === "error") throw missingChunk(store, prefix, key, "it went missing during the fetch");
       return undefined;
     }
     let data: Uint8Array;

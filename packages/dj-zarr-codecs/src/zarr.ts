@@ -13,7 +13,7 @@ import { defaultChunks } from "./chunking.js";
 import { compressorFromOptions } from "./compressors.js";
 import { nativeCodecs } from "./native.js";
 import { littleEndian } from "./dtype.js";
-import { readMeta, zarrSource } from "./read.js";
+import { assertEveryChunk, readMeta, zarrSource } from "./read.js";
 import { writeZarr } from "./write.js";
 
 export const VERSION: string = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version;
@@ -100,7 +100,10 @@ const zarr: Codec<ZarrMetadata> = {
     // dj writes every chunk of an array, fill-valued ones included, so for a row this codec wrote
     // (its provenance says so) a missing chunk is lost data, not the fill value. Arrays other
     // tools wrote may leave chunks out on purpose: those read as zarr-python reads them.
+    // The check comes first, so neither a .npy nor a copied Zarr tree (`--format zarr`) is
+    // started for an array that lost a chunk; the reader checks again as it goes.
     const missingChunks = writtenByThisCodec(stored) ? "error" : "fill";
+    if (missingChunks === "error") await assertEveryChunk(store, stored.path, meta);
     return { kind: "tree", store, prefix: stored.path, format: "zarr", array: zarrSource(store, stored.path, meta, { missingChunks }) };
   },
   referencedPaths(stored) {
