@@ -21,13 +21,16 @@ function wasm(config: CompressorConfig): Promise<WasmCodec> {
   return codec;
 }
 
+/** numcodecs' results are fresh Uint8Arrays already: `new Uint8Array(x)` would copy 4 MiB again. */
+const bytes = (x: Uint8Array) => (x instanceof Uint8Array ? x : new Uint8Array(x));
+
 async function run(m: WorkerTask): Promise<Uint8Array> {
   if (m.op === "blosc-lz4" && m.config.id === "blosc") return encodeBloscLz4(m.data, m.typesize ?? 1, m.config.shuffle === 1, m.output);
   if (m.op === "decode") {
     const fast = m.config.id === "blosc" ? decodeBloscLz4(m.data, m.expectedBytes) : null;
-    return fast ?? new Uint8Array(await (await wasm(m.config)).decode(m.data));
+    return fast ?? bytes(await (await wasm(m.config)).decode(m.data));
   }
-  return new Uint8Array(await (await wasm(m.config)).encode(m.data));
+  return bytes(await (await wasm(m.config)).encode(m.data));
 }
 
 parentPort!.on("message", async (m: WorkerTask) => {
