@@ -26,9 +26,26 @@ const gunzipAsync = promisify(gunzip);
 const BIG_CHUNK = 32 << 20;
 
 let pool: WorkerPool | null = null;
+let holds = 0;
+
+/**
+ * Keep the worker threads up between the chunks of one array (a write, a streamed read) however
+ * long the store takes; the returned function lets them go idle again.
+ */
+export function holdCompressors(): () => void {
+  holds++;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (--holds === 0) pool?.scheduleShutdown();
+  };
+}
+
 function workers(): WorkerPool {
   if (!pool || pool.isClosed) {
     const created = new WorkerPool(new URL("./worker.js", import.meta.url), Math.max(1, Math.min(4, availableParallelism())));
+    created.keepAlive = () => holds > 0;
     created.onClosed = () => {
       if (pool === created) pool = null;
     };

@@ -5,7 +5,7 @@
  * chunks are reordered.
  */
 import type { NdArraySource, Store } from "dj-cli";
-import { decompress } from "./compressors.js";
+import { decompress, holdCompressors } from "./compressors.js";
 import { copyRegion, fillElement, filled, fToC, gridIndices, gridShape } from "./chunking.js";
 import { stripCrc32c } from "./crc32c.js";
 import { parseZarray, parseZarrJson, ZarrFormatError, ZarrMissingChunkError, type ArrayMeta } from "./metadata.js";
@@ -171,11 +171,16 @@ export function zarrSource(store: Store, prefix: string, meta: ArrayMeta, option
           ahead.push(p);
         }
       };
-      topUp();
-      while (ahead.length) {
-        const row = await ahead.shift()!;
+      const release = holdCompressors();
+      try {
         topUp();
-        yield row;
+        while (ahead.length) {
+          const row = await ahead.shift()!;
+          topUp();
+          yield row;
+        }
+      } finally {
+        release();
       }
     },
   };

@@ -24,6 +24,9 @@ interface Task {
   reject: (e: Error) => void;
 }
 
+const IDLE_MS = 50;
+const MAX_HELD_IDLE_MS = 5000;
+
 export class WorkerPool {
   private readonly idle: Worker[] = [];
   private readonly all: Worker[] = [];
@@ -38,6 +41,7 @@ export class WorkerPool {
         const task = this.current.get(w)!;
         this.current.delete(w);
         w.unref(); // an idle worker must not keep the process alive
+        this.lastActive = Date.now();
         if (m.input) task.recycle?.(m.input);
         if (m.ok) task.resolve(m.data!);
         else task.reject(new Error(m.error));
@@ -59,18 +63,26 @@ export class WorkerPool {
   private shutdownTimer: NodeJS.Timeout | null = null;
   private closed = false;
   onClosed: (() => void) | null = null;
+  /** While this says so (a stream of chunks is under way), an idle pool stays up. */
+  keepAlive: () => boolean = () => false;
+  private lastActive = Date.now();
 
   /**
    * A worker's message port can keep the process alive even when the worker is unref'd, so an
-   * idle pool shuts itself down shortly after its last task; the next task starts a new pool.
+   * idle pool shuts itself down shortly after its last task; the next task starts a new pool
+   * (new threads, the WASM compiled again), which a stream between two chunks must not pay for.
+   * A hold that nothing uses for MAX_HELD_IDLE_MS (a stream its reader abandoned) stops counting,
+   * so the process can still exit.
    */
-  private scheduleShutdown(): void {
+  scheduleShutdown(): void {
     if (this.queue.length || this.current.size) return;
     if (this.shutdownTimer) clearTimeout(this.shutdownTimer);
     this.shutdownTimer = setTimeout(() => {
+      this.shutdownTimer = null;
       if (this.queue.length || this.current.size) return;
+      if (this.keepAlive() && Date.now() - this.lastActive < MAX_HELD_IDLE_MS) return this.scheduleShutdown();
       void this.close();
-    }, 50);
+    }, IDLE_MS);
     this.shutdownTimer.unref();
   }
 
@@ -88,6 +100,7 @@ export class WorkerPool {
 
   /** Run one task; with `recycle`, the input buffer comes back through it once the worker is done. */
   run(msg: WorkerTask, recycle?: (input: Uint8Array) => void): Promise<Uint8Array> {
+    this.lastActive = Date.now();
     if (this.shutdownTimer) {
       clearTimeout(this.shutdownTimer);
       this.shutdownTimer = null;

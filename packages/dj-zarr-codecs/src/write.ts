@@ -4,7 +4,7 @@
  * bounded number in flight, so reading, compressing and writing overlap.
  */
 import type { DType, NdArraySource, Store } from "dj-cli";
-import { compress, compressFillsOutput, compressKeepsInput, type CompressorConfig } from "./compressors.js";
+import { compress, compressFillsOutput, compressKeepsInput, holdCompressors, type CompressorConfig } from "./compressors.js";
 import { encodedBound } from "./native.js";
 import { copyRegion, fillElement, filled, gridIndices, gridShape } from "./chunking.js";
 import { byteSwap, littleEndian } from "./dtype.js";
@@ -126,6 +126,7 @@ export async function writeZarr(store: Store, prefix: string, src: NdArraySource
   const ownBlocks = !keepsInput || src.dtype.byteOrder === ">";
   // An empty array has no chunks (readers fill missing chunks); a 0-d array has one.
   const blocks = product(shape) === 0 ? 0 : shape.length === 0 ? 1 : Math.ceil(rows / rowsPerBlock);
+  const release = holdCompressors();
   try {
     for (let i0 = 0; i0 < blocks && !failure; i0++) {
       opts.signal?.throwIfAborted();
@@ -161,6 +162,7 @@ export async function writeZarr(store: Store, prefix: string, src: NdArraySource
   // Every chunk in flight settles before the write fails: the caller's cleanup must not race
   // uploads that would land after it.
   await Promise.all(pending);
+  release();
   if (failure) throw failure;
 
   const attrs = opts.attributes ?? {};
