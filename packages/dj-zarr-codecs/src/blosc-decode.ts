@@ -52,6 +52,7 @@ export function decodeBloscLz4(chunk: Uint8Array, expectedBytes?: number): Uint8
     const bsize = Math.min(blocksize, nbytes - b * blocksize);
     const leftover = bsize < blocksize;
     const nsplits = !(flags & FLAG_DONT_SPLIT) && typesize <= MAX_SPLITS && blocksize / typesize >= MIN_BUFFERSIZE && !leftover ? typesize : 1;
+    if (bsize % nsplits !== 0) throw new BloscFormatError(`block ${b} of ${bsize} bytes does not split into ${nsplits} streams`);
     const neblock = bsize / nsplits;
     const target = scratch ? scratch.subarray(0, bsize) : out.subarray(b * blocksize, b * blocksize + bsize);
     let at = view.getInt32(16 + 4 * b, true);
