@@ -3,7 +3,8 @@
 // no compression, zstd (level 1) and blosc-lz4 (clevel 5, byte shuffle), side by side with
 // Debian's python3 zarr 2.13 writing the same array from the same file with the same chunks and
 // compressor (np.load(mmap_mode="r"), then assignment into zarr.open(...)), in the same run.
-// Prints the time ratio dj / zarr-python per compressor and the peak RSS of both; then the same
+// Prints the time ratio dj / zarr-python per compressor, the peak RSS and CPU time of both (CPU
+// time shows the work done when other processes load the machine); then the same
 // for fetching the array back to a .npy (dj fetch --out vs zarr-python's read + np.save).
 // Usage: node bench/zarr.mjs [MiB] [rounds]   (needs MariaDB and /usr/bin/python3 with zarr)
 // DJ_ZARR_NATIVE=0 node bench/zarr.mjs … measures dj's portable encoders instead of the native ones.
@@ -55,9 +56,11 @@ let id = 0;
 for (const [name, c] of Object.entries(compressors)) {
   writeFileSync(join(dir, "dj.config.json"), configFor(c.dj));
   const t = { dj: [], py: [] };
+  const cpu = { dj: [], py: [] };
   const rss = { dj: 0, py: 0 };
   // Fetching back to a .npy: `dj fetch --out` vs zarr-python reading the array and np.save.
   const f = { dj: [], py: [] };
+  const fCpu = { dj: [], py: [] };
   for (let r = 0; r < rounds; r++) {
     const pyZarr = join(dir, `py-${name}-${r}.zarr`);
     const djId = ++id;
@@ -67,6 +70,7 @@ for (const [name, c] of Object.entries(compressors)) {
         ? measure("node", [dj, "insert", "Waves", "--key", `id=${djId}`, "--from", file], { cwd: dir })
         : measure("/usr/bin/python3", [join(dir, "write_zarr.py"), file, pyZarr, c.py], { cwd: dir });
       t[tool].push(m.seconds);
+      cpu[tool].push(m.cpu_seconds);
       rss[tool] = Math.max(rss[tool], m.peak_rss_mib);
     }
     for (const tool of r % 2 ? ["py", "dj"] : ["dj", "py"]) {
@@ -76,13 +80,14 @@ for (const [name, c] of Object.entries(compressors)) {
         ? measure("node", [dj, "fetch", "Waves", "--key", `id=${djId}`, "--out", out], { cwd: dir })
         : measure("/usr/bin/python3", [join(dir, "read_zarr.py"), pyZarr, out], { cwd: dir });
       f[tool].push(m.seconds);
+      fCpu[tool].push(m.cpu_seconds);
       rmSync(out, { force: true });
     }
     rmSync(pyZarr, { recursive: true, force: true });
     rmSync(join(dir, "store/_schema"), { recursive: true, force: true });
   }
-  console.log(`  ${name.padEnd(10)} insert: dj ${median(t.dj).toFixed(2)} s, zarr-python ${median(t.py).toFixed(2)} s, ratio ${(median(t.dj) / median(t.py)).toFixed(2)} (best of each: ${(Math.min(...t.dj) / Math.min(...t.py)).toFixed(2)}); peak RSS dj ${rss.dj} MiB, zarr-python ${rss.py} MiB`);
-  console.log(`  ${"".padEnd(10)} fetch to .npy: dj ${median(f.dj).toFixed(2)} s, zarr-python ${median(f.py).toFixed(2)} s, ratio ${(median(f.dj) / median(f.py)).toFixed(2)} (best of each: ${(Math.min(...f.dj) / Math.min(...f.py)).toFixed(2)})`);
+  console.log(`  ${name.padEnd(10)} insert: dj ${median(t.dj).toFixed(2)} s, zarr-python ${median(t.py).toFixed(2)} s, ratio ${(median(t.dj) / median(t.py)).toFixed(2)} (best of each: ${(Math.min(...t.dj) / Math.min(...t.py)).toFixed(2)}); peak RSS dj ${rss.dj} MiB, zarr-python ${rss.py} MiB; CPU s dj ${median(cpu.dj).toFixed(2)}, zarr-python ${median(cpu.py).toFixed(2)}`);
+  console.log(`  ${"".padEnd(10)} fetch to .npy: dj ${median(f.dj).toFixed(2)} s, zarr-python ${median(f.py).toFixed(2)} s, ratio ${(median(f.dj) / median(f.py)).toFixed(2)} (best of each: ${(Math.min(...f.dj) / Math.min(...f.py)).toFixed(2)}); CPU s dj ${median(fCpu.dj).toFixed(2)}, zarr-python ${median(fCpu.py).toFixed(2)}`);
 }
 dropSchema(schema);
 rmSync(dir, { recursive: true, force: true });

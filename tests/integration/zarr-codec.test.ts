@@ -158,6 +158,27 @@ json.dump({"shape": [7, 5], "data_type": "float64",
     await assert.rejects(readMeta(store, "crc/t.zarr"), /transpose order \[1,0,2\] is not supported/);
   });
 
+  test("a missing chunk: the fill value by default, an error naming it for arrays written whole", async () => {
+    const { assertEveryChunk } = await import("../../packages/dj-zarr-codecs/dist/read.js");
+    const src = await openNpy(join(npyDir, "movie_u16_10x64x64.npy"));
+    await writeZarr(store, "gone/movie.zarr", src, { format: 2, chunks: [4, 64, 64], compressor: { id: "zstd", level: 1 } });
+    await src.close?.();
+    const meta = (await readMeta(store, "gone/movie.zarr"))!;
+    await assertEveryChunk(store, "gone/movie.zarr", meta);
+    await store.delete("gone/movie.zarr/1.0.0");
+    await assert.rejects(assertEveryChunk(store, "gone/movie.zarr", meta), /chunk 1\.0\.0 of \S+gone\/movie\.zarr is missing from the store \(dj wrote every chunk of this array; 1 of its 3 chunks is missing\)/);
+    await assert.rejects(readAll(zarrSource(store, "gone/movie.zarr", meta, { missingChunks: "error" })), (err: Error & { kind?: string }) => err.kind === "store" && /chunk 1\.0\.0 .*went missing during the fetch/.test(err.message));
+    // zarr-python's reading: frames 4-7 are the fill value (0), the rest as written.
+    const values = new Uint16Array((await readAll(zarrSource(store, "gone/movie.zarr", meta))).slice().buffer);
+    const npy = await openNpy(join(npyDir, "movie_u16_10x64x64.npy"));
+    const original = new Uint16Array((await readAll(npy)).slice().buffer);
+    await npy.close?.();
+    const frame = 64 * 64;
+    assert.ok(values.subarray(4 * frame, 8 * frame).every((v) => v === 0));
+    assert.deepEqual(Array.from(values.subarray(0, 4 * frame)), Array.from(original.subarray(0, 4 * frame)));
+    assert.deepEqual(Array.from(values.subarray(8 * frame)), Array.from(original.subarray(8 * frame)));
+  });
+
   test("default chunks are about 4 MiB along the first axis", () => {
     assert.deepEqual(defaultChunks([1_000_000, 32], 4, 4 << 20), [32768, 32]);
     assert.deepEqual(defaultChunks([10, 4096, 4096], 4, 4 << 20), [1, 256, 4096]);

@@ -2,7 +2,7 @@
  * A native-speed Blosc encoder for the lz4 codec: the Blosc 1 chunk format (what c-blosc and
  * numcodecs read) written here — header, block starts, byte shuffle per block — around raw LZ4
  * blocks from lz4-napi (native, prebuilt). numcodecs' WASM Blosc does the same at about half the
- * speed; decoding stays with numcodecs. Bit-shuffle and other cnames go to numcodecs.
+ * speed; blosc-decode.ts reads these chunks back. Bit-shuffle and other cnames go to numcodecs.
  *
  * Chunk layout (c-blosc 1.x, format version 2): 16-byte header
  *   [0] 2 (format)  [1] 1 (lz4 format version)  [2] flags  [3] typesize
@@ -13,6 +13,7 @@
  * its size equal to the block's).
  */
 import { createRequire } from "node:module";
+import { shuffle } from "./shuffle.js";
 
 const BLOCK_BYTES = 256 * 1024;
 const FLAG_SHUFFLE = 0x1;
@@ -20,7 +21,7 @@ const FLAG_MEMCPYED = 0x2;
 const FLAG_DONT_SPLIT = 0x10;
 const LZ4_CODE = 1;
 
-type Lz4 = { compressSync(data: Buffer): Buffer };
+type Lz4 = { compressSync(data: Buffer): Buffer; uncompressSync(data: Uint8Array): Buffer };
 let lz4: Lz4 | null | undefined;
 
 /** lz4-napi, or null when its prebuilt binary is not available on this platform. */
@@ -35,28 +36,21 @@ export function nativeLz4(): Lz4 | null {
   return lz4;
 }
 
-/** Byte shuffle of one block: byte j of every element, for each j in turn (the tail is copied). */
-export function shuffle(src: Uint8Array, dst: Uint8Array, typesize: number): void {
-  const n = Math.floor(src.length / typesize);
-  if (typesize === 4) {
-    const words = src.byteOffset % 4 === 0 ? new Uint32Array(src.buffer, src.byteOffset, n) : new Uint32Array(src.slice(0, n * 4).buffer);
-    for (let i = 0; i < n; i++) {
-      const w = words[i]!;
-      dst[i] = w & 0xff;
-      dst[n + i] = (w >>> 8) & 0xff;
-      dst[2 * n + i] = (w >>> 16) & 0xff;
-      dst[3 * n + i] = w >>> 24;
-    }
-  } else {
-    for (let j = 0; j < typesize; j++) {
-      const o = j * n;
-      for (let i = 0; i < n; i++) dst[o + i] = src[i * typesize + j]!;
-    }
-  }
-  dst.set(src.subarray(n * typesize), n * typesize);
+/** The most bytes encodeBloscLz4 writes for `nbytes` of input (its `output` must hold this many). */
+export function bloscLz4Bound(nbytes: number): number {
+  // Blocks are a whole number of elements (up to 255 bytes short of BLOCK_BYTES), plus one spare.
+  const nblocks = Math.ceil(nbytes / (BLOCK_BYTES - 255)) + 1;
+  return 16 + 8 * nblocks + nbytes;
 }
 
-export function encodeBloscLz4(data: Uint8Array, typesize: number, doShuffle: boolean): Uint8Array {
+// The shuffled block, kept between calls: a fresh one per chunk costs page faults, not just time.
+let scratchBuffer: Buffer | null = null;
+
+/**
+ * One Blosc chunk; with `output` (at least bloscLz4Bound bytes) the chunk is written there and the
+ * result is a view of it, so a writer can reuse a few buffers instead of faulting in new pages.
+ */
+export function encodeBloscLz4(data: Uint8Array, typesize: number, doShuffle: boolean, output?: Uint8Array): Uint8Array {
   const codec = nativeLz4();
   if (!codec) throw new Error("lz4-napi is not available");
   const nbytes = data.byteLength;
@@ -64,45 +58,45 @@ export function encodeBloscLz4(data: Uint8Array, typesize: number, doShuffle: bo
   const blocksize = nbytes === 0 ? 0 : Math.min(nbytes, BLOCK_BYTES - (BLOCK_BYTES % ts));
   const nblocks = blocksize === 0 ? 0 : Math.ceil(nbytes / blocksize);
   const flags = (doShuffle && ts > 1 ? FLAG_SHUFFLE : 0) | FLAG_DONT_SPLIT | (LZ4_CODE << 5);
-  const header = Buffer.alloc(16 + 4 * nblocks);
-  header[0] = 2;
-  header[1] = 1;
-  header[3] = ts;
-  header.writeUInt32LE(nbytes, 4);
-  header.writeUInt32LE(blocksize, 8);
-  const parts: Buffer[] = [header];
-  let offset = header.length;
-  const scratch = Buffer.allocUnsafe(blocksize);
-  for (let b = 0; b < nblocks; b++) {
+  // One output buffer: header, block starts, then each block (size + data); a chunk that would
+  // not shrink becomes a "memcpyed" chunk below instead.
+  const tableEnd = 16 + 4 * nblocks;
+  const bound = Math.max(16 + nbytes, tableEnd + 4 * nblocks + nbytes);
+  const out = output && output.byteLength >= bound ? Buffer.from(output.buffer, output.byteOffset, output.byteLength) : Buffer.allocUnsafe(bound);
+  out.fill(0, 0, 16);
+  out[0] = 2;
+  out[1] = 1;
+  out[3] = ts;
+  out.writeUInt32LE(nbytes, 4);
+  out.writeUInt32LE(blocksize, 8);
+  let offset = tableEnd;
+  if (flags & FLAG_SHUFFLE && (scratchBuffer?.length ?? 0) < blocksize) scratchBuffer = Buffer.allocUnsafe(BLOCK_BYTES);
+  const scratch = flags & FLAG_SHUFFLE ? scratchBuffer! : null;
+  for (let b = 0; b < nblocks && offset < 16 + nbytes; b++) {
     const block = data.subarray(b * blocksize, Math.min(nbytes, (b + 1) * blocksize));
     let input: Buffer;
-    if (flags & FLAG_SHUFFLE) {
-      const view = scratch.subarray(0, block.length);
-      shuffle(block, view, ts);
-      input = view;
+    if (scratch) {
+      input = scratch.subarray(0, block.length);
+      shuffle(block, input, ts);
     } else {
       input = Buffer.from(block.buffer, block.byteOffset, block.byteLength);
     }
     // lz4-napi prefixes the raw LZ4 block with its uncompressed size (4 bytes): drop it.
     const compressed = codec.compressSync(input).subarray(4);
-    const stored = compressed.length < input.length ? compressed : Buffer.from(input);
-    const size = Buffer.alloc(4);
-    size.writeInt32LE(stored.length, 0);
-    header.writeUInt32LE(offset, 16 + 4 * b);
-    parts.push(size, stored);
+    const stored = compressed.length < input.length ? compressed : input;
+    out.writeUInt32LE(offset, 16 + 4 * b);
+    out.writeInt32LE(stored.length, offset);
+    out.set(stored, offset + 4);
     offset += 4 + stored.length;
   }
   if (offset >= nbytes + 16) {
     // Not worth it: c-blosc's "memcpyed" chunk, the data after the header as is.
-    const out = Buffer.alloc(16 + nbytes);
-    header.copy(out, 0, 0, 16);
     out[2] = (flags | FLAG_MEMCPYED) & ~FLAG_SHUFFLE;
     out.writeUInt32LE(16 + nbytes, 12);
     out.set(data, 16);
-    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    return new Uint8Array(out.buffer, out.byteOffset, 16 + nbytes);
   }
-  header[2] = flags;
-  header.writeUInt32LE(offset, 12);
-  const out = Buffer.concat(parts, offset);
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  out[2] = flags;
+  out.writeUInt32LE(offset, 12);
+  return new Uint8Array(out.buffer, out.byteOffset, offset);
 }

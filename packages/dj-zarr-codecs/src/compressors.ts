@@ -2,8 +2,8 @@
  * Chunk compressors: zlib and gzip through Node's zlib (its thread pool already spreads them
  * over the cores); zstd and blosc through the native addon when it is installed (native.ts:
  * c-blosc and libzstd on libuv's thread pool), else through numcodecs' WASM builds (and the
- * lz4-napi Blosc writer) in a pool of worker threads, one per core. Either way compression runs
- * in parallel with reading and writing.
+ * lz4-napi Blosc writer and reader) in a pool of worker threads, one per core. Either way
+ * (de)compression runs in parallel with reading and writing.
  */
 import { availableParallelism } from "node:os";
 import { promisify } from "node:util";
@@ -26,9 +26,26 @@ const gunzipAsync = promisify(gunzip);
 const BIG_CHUNK = 32 << 20;
 
 let pool: WorkerPool | null = null;
+let holds = 0;
+
+/**
+ * Keep the worker threads up between the chunks of one array (a write, a streamed read) however
+ * long the store takes; the returned function lets them go idle again.
+ */
+export function holdCompressors(): () => void {
+  holds++;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (--holds === 0) pool?.scheduleShutdown();
+  };
+}
+
 function workers(): WorkerPool {
   if (!pool || pool.isClosed) {
     const created = new WorkerPool(new URL("./worker.js", import.meta.url), Math.max(1, Math.min(4, availableParallelism())));
+    created.keepAlive = () => holds > 0;
     created.onClosed = () => {
       if (pool === created) pool = null;
     };
@@ -58,16 +75,22 @@ export function compressKeepsInput(config: CompressorConfig | null): boolean {
   return nativeCodecs() !== null;
 }
 
-/** Whether compress() can write into a caller's `output` buffer (see encodedBound). */
+/**
+ * Whether compress() can write into a caller's `output` buffer (see encodedBound): the native
+ * encoders, and the lz4-napi Blosc writer (the buffer then moves to a worker thread and comes
+ * back as the result's memory).
+ */
 export function compressFillsOutput(config: CompressorConfig | null): boolean {
-  return (config?.id === "zstd" || config?.id === "blosc") && nativeCodecs() !== null;
+  if (config?.id !== "zstd" && config?.id !== "blosc") return false;
+  return nativeCodecs() !== null || usesLz4NapiBlosc(config);
 }
 
 /**
  * Encode one chunk. `output`, when compressFillsOutput(config), receives the encoded bytes (the
- * result is then a view of it), so a stream of chunks can reuse a few buffers.
+ * result is then a view of it), so a stream of chunks can reuse a few buffers. Where the input
+ * moves to a worker thread (not compressKeepsInput), `recycle` gets it back once it is encoded.
  */
-export async function compress(config: CompressorConfig | null, data: Uint8Array, typesize = 1, output?: Uint8Array): Promise<Uint8Array> {
+export async function compress(config: CompressorConfig | null, data: Uint8Array, typesize = 1, output?: Uint8Array, recycle?: (input: Uint8Array) => void): Promise<Uint8Array> {
   if (!config) return data;
   switch (config.id) {
     case "zlib":
@@ -83,13 +106,11 @@ export async function compress(config: CompressorConfig | null, data: Uint8Array
         const threads = data.byteLength >= BIG_CHUNK ? availableParallelism() : 1;
         return withSlot(() => native.bloscEncode(data, config.cname, config.clevel, config.shuffle, typesize, config.blocksize, output, threads));
       }
-      if (data.byteLength > 0 && usesLz4NapiBlosc(config)) return workers().run({ op: "blosc-lz4", config, data, typesize });
-      return workers().run({ op: "encode", config, data });
+      if (data.byteLength > 0 && usesLz4NapiBlosc(config)) return workers().run({ op: "blosc-lz4", config, data, typesize, ...(output ? { output } : {}) }, recycle);
+      return workers().run({ op: "encode", config, data }, recycle);
     }
   }
 }
-
-const wasmCodecs = new Map<string, Promise<{ decode(d: Uint8Array): Uint8Array | Promise<Uint8Array> }>>();
 
 /** Decode one chunk; `expectedBytes` (when known) bounds what a corrupt header can make us allocate. */
 export async function decompress(config: CompressorConfig | null, data: Uint8Array, expectedBytes?: number): Promise<Uint8Array> {
@@ -103,13 +124,10 @@ export async function decompress(config: CompressorConfig | null, data: Uint8Arr
       const native = nativeCodecs();
       if (native && config.id === "zstd") return withSlot(() => native.zstdDecode(data, expectedBytes));
       if (native && config.id === "blosc") return withSlot(() => native.bloscDecode(data, expectedBytes));
-      const key = JSON.stringify(config);
-      let codec = wasmCodecs.get(key);
-      if (!codec) {
-        codec = loadWasmCodec(config);
-        wasmCodecs.set(key, codec);
-      }
-      return new Uint8Array(await (await codec).decode(data));
+      // Portable: on the worker threads, so chunks decode on every core while the main thread
+      // reads and writes. The bytes move to the worker (the caller does not reuse them).
+      if (data.byteLength === 0) return data;
+      return workers().run({ op: "decode", config, data, ...(expectedBytes === undefined ? {} : { expectedBytes }) });
     }
   }
 }

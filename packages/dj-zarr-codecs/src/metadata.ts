@@ -33,6 +33,16 @@ export class ZarrFormatError extends Error {
   readonly kind = "codec";
 }
 
+/**
+ * A chunk missing from an array whose every chunk was written (one dj wrote): the store lost
+ * data, so dj reports a store error (exit 5) instead of reading the fill value.
+ */
+export class ZarrMissingChunkError extends Error {
+  readonly _dj = true;
+  readonly kind = "store";
+  readonly hint = "dj writes every chunk of an array, so this one was deleted or lost after the insert: restore it from a backup, or delete the row and insert it again";
+}
+
 function fillJson(d: DType, fill: ArrayMeta["fill"]): unknown {
   if (d.kind === "f") return typeof fill === "number" && Number.isNaN(fill) ? "NaN" : new PyFloat(Number(fill));
   if (d.kind === "c") return [new PyFloat(0), new PyFloat(0)];

@@ -1,13 +1,14 @@
 /**
  * A Zarr array in a store as an NdArraySource (C order, the stored dtype): chunks are fetched
  * and decompressed one chunk row at a time as the data is read, missing chunks are the fill
- * value, edge chunks are cropped, F-ordered chunks are reordered.
+ * value (or an error, for arrays known to have every chunk), edge chunks are cropped, F-ordered
+ * chunks are reordered.
  */
 import type { NdArraySource, Store } from "dj-cli";
-import { decompress } from "./compressors.js";
+import { decompress, holdCompressors } from "./compressors.js";
 import { copyRegion, fillElement, filled, fToC, gridIndices, gridShape } from "./chunking.js";
 import { stripCrc32c } from "./crc32c.js";
-import { parseZarray, parseZarrJson, ZarrFormatError, type ArrayMeta } from "./metadata.js";
+import { parseZarray, parseZarrJson, ZarrFormatError, ZarrMissingChunkError, type ArrayMeta } from "./metadata.js";
 
 const product = (a: number[]) => a.reduce((x, y) => x * y, 1);
 const PREFETCH_ROWS = 4;
@@ -30,6 +31,38 @@ export type FilterDecoder = (config: Record<string, unknown>, encoded: Uint8Arra
 export interface ZarrSourceOptions {
   /** Decoders by filter id; an array with a filter not listed here cannot be read. */
   filters?: Record<string, FilterDecoder>;
+  /**
+   * What a chunk absent from the store means. "fill" (the default) is zarr-python's reading: the
+   * fill value, which arrays written with region writes or write_empty_chunks=False rely on.
+   * "error" is for arrays written whole (dj writes every chunk): a missing chunk is lost data.
+   */
+  missingChunks?: "fill" | "error";
+}
+
+/**
+ * Fails when any chunk of the array is absent from the store (one listing of the array's prefix):
+ * for arrays written whole, before anything is read or written out, whatever the output format.
+ */
+export async function assertEveryChunk(store: Store, prefix: string, meta: ArrayMeta): Promise<void> {
+  if (product(meta.shape) === 0) return; // no elements, no chunks
+  const present = new Set<string>();
+  for await (const o of store.list(`${prefix}/`)) present.add(o.key);
+  let missing = 0;
+  let first: string | null = null;
+  let total = 0;
+  for (const idx of gridIndices(gridShape(meta.shape, meta.chunks))) {
+    const key = meta.chunkKey(idx);
+    total++;
+    if (!present.has(`${prefix}/${key}`)) {
+      missing++;
+      first ??= key;
+    }
+  }
+  if (first !== null) throw missingChunk(store, prefix, first, `${missing} of its ${total} chunks ${missing === 1 ? "is" : "are"} missing`);
+}
+
+function missingChunk(store: Store, prefix: string, key: string, detail: string): ZarrMissingChunkError {
+  return new ZarrMissingChunkError(`<zarr>: chunk ${key} of ${store.root}/${prefix} is missing from the store (dj wrote every chunk of this array; ${detail})`);
 }
 
 export function zarrSource(store: Store, prefix: string, meta: ArrayMeta, options: ZarrSourceOptions = {}): NdArraySource {
@@ -83,7 +116,10 @@ export function zarrSource(store: Store, prefix: string, meta: ArrayMeta, option
   async function decodedChunk(idx: number[]): Promise<Uint8Array | undefined> {
     const key = meta.chunkKey(idx);
     const raw = await store.get(`${prefix}/${key}`);
-    if (!raw) return undefined;
+    if (!raw) {
+      if (options.missingChunks === "error") throw missingChunk(store, prefix, key, "it went missing during the fetch");
+      return undefined;
+    }
     let data: Uint8Array;
     try {
       // Without filters the chunk decodes to exactly the chunk's bytes; with them, the
@@ -135,11 +171,16 @@ export function zarrSource(store: Store, prefix: string, meta: ArrayMeta, option
           ahead.push(p);
         }
       };
-      topUp();
-      while (ahead.length) {
-        const row = await ahead.shift()!;
+      const release = holdCompressors();
+      try {
         topUp();
-        yield row;
+        while (ahead.length) {
+          const row = await ahead.shift()!;
+          topUp();
+          yield row;
+        }
+      } finally {
+        release();
       }
     },
   };

@@ -1,11 +1,31 @@
-/** A small pool of worker threads for CPU-bound chunk compression (bounded queue per worker). */
+/** A small pool of worker threads for CPU-bound chunk compression and decompression. */
 import { Worker } from "node:worker_threads";
+import type { CompressorConfig } from "./compressors.js";
+
+/** One chunk for a worker: encode it (WASM, or the lz4-napi Blosc writer) or decode it. */
+export interface WorkerTask {
+  op: "encode" | "blosc-lz4" | "decode";
+  config: CompressorConfig;
+  data: Uint8Array;
+  /** Element size, for Blosc's shuffle. */
+  typesize?: number;
+  /** Decoded size when known: bounds what a corrupt header can make the worker allocate. */
+  expectedBytes?: number;
+  /** Send `data` back with the result, so the caller can fill it again (no new allocation). */
+  returnInput?: boolean;
+  /** A buffer to encode into (moved to the worker; the result is a view of it when it fits). */
+  output?: Uint8Array;
+}
 
 interface Task {
-  msg: { op: string; config: unknown; data: Uint8Array; typesize?: number };
+  msg: WorkerTask;
+  recycle?: (input: Uint8Array) => void;
   resolve: (v: Uint8Array) => void;
   reject: (e: Error) => void;
 }
+
+const IDLE_MS = 50;
+const MAX_HELD_IDLE_MS = 5000;
 
 export class WorkerPool {
   private readonly idle: Worker[] = [];
@@ -17,10 +37,12 @@ export class WorkerPool {
     for (let i = 0; i < size; i++) {
       const w = new Worker(script);
       w.unref();
-      w.on("message", (m: { ok: boolean; data?: Uint8Array; error?: string }) => {
+      w.on("message", (m: { ok: boolean; data?: Uint8Array; input?: Uint8Array; error?: string }) => {
         const task = this.current.get(w)!;
         this.current.delete(w);
         w.unref(); // an idle worker must not keep the process alive
+        this.lastActive = Date.now();
+        if (m.input) task.recycle?.(m.input);
         if (m.ok) task.resolve(m.data!);
         else task.reject(new Error(m.error));
         this.idle.push(w);
@@ -41,18 +63,26 @@ export class WorkerPool {
   private shutdownTimer: NodeJS.Timeout | null = null;
   private closed = false;
   onClosed: (() => void) | null = null;
+  /** While this says so (a stream of chunks is under way), an idle pool stays up. */
+  keepAlive: () => boolean = () => false;
+  private lastActive = Date.now();
 
   /**
    * A worker's message port can keep the process alive even when the worker is unref'd, so an
-   * idle pool shuts itself down shortly after its last task; the next task starts a new pool.
+   * idle pool shuts itself down shortly after its last task; the next task starts a new pool
+   * (new threads, the WASM compiled again), which a stream between two chunks must not pay for.
+   * A hold that nothing uses for MAX_HELD_IDLE_MS (a stream its reader abandoned) stops counting,
+   * so the process can still exit.
    */
-  private scheduleShutdown(): void {
+  scheduleShutdown(): void {
     if (this.queue.length || this.current.size) return;
     if (this.shutdownTimer) clearTimeout(this.shutdownTimer);
     this.shutdownTimer = setTimeout(() => {
+      this.shutdownTimer = null;
       if (this.queue.length || this.current.size) return;
+      if (this.keepAlive() && Date.now() - this.lastActive < MAX_HELD_IDLE_MS) return this.scheduleShutdown();
       void this.close();
-    }, 50);
+    }, IDLE_MS);
     this.shutdownTimer.unref();
   }
 
@@ -68,13 +98,15 @@ export class WorkerPool {
     return this.closed;
   }
 
-  run(msg: Task["msg"]): Promise<Uint8Array> {
+  /** Run one task; with `recycle`, the input buffer comes back through it once the worker is done. */
+  run(msg: WorkerTask, recycle?: (input: Uint8Array) => void): Promise<Uint8Array> {
+    this.lastActive = Date.now();
     if (this.shutdownTimer) {
       clearTimeout(this.shutdownTimer);
       this.shutdownTimer = null;
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ msg, resolve, reject });
+      this.queue.push({ msg: recycle ? { ...msg, returnInput: true } : msg, ...(recycle ? { recycle } : {}), resolve, reject });
       this.pump();
     });
   }
@@ -85,10 +117,13 @@ export class WorkerPool {
       const task = this.queue.shift()!;
       this.current.set(w, task);
       w.ref(); // a busy worker keeps the process alive until its result arrives
-      // Hand the bytes over without copying when the view owns its whole buffer.
+      // Hand the bytes over without copying when the view owns its whole buffer (a view of a
+      // larger buffer is copied: moving that buffer would take memory others still read).
       const d = task.msg.data;
       const owned = d.byteOffset === 0 && d.byteLength === d.buffer.byteLength ? d : d.slice();
-      w.postMessage({ ...task.msg, data: owned }, [owned.buffer as ArrayBuffer]);
+      const output = task.msg.output;
+      const moved = output && output.buffer !== owned.buffer ? [owned.buffer as ArrayBuffer, output.buffer as ArrayBuffer] : [owned.buffer as ArrayBuffer];
+      w.postMessage({ ...task.msg, data: owned, ...(moved.length === 2 ? {} : { output: undefined }) }, moved);
     }
   }
 

@@ -1,28 +1,46 @@
-/** Worker thread: compresses chunks with numcodecs' WASM codecs (one instance per config). */
+/**
+ * Worker thread: encodes chunks (numcodecs' WASM codecs, or the lz4-napi Blosc writer) and decodes
+ * them (the lz4-napi Blosc reader where it applies, else WASM), one codec instance per config.
+ */
 import { parentPort } from "node:worker_threads";
+import { decodeBloscLz4 } from "./blosc-decode.js";
 import { encodeBloscLz4 } from "./blosc-lz4.js";
 import { loadWasmCodec, type CompressorConfig } from "./compressors.js";
+import type { WorkerTask } from "./worker-pool.js";
 
-type Encoder = { encode(d: Uint8Array): Uint8Array | Promise<Uint8Array> };
-const codecs = new Map<string, Promise<Encoder>>();
+type WasmCodec = { encode(d: Uint8Array): Uint8Array | Promise<Uint8Array>; decode(d: Uint8Array): Uint8Array | Promise<Uint8Array> };
+const codecs = new Map<string, Promise<WasmCodec>>();
 
-parentPort!.on("message", async (m: { op: string; config: CompressorConfig; data: Uint8Array; typesize?: number }) => {
+function wasm(config: CompressorConfig): Promise<WasmCodec> {
+  const key = JSON.stringify(config);
+  let codec = codecs.get(key);
+  if (!codec) {
+    codec = loadWasmCodec(config) as Promise<WasmCodec>;
+    codecs.set(key, codec);
+  }
+  return codec;
+}
+
+/** numcodecs' results are fresh Uint8Arrays already: `new Uint8Array(x)` would copy 4 MiB again. */
+const bytes = (x: Uint8Array) => (x instanceof Uint8Array ? x : new Uint8Array(x));
+
+async function run(m: WorkerTask): Promise<Uint8Array> {
+  if (m.op === "blosc-lz4" && m.config.id === "blosc") return encodeBloscLz4(m.data, m.typesize ?? 1, m.config.shuffle === 1, m.output);
+  if (m.op === "decode") {
+    const fast = m.config.id === "blosc" ? decodeBloscLz4(m.data, m.expectedBytes) : null;
+    return fast ?? bytes(await (await wasm(m.config)).decode(m.data));
+  }
+  return bytes(await (await wasm(m.config)).encode(m.data));
+}
+
+parentPort!.on("message", async (m: WorkerTask) => {
   try {
-    if (m.op === "blosc-lz4" && m.config.id === "blosc") {
-      const out = encodeBloscLz4(m.data, m.typesize ?? 1, m.config.shuffle === 1);
-      const owned = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out : out.slice();
-      parentPort!.postMessage({ ok: true, data: owned }, [owned.buffer as ArrayBuffer]);
-      return;
-    }
-    const key = JSON.stringify(m.config);
-    let codec = codecs.get(key);
-    if (!codec) {
-      codec = loadWasmCodec(m.config) as Promise<Encoder>;
-      codecs.set(key, codec);
-    }
-    const out = new Uint8Array(await (await codec).encode(m.data));
-    const owned = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out : out.slice();
-    parentPort!.postMessage({ ok: true, data: owned }, [owned.buffer as ArrayBuffer]);
+    const out = await run(m);
+    // The result's memory moves to the main thread (no copy); a small view of Node's shared
+    // Buffer pool cannot move, so it is copied.
+    const movable = out.byteLength === out.buffer.byteLength || out.buffer.byteLength > 64 * 1024 ? out : out.slice();
+    const input = m.returnInput && m.data.buffer !== movable.buffer ? m.data : undefined;
+    parentPort!.postMessage({ ok: true, data: movable, input }, input ? [movable.buffer as ArrayBuffer, input.buffer as ArrayBuffer] : [movable.buffer as ArrayBuffer]);
   } catch (err) {
     parentPort!.postMessage({ ok: false, error: (err as Error).message });
   }

@@ -4,7 +4,7 @@
  * bounded number in flight, so reading, compressing and writing overlap.
  */
 import type { DType, NdArraySource, Store } from "dj-cli";
-import { compress, compressFillsOutput, compressKeepsInput, type CompressorConfig } from "./compressors.js";
+import { compress, compressFillsOutput, compressKeepsInput, holdCompressors, type CompressorConfig } from "./compressors.js";
 import { encodedBound } from "./native.js";
 import { copyRegion, fillElement, filled, gridIndices, gridShape } from "./chunking.js";
 import { byteSwap, littleEndian } from "./dtype.js";
@@ -86,23 +86,31 @@ export async function writeZarr(store: Store, prefix: string, src: NdArraySource
   let failure: unknown = null;
 
   // Whole chunks of a C-ordered little-endian source are read straight into reused buffers (no
-  // copy, no garbage: a 1 GiB insert would otherwise allocate and collect 2 GiB).
+  // copy, no garbage: a 1 GiB insert would otherwise allocate and collect 2 GiB). An encoder on a
+  // worker thread takes the buffer and hands it back once done (`recycle`); the others leave it.
   const spare: Uint8Array[] = [];
-  const canReuse = compressKeepsInput(opts.compressor) && !opts.transform && src.readInto !== undefined && src.dtype.byteOrder !== ">" && (src.order === "C" || shape.length <= 1);
+  const keepsInput = compressKeepsInput(opts.compressor);
+  const canReuse = !opts.transform && src.readInto !== undefined && src.dtype.byteOrder !== ">" && (src.order === "C" || shape.length <= 1);
+  const recycle = (buffer: Uint8Array) => {
+    if (buffer.byteLength === chunkBytes) spare.push(buffer);
+  };
 
   // Likewise the encoded chunks, when the encoder writes into a given buffer.
   const spareOut: Uint8Array[] = [];
   const fillsOutput = compressFillsOutput(opts.compressor);
+  const outBytes = encodedBound(chunkBytes);
 
   /** Compress and store one chunk; a `reusable` input goes back to `spare` once nothing reads it. */
   const put = (k: string, data: Uint8Array, reusable = false) => {
     const p = (async () => {
-      const out = fillsOutput && data.byteLength === chunkBytes ? (spareOut.pop() ?? new Uint8Array(encodedBound(chunkBytes))) : undefined;
-      const payload = await compress(opts.compressor, data, item, out);
-      if (reusable && payload !== data) spare.push(data);
+      const out = fillsOutput && data.byteLength === chunkBytes ? (spareOut.pop() ?? new Uint8Array(outBytes)) : undefined;
+      const payload = await compress(opts.compressor, data, item, out, reusable && !keepsInput ? recycle : undefined);
+      if (reusable && keepsInput && payload !== data) spare.push(data);
       await store.set(`${prefix}/${k}`, payload);
-      if (reusable && payload === data) spare.push(data);
-      if (out) spareOut.push(out);
+      if (reusable && keepsInput && payload === data) spare.push(data);
+      // A buffer that went to a worker thread comes back as the payload's memory.
+      const back = !out ? null : out.byteLength > 0 ? out : payload.buffer.byteLength === outBytes ? new Uint8Array(payload.buffer) : null;
+      if (back) spareOut.push(back);
     })().catch((err) => {
       failure ??= err;
     });
@@ -115,9 +123,10 @@ export async function writeZarr(store: Store, prefix: string, src: NdArraySource
   const rest = shape.slice(1);
   const rowBytes = product(rest) * item;
   const sameTrailing = chunks.slice(1).every((c, i) => c === rest[i]);
-  const ownBlocks = !compressKeepsInput(opts.compressor) || src.dtype.byteOrder === ">";
+  const ownBlocks = !keepsInput || src.dtype.byteOrder === ">";
   // An empty array has no chunks (readers fill missing chunks); a 0-d array has one.
   const blocks = product(shape) === 0 ? 0 : shape.length === 0 ? 1 : Math.ceil(rows / rowsPerBlock);
+  const release = holdCompressors();
   try {
     for (let i0 = 0; i0 < blocks && !failure; i0++) {
       opts.signal?.throwIfAborted();
@@ -153,6 +162,7 @@ export async function writeZarr(store: Store, prefix: string, src: NdArraySource
   // Every chunk in flight settles before the write fails: the caller's cleanup must not race
   // uploads that would land after it.
   await Promise.all(pending);
+  release();
   if (failure) throw failure;
 
   const attrs = opts.attributes ?? {};

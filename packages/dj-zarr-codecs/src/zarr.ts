@@ -13,7 +13,7 @@ import { defaultChunks } from "./chunking.js";
 import { compressorFromOptions } from "./compressors.js";
 import { nativeCodecs } from "./native.js";
 import { littleEndian } from "./dtype.js";
-import { readMeta, zarrSource } from "./read.js";
+import { assertEveryChunk, readMeta, zarrSource } from "./read.js";
 import { writeZarr } from "./write.js";
 import { verifyZarr } from "./verify.js";
 
@@ -52,6 +52,12 @@ function settings(ctx: EncodeContext, shape: number[], itemsize: number) {
     chunks = defaultChunks(shape, itemsize, target);
   }
   return { format: format as 2 | 3, compressor: compressor as Exclude<typeof compressor, string>, chunks };
+}
+
+/** Whether dj-zarr-codecs wrote this row's array (every version records itself in the provenance). */
+function writtenByThisCodec(stored: ZarrMetadata): boolean {
+  const provenance = stored.provenance as unknown;
+  return typeof provenance === "object" && provenance !== null && typeof (provenance as Record<string, unknown>)["dj-zarr-codecs"] === "string";
 }
 
 const zarr: Codec<ZarrMetadata> = {
@@ -93,7 +99,14 @@ const zarr: Codec<ZarrMetadata> = {
     const store = await ctx.getStore(typeof stored.store === "string" && stored.store !== "" ? stored.store : null);
     const meta = await readMeta(store, stored.path);
     if (!meta) return ctx.fail("store", `Missing external file ${store.root}/${stored.path} (no .zarray or zarr.json)`);
-    return { kind: "tree", store, prefix: stored.path, format: "zarr", array: zarrSource(store, stored.path, meta) };
+    // dj writes every chunk of an array, fill-valued ones included, so for a row this codec wrote
+    // (its provenance says so) a missing chunk is lost data, not the fill value. Arrays other
+    // tools wrote may leave chunks out on purpose: those read as zarr-python reads them.
+    // The check comes first, so neither a .npy nor a copied Zarr tree (`--format zarr`) is
+    // started for an array that lost a chunk; the reader checks again as it goes.
+    const missingChunks = writtenByThisCodec(stored) ? "error" : "fill";
+    if (missingChunks === "error") await assertEveryChunk(store, stored.path, meta);
+    return { kind: "tree", store, prefix: stored.path, format: "zarr", array: zarrSource(store, stored.path, meta, { missingChunks }) };
   },
   referencedPaths(stored) {
     return [{ path: stored.path, store: typeof stored.store === "string" ? stored.store : null }];
