@@ -113,8 +113,7 @@ const zarr: Codec<ZarrMetadata> = {
   },
   async verify(stored, ctx) {
     const storeName = typeof stored.store === "string" && stored.store !== "" ? stored.store : null;
-    const allChunksWritten = typeof stored.provenance === "object" && stored.provenance !== null && "dj" in stored.provenance;
-    return verifyZarr(await ctx.getStore(storeName), stored.path, { storeName, shape: stored.shape, dtype: stored.dtype, allChunksWritten, deep: ctx.deep });
+    return verifyZarr(await ctx.getStore(storeName), stored.path, { storeName, shape: stored.shape, dtype: stored.dtype, allChunksWritten: writtenByThisCodec(stored), deep: ctx.deep });
   },
 };
 
