@@ -1,9 +1,13 @@
-/** Run the built binary (dist/bin/dj.js) in a temporary project, as a user would. */
+/**
+ * Run the built binary (dist/bin/dj.js) in a temporary project, as a user would. Every run is
+ * searched for its project's secrets (secret-scan.ts): a command that prints one fails its test.
+ */
 import { spawn } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { leakedSecret, projectSecrets } from "./secret-scan.js";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const djBin = join(repoRoot, "dist/bin/dj.js");
@@ -24,13 +28,18 @@ export function runDj(args: string[], opts: { cwd: string; env?: Record<string, 
   return new Promise((resolvePromise, reject) => {
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", ...opts.env };
     for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+    const secrets = projectSecrets(opts.cwd, args, env);
     const child = spawn(process.execPath, [djBin, ...args], { cwd: opts.cwd, env, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
     child.on("error", reject);
-    child.on("close", (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
+    child.on("close", (code) => {
+      const leaked = leakedSecret(secrets, stdout, stderr);
+      if (leaked) reject(new Error(`dj ${args.join(" ")} printed a secret of its project (${leaked.slice(0, 2)}…): ${stderr || stdout}`.replaceAll(leaked, "****")));
+      else resolvePromise({ code: code ?? -1, stdout, stderr });
+    });
     child.stdin.end(opts.input ?? "");
   });
 }
