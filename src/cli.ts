@@ -10,6 +10,7 @@ import { ExitCode, exitCodeOf, isDjError } from "./errors.js";
 import type { CommandContext, CommandHandler } from "./commands/context.js";
 import { Output, type GlobalOptions } from "./ui/output.js";
 import { redact } from "./ui/redact.js";
+import { installInterruptHandlers, interruptSettled, interruptedBy } from "./lifecycle.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -217,6 +218,7 @@ function globalsFromArgv(argv: string[]): GlobalOptions {
 
 export async function runCli(argv: string[]): Promise<number> {
   const state: RunState = { exitCode: 0, globals: globalsFromArgv(argv) };
+  installInterruptHandlers();
   const program = buildProgram(state);
   if (state.globals.json) {
     // In --json mode commander's own messages must not reach stdout; errors become JSON.
@@ -224,8 +226,11 @@ export async function runCli(argv: string[]): Promise<number> {
   }
   try {
     await program.parseAsync(argv, { from: "user" });
+    if (interruptedBy()) await interruptSettled();
     return state.exitCode;
   } catch (err) {
+    // Interrupted: the failure is the interrupt's doing; its handler prints one line and exits.
+    if (interruptedBy()) await interruptSettled();
     return renderError(err, state.globals);
   } finally {
     const { closeAll } = await import("./lifecycle.js");

@@ -26,7 +26,7 @@ export const insert: CommandHandler = async (ctx, [ref], opts) => {
     let skipped = 0;
     for (let at = 0; at < rows.length; at += BATCH_ROWS) {
       try {
-        const r = await insertBatch(session, prepared, rows.slice(at, at + BATCH_ROWS), { skipDuplicates: opts.skipDuplicates, baseDir, label: opts.rows, rowOffset: at });
+        const r = await insertBatch(session, prepared, rows.slice(at, at + BATCH_ROWS), { skipDuplicates: opts.skipDuplicates, baseDir, label: opts.rows, rowOffset: at, notice: (l) => ctx.out.info(l) });
         inserted += r.inserted;
         skipped += r.skipped;
       } catch (err) {
@@ -43,6 +43,7 @@ export const insert: CommandHandler = async (ctx, [ref], opts) => {
   const r = await insertRow(session, prepared, row, {
     skipDuplicates: opts.skipDuplicates,
     baseDir: ctx.cwd,
+    notice: (l) => ctx.out.info(l),
     progress: (label, total) => progress(ctx.out, label, total),
   });
   const ms = Math.round(performance.now() - started);

@@ -8,6 +8,8 @@ import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { once } from "node:events";
+import { testPause, trackTempFile } from "../lifecycle.js";
 import type { DecodedValue } from "../codecs/types.js";
 import { StoreError, UsageError } from "../errors.js";
 import { BlobComplex, BlobDecimal, BlobTuple, BlobUuid } from "../formats/blob.js";
@@ -24,12 +26,19 @@ async function isDir(path: string): Promise<boolean> {
 async function writeStreamAtomic(path: string, body: Readable): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.partial`;
+  // Tracked until renamed or removed: SIGINT/SIGTERM removes it (src/lifecycle.ts).
+  const untrack = trackTempFile(tmp);
   try {
-    await pipeline(body, createWriteStream(tmp));
+    const out = createWriteStream(tmp);
+    await once(out, "open");
+    await testPause("fetch-partial");
+    await pipeline(body, out);
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
+  } finally {
+    untrack();
   }
 }
 

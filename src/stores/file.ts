@@ -5,14 +5,18 @@
  */
 import { createReadStream, createWriteStream } from "node:fs";
 import { constants } from "node:fs";
-import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink } from "node:fs/promises";
+import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, utimes } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { randomBytes } from "node:crypto";
 import { ConflictError, StoreError } from "../errors.js";
+import { trackTempFile } from "../lifecycle.js";
 import { checkKey } from "./addressing.js";
-import type { ObjectInfo, PutOptions, RangeQuery, Store } from "./types.js";
+import type { Leftover, ObjectInfo, PutOptions, RangeQuery, Store } from "./types.js";
+
+/** `{path}.{12 hex}.saving` (dj) or `{path}.saving` (DataJoint for Python's safe_write). */
+const TEMP_NAME = /\.saving$/;
 
 function isMissing(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;
@@ -106,12 +110,30 @@ export class FileStore implements Store {
     return createReadStream(path, { highWaterMark: 1 << 20 });
   }
 
+  /** Temporary files being written, each with its untrack function (see lifecycle.trackTempFile). */
+  private readonly temps = new Map<string, () => void>();
+
   private tempPath(path: string): string {
-    return `${path}.${randomBytes(6).toString("hex")}.saving`;
+    const tmp = `${path}.${randomBytes(6).toString("hex")}.saving`;
+    this.temps.set(tmp, trackTempFile(tmp));
+    return tmp;
+  }
+
+  private untrack(tmp: string): void {
+    this.temps.get(tmp)?.();
+    this.temps.delete(tmp);
   }
 
   /** Move a finished temporary file into place; with ifAbsent, a hard link fails if the target exists. */
   private async commit(tmp: string, path: string, key: string, ifAbsent?: boolean): Promise<void> {
+    try {
+      await this.commitTemp(tmp, path, key, ifAbsent);
+    } finally {
+      this.untrack(tmp);
+    }
+  }
+
+  private async commitTemp(tmp: string, path: string, key: string, ifAbsent?: boolean): Promise<void> {
     try {
       if (ifAbsent) {
         await link(tmp, path);
@@ -145,6 +167,7 @@ export class FileStore implements Store {
       await writeAll(tmp, value);
     } catch (err) {
       await rm(tmp, { force: true });
+      this.untrack(tmp);
       throw this.fail("write", key, err);
     }
     await this.commit(tmp, path, key, opts.ifAbsent);
@@ -158,6 +181,7 @@ export class FileStore implements Store {
       await pipeline(body, createWriteStream(tmp, { flags: "wx", highWaterMark: 1 << 20 }), { signal: opts.signal });
     } catch (err) {
       await rm(tmp, { force: true });
+      this.untrack(tmp);
       if ((err as { name?: string }).name === "AbortError") throw err;
       if (err instanceof StoreError || (err as { _dj?: boolean })._dj) throw err;
       throw this.fail("write", key, err);
@@ -173,6 +197,7 @@ export class FileStore implements Store {
       await copyFile(localPath, tmp, constants.COPYFILE_EXCL);
     } catch (err) {
       await rm(tmp, { force: true });
+      this.untrack(tmp);
       throw this.fail("write", key, err);
     }
     await this.commit(tmp, path, key, opts.ifAbsent);
@@ -254,6 +279,45 @@ export class FileStore implements Store {
     await rm(path, { recursive: true, force: true }).catch(() => {});
     await this.pruneEmptyParents(dirname(path));
     return count;
+  }
+
+  async touch(key: string): Promise<boolean> {
+    const now = new Date();
+    try {
+      await utimes(this.path(key), now, now);
+      return true;
+    } catch (err) {
+      if (isMissing(err)) return false;
+      throw this.fail("touch", key, err);
+    }
+  }
+
+  /** Temporary files (`*.saving`) under `prefix`: what a killed write leaves. */
+  async *listLeftovers(prefix: string): AsyncIterable<Leftover> {
+    const start = this.path(prefix.replace(/\/+$/, ""));
+    const stack = [start];
+    while (stack.length) {
+      const dir = stack.pop()!;
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (err) {
+        if (isMissing(err)) continue;
+        throw this.fail("list", relative(this.root, dir), err);
+      }
+      for (const e of entries) {
+        const full = join(dir, e.name);
+        if (e.isDirectory()) stack.push(full);
+        else if (e.isFile() && TEMP_NAME.test(e.name) && !this.temps.has(full)) {
+          const s = await stat(full).catch(() => null);
+          if (s) yield { kind: "temp-file", key: relative(this.root, full).split(sep).join("/"), size: s.size, modified: s.mtime };
+        }
+      }
+    }
+  }
+
+  async removeLeftover(leftover: Leftover): Promise<void> {
+    await this.delete(leftover.key);
   }
 
   /** Remove folders left empty by a delete, up to (not including) the store root. */
