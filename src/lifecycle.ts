@@ -7,10 +7,12 @@
  * - `trackTempFile`: a temporary file (`*.saving`, `*.partial`) lives in this registry while it
  *   is being written, so an interrupt can remove it even when its writer never resumes.
  * On SIGINT/SIGTERM the interrupt handlers run, temp files are removed, one line is printed and
- * dj exits 130/143 (128 + the signal's number, what a shell reports). A second signal exits at
- * once.
+ * dj ends by the same signal: a shell reports 130/143 (128 + the signal's number). A second
+ * signal ends it at once.
  */
-import { readFile, rm } from "node:fs/promises";
+import { openSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { Socket } from "node:net";
 
 type Closer = () => Promise<void> | void;
 /** Undo work in progress; returns a short description of what was removed (or nothing). */
@@ -58,8 +60,18 @@ export async function interruptSettled(): Promise<void> {
   if (handling) await handling;
 }
 
+/**
+ * End as the signal would have ended dj, so a shell reports 130/143 and a calling script stops
+ * too (the usual rule for SIGINT). Not process.exit: it joins libuv's thread pool, and a read
+ * blocked on a pipe that stays open (`--from o=fifo`) would keep dj from ever exiting.
+ */
+function dieBy(signal: NodeJS.Signals): void {
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
+}
+
 function handleInterrupt(signal: NodeJS.Signals): void {
-  if (interrupted) process.exit(EXIT_CODES[signal] ?? 130); // a second signal: stop now
+  if (interrupted) return dieBy(signal); // a second signal: stop now
   interrupted = signal;
   process.exitCode = EXIT_CODES[signal] ?? 130;
   handling = undoAndExit(signal);
@@ -77,8 +89,9 @@ async function undoAndExit(signal: NodeJS.Signals): Promise<void> {
   const failed = results.flatMap((r) => (r.status === "rejected" ? [(r.reason as Error)?.message ?? String(r.reason)] : []));
   if (temps) done.push(`removed ${temps} temporary file${temps === 1 ? "" : "s"}`);
   if (failed.length) done.push(`cleanup failed: ${failed.join("; ")} (dj gc collects what is left)`);
-  process.stderr.write(`dj: interrupted by ${signal}${done.length ? `; ${done.join(", ")}` : ""}\n`);
-  process.exit(EXIT_CODES[signal] ?? 130);
+  const line = `dj: interrupted by ${signal}${done.length ? `; ${done.join(", ")}` : ""}\n`;
+  await new Promise<void>((resolve) => process.stderr.write(line, () => resolve()));
+  dieBy(signal);
 }
 
 let installed = false;
@@ -101,5 +114,13 @@ export async function testPause(point: string): Promise<void> {
   if (!hook) return;
   const at = hook.indexOf(":");
   if (hook.slice(0, at) !== point) return;
-  await readFile(hook.slice(at + 1));
+  // Opened on the main thread (blocking until the test opens the writing end), then read as a
+  // non-blocking pipe: a read blocked in libuv's thread pool would keep process.exit waiting.
+  const fd = openSync(hook.slice(at + 1), "r");
+  const pipe = new Socket({ fd, readable: true, writable: false });
+  await new Promise<void>((resolve) => {
+    pipe.on("close", () => resolve());
+    pipe.on("error", () => resolve());
+    pipe.resume();
+  });
 }

@@ -123,7 +123,8 @@ export const gc: CommandHandler = async (ctx, _args, opts) => {
     if (report.skipped_young) ctx.out.line(`  ${report.skipped_young} unreferenced object(s) younger than --min-age kept`);
     if (report.skipped_in_flight) ctx.out.line(`  ${report.skipped_in_flight} unreferenced object(s) kept for ${report.inserts_in_flight} insert(s) in flight`);
     if (report.temp_files_found || report.multipart_uploads_found) {
-      ctx.out.line(`  leftovers of interrupted writes: ${report.temp_files_found} temp file(s), ${report.multipart_uploads_found} unfinished upload(s); removed ${report.temp_files_deleted} and ${report.multipart_uploads_aborted}`);
+      const what = `${report.temp_files_found} temp file(s) and ${report.multipart_uploads_found} unfinished upload(s) left by interrupted writes`;
+      ctx.out.line(report.dry_run || refused ? `  ${what}` : `  ${what}: removed ${report.temp_files_deleted} and ${report.multipart_uploads_aborted}`);
     }
     if (report.dry_run) for (const p of [...report.orphaned_hash_paths, ...report.orphaned_schema_paths]) ctx.out.line(`  would remove ${p}`);
     else if (!refused) ctx.out.line(`  deleted ${report.deleted} object(s), ${mb(report.bytes_freed)} freed`);

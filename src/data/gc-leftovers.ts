@@ -4,7 +4,7 @@
  * effort (a server without ListMultipartUploads gets a warning, not a refused gc): they are
  * never live data, so missing one cannot lose anything.
  */
-import { CONTROL_PREFIX } from "../stores/control.js";
+import { CONTROL_PREFIX, recordTtlMs } from "../stores/control.js";
 import type { Leftover, Store } from "../stores/types.js";
 import type { GcReport } from "./gc.js";
 
@@ -13,11 +13,7 @@ export async function findLeftovers(store: Store, sections: string[], report: Gc
   const found: Leftover[] = [];
   for (const prefix of [...sections, `${CONTROL_PREFIX}/`]) {
     try {
-      for await (const l of store.listLeftovers(prefix)) {
-        found.push(l);
-        if (l.kind === "temp-file") report.temp_files_found++;
-        else report.multipart_uploads_found++;
-      }
+      for await (const l of store.listLeftovers(prefix)) found.push(l);
     } catch (err) {
       const text = (err as Error).message;
       const warning = /NotImplemented|not implemented/i.test(text)
@@ -27,6 +23,23 @@ export async function findLeftovers(store: Store, sections: string[], report: Gc
     }
   }
   return found;
+}
+
+/**
+ * Leftovers old enough to remove: older than --min-age, not named by a running insert, and in
+ * the control area older than the record TTL (an intent's own temp file while it is written).
+ */
+export function oldLeftovers(leftovers: Leftover[], cutoff: number, inFlight: (key: string) => boolean, report: GcReport): Leftover[] {
+  const controlCutoff = Math.min(cutoff, Date.now() - recordTtlMs());
+  const old = leftovers.filter((l) => {
+    const limit = l.key.startsWith(`${CONTROL_PREFIX}/`) ? controlCutoff : cutoff;
+    return l.modified.getTime() <= limit && !inFlight(l.key.replace(/\.[0-9a-f]{12}\.saving$|\.saving$/, ""));
+  });
+  for (const l of old) {
+    if (l.kind === "temp-file") report.temp_files_found++;
+    else report.multipart_uploads_found++;
+  }
+  return old;
 }
 
 export async function removeLeftovers(store: Store, leftovers: Leftover[], report: GcReport): Promise<void> {

@@ -22,7 +22,7 @@ import { openStore } from "../stores/open.js";
 import { PathSet } from "../stores/path-set.js";
 import type { ObjectInfo, Store } from "../stores/types.js";
 import { absoluteKey, collectReferences } from "./gc-references.js";
-import { findLeftovers, removeLeftovers } from "./gc-leftovers.js";
+import { findLeftovers, oldLeftovers, removeLeftovers } from "./gc-leftovers.js";
 import type { Session } from "./session.js";
 
 export interface GcReport {
@@ -168,7 +168,7 @@ export async function collectGarbage(session: Session, opts: { schemas: string[]
     }
     report.orphaned_hash_paths.sort();
     report.orphaned_schema_paths.sort();
-    const oldLeftovers = leftovers.filter((l) => l.modified.getTime() <= cutoff && !inFlight.covers(absoluteKey(root, l.key.replace(/\.[0-9a-f]{12}\.saving$|\.saving$/, ""))));
+    const removable = oldLeftovers(leftovers, cutoff, (key) => inFlight.covers(absoluteKey(root, key)), report);
     if (opts.dryRun || report.scan_errors.length) return report;
 
     await testPause("gc-before-delete");
@@ -189,7 +189,7 @@ export async function collectGarbage(session: Session, opts: { schemas: string[]
         await Promise.all(batch.slice(i, i + DELETES_IN_FLIGHT).map((o) => deleteOne(store, o, report)));
       }
     }
-    await removeLeftovers(store, oldLeftovers, report);
+    await removeLeftovers(store, removable, report);
     for (const remove of staleIntents) {
       await remove().then(
         () => void report.stale_intents_removed++,

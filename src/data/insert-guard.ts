@@ -15,6 +15,8 @@ import type { Store } from "../stores/types.js";
 import { removeWritten, type EncodeGuard, type WrittenObject } from "./codec-context.js";
 import { GuardedStore, reusedObjectGone } from "./guarded-store.js";
 
+const IN_FLIGHT_WAIT_MS = 2000;
+
 interface Touched {
   store: GuardedStore;
   key: string;
@@ -148,7 +150,12 @@ export class InsertGuard implements EncodeGuard {
       if (this.state === "committed") return [];
       this.state = "failed";
       this.abort.abort();
-      await Promise.allSettled([...this.stores.values()].flatMap((s) => [...s.inFlight]));
+      // Aborted writes settle at once, except a read blocked on its input (a pipe) that never
+      // ends: wait briefly, then remove; a write finishing later leaves an orphan gc collects.
+      const inFlight = Promise.allSettled([...this.stores.values()].flatMap((s) => [...s.inFlight]));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([inFlight, new Promise((r) => (timer = setTimeout(r, IN_FLIGHT_WAIT_MS)))]);
+      clearTimeout(timer);
       const problems = await removeWritten(this.written);
       // Objects codecs wrote without announcing them; content-addressed ones may be shared.
       const announced = new PathSet();
