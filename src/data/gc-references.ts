@@ -52,7 +52,13 @@ export async function collectReferences(session: Session, scope: StoreRoot[], sc
           refs.scanErrors.push(`${where}: <${last.name}> is a store codec but does not report references (referencedPaths) — cannot tell which objects it references`);
           continue;
         }
-        const kind = resolved.chain.chain.some((c) => c.schemaAddressed) ? refs.schema : refs.hash;
+        const flagged = resolved.chain.chain.some((c) => c.schemaAddressed) ? refs.schema : refs.hash;
+        // Counted by the section the path lies in (so a plugin need not set schemaAddressed).
+        const kindOf = (name: string, path: string) => {
+          const spec = config.stores.specs[name];
+          const under = (prefix: string | undefined) => !!prefix && path.startsWith(prefix.replace(/^\/+|\/+$/g, "") + "/");
+          return under(spec?.schema_prefix) ? refs.schema : under(spec?.hash_prefix) ? refs.hash : flagged;
+        };
         const w = dialect.compiler.where({});
         const { rows } = await dialect.driver.query<Record<string, unknown>>(dialect.compiler.select(schema, t.name, [a.name], w.clauses), w.params);
         let bad = 0;
@@ -74,7 +80,7 @@ export async function collectReferences(session: Session, scope: StoreRoot[], sc
             if (root === undefined) continue; // another store's object
             const key = absoluteKey(root, ref.path);
             refs.live.add(key);
-            if (name === collected || root === roots.get(collected)) kind.add(key);
+            if (name === collected || root === roots.get(collected)) kindOf(name!, ref.path).add(key);
           }
         }
         if (bad) refs.scanErrors.push(`${where}: ${bad} value(s) whose references cannot be read (${firstProblem})`);
