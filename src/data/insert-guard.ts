@@ -88,7 +88,13 @@ export class InsertGuard implements EncodeGuard {
       });
     }
     const refs = new Map<string, PathSet>();
-    for (const r of last.referencedPaths(stored as never)) {
+    let reported;
+    try {
+      reported = last.referencedPaths(stored as never);
+    } catch (err) {
+      throw new CodecError(`<${last.name}>: referencedPaths failed on the value it encoded for ${attr.label}: ${(err as Error).message}`, { cause: err, code: "codec.references" });
+    }
+    for (const r of reported) {
       const name = r.store === null || r.store === "" ? this.config.stores.default ?? "" : r.store;
       if (!refs.has(name)) refs.set(name, new PathSet());
       refs.get(name)!.add(r.path);

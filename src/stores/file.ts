@@ -13,10 +13,9 @@ import { randomBytes } from "node:crypto";
 import { ConflictError, StoreError } from "../errors.js";
 import { trackTempFile } from "../lifecycle.js";
 import { checkKey } from "./addressing.js";
+import { tempFilesUnder } from "./file-temps.js";
 import type { Leftover, ObjectInfo, PutOptions, RangeQuery, Store } from "./types.js";
 
-/** `{path}.{12 hex}.saving` (dj) or `{path}.saving` (DataJoint for Python's safe_write). */
-const TEMP_NAME = /\.saving$/;
 
 function isMissing(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;
@@ -292,28 +291,9 @@ export class FileStore implements Store {
     }
   }
 
-  /** Temporary files (`*.saving`) under `prefix`: what a killed write leaves. */
-  async *listLeftovers(prefix: string): AsyncIterable<Leftover> {
-    const start = this.path(prefix.replace(/\/+$/, ""));
-    const stack = [start];
-    while (stack.length) {
-      const dir = stack.pop()!;
-      let entries;
-      try {
-        entries = await readdir(dir, { withFileTypes: true });
-      } catch (err) {
-        if (isMissing(err)) continue;
-        throw this.fail("list", relative(this.root, dir), err);
-      }
-      for (const e of entries) {
-        const full = join(dir, e.name);
-        if (e.isDirectory()) stack.push(full);
-        else if (e.isFile() && TEMP_NAME.test(e.name) && !this.temps.has(full)) {
-          const s = await stat(full).catch(() => null);
-          if (s) yield { kind: "temp-file", key: relative(this.root, full).split(sep).join("/"), size: s.size, modified: s.mtime };
-        }
-      }
-    }
+  /** Temporary files (`*.saving`) under `prefix` that this process is not writing: what killed writes left. */
+  listLeftovers(prefix: string): AsyncIterable<Leftover> {
+    return tempFilesUnder(this.root, this.path(prefix.replace(/\/+$/, "")), (full) => this.temps.has(full));
   }
 
   async removeLeftover(leftover: Leftover): Promise<void> {
