@@ -22,8 +22,8 @@ const HEARTBEAT_MS = 60_000;
 
 /** Records not refreshed for this long are stale. DJ_TEST_INTENT_TTL_MS is a TEST-ONLY override. */
 export function recordTtlMs(): number {
-  const test = Number(process.env.DJ_TEST_INTENT_TTL_MS);
-  return Number.isFinite(test) && process.env.DJ_TEST_INTENT_TTL_MS !== undefined && process.env.DJ_TEST_INTENT_TTL_MS !== "" ? test : 10 * 60_000;
+  const test = process.env.DJ_TEST_INTENT_TTL_MS;
+  return test && Number.isFinite(Number(test)) ? Number(test) : 10 * 60_000;
 }
 
 interface Identity {
