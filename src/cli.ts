@@ -10,7 +10,7 @@ import { ExitCode, exitCodeOf, isDjError } from "./errors.js";
 import type { CommandContext, CommandHandler } from "./commands/context.js";
 import { Output, type GlobalOptions } from "./ui/output.js";
 import { redact } from "./ui/redact.js";
-import { closeAll } from "./lifecycle.js";
+import { closeAll, installInterruptHandlers, interruptSettled, interruptedBy } from "./lifecycle.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -240,11 +240,15 @@ function globalsFromArgv(argv: string[]): GlobalOptions {
 
 export async function runCli(argv: string[]): Promise<number> {
   const state: RunState = { exitCode: 0, globals: globalsFromArgv(argv) };
+  installInterruptHandlers();
   const program = buildProgram(state);
   try {
     await program.parseAsync(argv, { from: "user" });
+    if (interruptedBy()) await interruptSettled();
     return state.exitCode;
   } catch (err) {
+    // Interrupted: the failure is the interrupt's doing; its handler prints one line and exits.
+    if (interruptedBy()) await interruptSettled();
     if (err instanceof CommanderError) return renderUsageError(err, commandPath(program, argv), state.globals);
     return renderError(err, state.globals);
   } finally {

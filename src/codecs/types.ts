@@ -117,6 +117,11 @@ export interface VerifyProblem {
   problem: string;
 }
 
+/**
+ * One object (or folder of objects) a stored value references: a store-relative `path` and the
+ * store's name as recorded in the value (`null`/`""` → `stores.default`). A folder path covers
+ * every object under it (`path/...`) and its sidecar `path.manifest.json`.
+ */
 export interface ReferencedPath {
   path: string;
   store: string | null;
@@ -138,14 +143,33 @@ export interface Codec<Stored = unknown> {
    * native libraries it found). Optional; keep it one short line.
    */
   runtime?(): string;
-  /** True for codecs whose objects live at schema-addressed paths (GC classification). */
+  /**
+   * True for codecs whose objects live at schema-addressed paths. Only used to count references
+   * in `dj gc`'s report; what gc may delete depends on `referencedPaths` alone.
+   */
   readonly schemaAddressed?: boolean;
   /** Runs on the outermost codec only, before anything is written. Throw an InputError. */
   validate?(value: InputValue, ctx: EncodeContext): void | Promise<void>;
   /** For chained codecs the inner codec receives `{kind: "bytes"}` or `{kind: "value"}`. */
   encode(value: InputValue, ctx: EncodeContext): Promise<Stored>;
   decode(stored: Stored, ctx: DecodeContext): Promise<DecodedValue>;
-  /** Store paths this stored value references, for garbage collection. */
+  /**
+   * The references contract. Every object this stored value references, for `dj gc`.
+   *
+   * REQUIRED when the codec is the last of a store chain (`<name@…>` whose `getDtype(true)` is
+   * `"json"`/`"bytes"`, not another codec): it must name every object `encode` wrote or reused
+   * (directly, or through a folder path that holds them). A store codec that writes nothing
+   * returns `[]`. Chained codecs (`getDtype(true)` = `"<hash>"`) leave it to the last codec.
+   *
+   * Enforced on both sides: `dj insert` refuses (exit 6, nothing kept) a value whose codec wrote
+   * an object this list does not cover, or that has no `referencedPaths`; `dj gc` treats a store
+   * codec without it as a scan error and deletes nothing. Must be pure (no I/O) and must not
+   * throw on values the codec wrote; a throw is a scan error too.
+   *
+   * Write objects through `ctx.store`/`ctx.getStore()` only (dj names each path in the insert's
+   * intent before the write, so a concurrent gc never deletes it), and call
+   * `ctx.onObjectWritten(folder)` before filling a folder so one intent entry covers it.
+   */
   referencedPaths?(stored: Stored): ReferencedPath[];
   /**
    * Audit one stored value against its objects (`dj verify`): they exist, with the sizes,

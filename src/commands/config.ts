@@ -35,12 +35,17 @@ export const validate: CommandHandler = async (ctx) => {
     throw withoutSelfAdvice(err);
   });
   const file = config.file ?? "(no config file found; defaults and environment)";
+  // Store names for one location are allowed, but gc must treat them as one store: say so.
+  const { overlappingGroups } = await import("../stores/location.js");
+  const shared = problems.length ? [] : await overlappingGroups(config);
+  const notes = shared.map((g) => `stores ${g.stores.join(", ")} share one location (${g.roots.join(" ⊇ ")}); dj gc collects them as one store`);
   if (ctx.out.json) {
-    ctx.out.data({ file: config.file, valid: problems.length === 0, problems });
+    ctx.out.data({ file: config.file, valid: problems.length === 0, problems, shared_locations: shared });
     return problems.length ? 3 : 0;
   }
   if (problems.length === 0) {
     ctx.out.line(`${file}: valid`);
+    for (const n of notes) ctx.out.info(`note: ${n}`);
     return 0;
   }
   for (const p of problems) process.stderr.write(`${file}: ${p.path}: ${p.message}\n`);

@@ -28,7 +28,7 @@ export const insert: CommandHandler = async (ctx, [ref], opts) => {
     let skipped = 0;
     for (let at = 0; at < rows.length; at += BATCH_ROWS) {
       try {
-        const r = await insertBatch(session, prepared, rows.slice(at, at + BATCH_ROWS), { skipDuplicates: opts.skipDuplicates, baseDir, label: opts.rows, rowOffset: at });
+        const r = await insertBatch(session, prepared, rows.slice(at, at + BATCH_ROWS), { skipDuplicates: opts.skipDuplicates, baseDir, label: opts.rows, rowOffset: at, notice: (l) => ctx.out.info(l) });
         inserted += r.inserted;
         skipped += r.skipped;
       } catch (caught) {
@@ -46,6 +46,7 @@ export const insert: CommandHandler = async (ctx, [ref], opts) => {
   const r = await insertRow(session, prepared, row, {
     skipDuplicates: opts.skipDuplicates,
     baseDir: ctx.cwd,
+    notice: (l) => ctx.out.info(l),
     progress: (label, total) => progress(ctx.out, label, total),
   }).catch(async (err) => {
     throw await explainForeignKeyError(err, session, heading, [row.text]);

@@ -130,14 +130,21 @@ export const gc: CommandHandler = async (ctx, _args, opts) => {
   } else {
     const mb = (n: number) => `${(n / 1048576).toFixed(2)} MiB`;
     ctx.out.line(`store ${report.store}, schemas ${report.schemas.join(", ")}${report.dry_run ? " (dry run)" : ""}`);
+    if (report.stores_in_scope.length > 1) ctx.out.line(`  one location with stores ${report.stores_in_scope.slice(1).join(", ")}: their references count too`);
     // Say which age limit applied, so a dry run that lists nothing is not mistaken for "clean".
     ctx.out.line(`  --min-age ${minAge}: unreferenced objects younger than that are kept`);
     ctx.out.line(`  hash-addressed:   ${report.hash_paths_stored} stored, ${report.hash_paths_referenced} referenced, ${report.hash_paths_orphaned} orphaned (${mb(report.hash_paths_orphaned_bytes)})`);
     ctx.out.line(`  schema-addressed: ${report.schema_paths_stored} stored, ${report.schema_paths_referenced} referenced, ${report.schema_paths_orphaned} orphaned (${mb(report.schema_paths_orphaned_bytes)})`);
     if (report.skipped_young) ctx.out.line(`  ${plural(report.skipped_young, "unreferenced object")} younger than --min-age ${minAge} kept`);
+    if (report.skipped_in_flight) ctx.out.line(`  ${plural(report.skipped_in_flight, "unreferenced object")} kept for ${plural(report.inserts_in_flight, "insert")} in flight`);
+    if (report.temp_files_found || report.multipart_uploads_found) {
+      const what = `${plural(report.temp_files_found, "temp file")} and ${plural(report.multipart_uploads_found, "unfinished upload")} left by interrupted writes`;
+      ctx.out.line(report.dry_run || refused ? `  ${what}` : `  ${what}: removed ${report.temp_files_deleted} and ${report.multipart_uploads_aborted}`);
+    }
     if (report.dry_run) for (const p of [...report.orphaned_hash_paths, ...report.orphaned_schema_paths]) ctx.out.line(`  would remove ${p}`);
     else if (!refused) ctx.out.line(`  deleted ${plural(report.deleted, "object")}, ${mb(report.bytes_freed)} freed`);
     for (const e of report.scan_errors) ctx.out.warn(e);
+    for (const w of report.warnings) ctx.out.warn(w);
   }
   if (refused) {
     if (ctx.out.json) return 5;

@@ -128,7 +128,9 @@ function validateStore(name: string, value: unknown, problems: Problem[]): Store
   const spec = { ...DEFAULTS, ...value, protocol } as Record<string, unknown>;
   spec.token_length = Math.min(16, Math.max(4, Number(spec.token_length)));
   if (protocol === "s3" && spec.secure === undefined) spec.secure = true;
-  checkPrefixOverlap(name, spec, problems);
+  const shapeProblems = problems.length;
+  checkPrefixShapes(name, spec, problems);
+  if (problems.length === shapeProblems) checkPrefixOverlap(name, spec, problems);
   return spec as unknown as StoreSpec;
 }
 
@@ -145,6 +147,29 @@ function checkCommonTypes(at: string, value: Record<string, unknown>, problems: 
   if (token_length !== undefined && !Number.isInteger(token_length)) problems.push({ path: `${at}.token_length`, message: "must be an integer (4 to 16)" });
   if (filepath_prefix !== undefined && filepath_prefix !== null && typeof filepath_prefix !== "string") {
     problems.push({ path: `${at}.filepath_prefix`, message: "must be a string or null" });
+  }
+}
+
+/**
+ * dj's sections must be folders of their own inside the location: an empty prefix would put
+ * objects at the root, among files dj never wrote (and gc could not tell them apart); an absolute
+ * prefix or a `.`/`..` segment would leave the location, or alias another section; `.dj-gc` is
+ * the control area where inserts and gc runs announce themselves. `filepath_prefix` may be null
+ * (no restriction) but, when given, follows the same rules.
+ */
+function checkPrefixShapes(name: string, spec: Record<string, unknown>, problems: Problem[]): void {
+  for (const k of ["hash_prefix", "schema_prefix", "filepath_prefix"] as const) {
+    const v = spec[k];
+    if (typeof v !== "string") continue;
+    const at = `stores.${name}.${k}`;
+    const segments = v.replace(/\/+$/, "").split("/");
+    let problem: string | null = null;
+    if (v.replace(/^\/+|\/+$/g, "") === "") {
+      problem = k === "filepath_prefix" ? "is empty; use null for no restriction" : "is empty; dj's objects would lie at the store's root among other files, where gc cannot tell them apart";
+    } else if (v.startsWith("/")) problem = `is absolute ("${v}"); prefixes are folders inside the store's location`;
+    else if (v.includes("\\") || segments.some((s) => s === "." || s === ".." || s === "")) problem = `("${v}") must be a plain relative folder: no ".", ".." or empty segments, no backslashes`;
+    else if (segments[0] === ".dj-gc") problem = `("${v}") lies in .dj-gc/, dj's control area`;
+    if (problem) problems.push({ path: at, message: problem });
   }
 }
 

@@ -36,6 +36,20 @@ export async function resolveAttributeCodec(registry: CodecRegistry, config: Res
   return { chain, storeName: getStoreSpec(config, chain.store, { filepath }).name };
 }
 
+/**
+ * What an insert watches while a chain encodes (src/data/insert-guard.ts): every store a codec
+ * gets is wrapped, so the insert's intent names each path before it is written or reused.
+ */
+export interface EncodeGuard {
+  wrap(store: Store): Store;
+  /** A codec announced a schema-addressed object or folder (onObjectWritten). */
+  announce(key: string, store: Store): void;
+  /** The chain starts encoding one attribute. */
+  begin(label: string): void;
+  /** The chain's final stored value, checked against what the attribute wrote. */
+  encoded(last: Codec, stored: unknown): void;
+}
+
 export interface EncodeRequest {
   config: ResolvedConfig;
   schema: string;
@@ -47,12 +61,16 @@ export interface EncodeRequest {
   signal?: AbortSignal;
   /** Receives what the codecs report with `ctx.report` (figures they measured). */
   onReport?: (figures: MeasuredFigures) => void;
+  guard?: EncodeGuard;
 }
 
 /** Run the chain and return the column value (JSON text for json columns, bytes for longblob). */
 export async function encodeValue(value: InputValue, req: EncodeRequest): Promise<string | Buffer> {
   const { chain, storeName } = req.resolved;
-  const store = storeName ? await openStore(req.config, storeName) : null;
+  const guard = req.guard;
+  const opened = storeName ? await openStore(req.config, storeName) : null;
+  const store = opened && guard ? guard.wrap(opened) : opened;
+  guard?.begin(`${req.schema}.${req.table}.${req.attr.name}`);
   const spec = storeName ? getStoreSpec(req.config, storeName).spec : null;
   // Only what a codec needs; the configuration (database password, store keys) stays out of reach.
   const ctxFor = (codec: Codec): EncodeContext => {
@@ -64,8 +82,14 @@ export async function encodeValue(value: InputValue, req: EncodeRequest): Promis
       store,
       storeName,
       options: codecOptions(req.config, codec),
-      onObjectWritten: (key, s) => req.written.push({ key, store: s }),
-      getStore: (name) => openStore(req.config, name),
+      onObjectWritten: (key, s) => {
+        req.written.push({ key, store: s });
+        guard?.announce(key, s);
+      },
+      getStore: async (name) => {
+        const s = await openStore(req.config, name);
+        return guard ? guard.wrap(s) : s;
+      },
       objectPath: (ext) => {
         if (!spec) throw new CodecError(`<${codec.name}> requires @ (store only)`, { code: "codec.store" });
         return schemaPath(spec, { schema: req.schema, table: req.table, primaryKey: Object.entries(req.primaryKey), field: req.attr.name, ext }).path;
@@ -86,6 +110,7 @@ export async function encodeValue(value: InputValue, req: EncodeRequest): Promis
     current = await wrap(codec, "encode", () => codec.encode(input, ctxFor(codec)));
     input = current instanceof Uint8Array ? { kind: "bytes", data: current } : { kind: "value", value: current };
   }
+  guard?.encoded(chain.chain[chain.chain.length - 1]!, current);
   if (chain.finalDtype === "json") return pythonJsonDumps(current);
   if (current instanceof Uint8Array) return Buffer.from(current.buffer, current.byteOffset, current.byteLength);
   throw new CodecError(`<${outer.name}>: the codec chain produced ${typeof current}, but the column stores ${chain.finalDtype}`, { code: "codec.encode" });

@@ -2,14 +2,17 @@
  * `dj insert`: values are parsed and checked, objects are written first, then the row is
  * inserted in a transaction; when the row insert fails, the schema-addressed objects just
  * written are removed, so a failed insert leaves nothing behind (content-addressed `_hash`
- * objects excepted: they may be shared, and `dj gc` collects them).
+ * objects excepted: they may be shared, and `dj gc` collects them). Every store access goes
+ * through an InsertGuard (insert-guard.ts): intents for gc, the references check, undo on
+ * SIGINT/SIGTERM.
  */
 import type { InputValue, KeyValue, MeasuredFigures } from "../codecs/types.js";
 import type { NdArraySource } from "../formats/ndarray.js";
 import { ConflictError, UsageError, isDjError } from "../errors.js";
 import type { Connection, Param } from "../db/types.js";
 import type { Attribute, Heading } from "../schema/heading.js";
-import { encodeValue, removeWritten, resolveAttributeCodec, type ResolvedAttributeCodec, type WrittenObject } from "./codec-context.js";
+import { encodeValue, resolveAttributeCodec, type ResolvedAttributeCodec, type WrittenObject } from "./codec-context.js";
+import { InsertGuard } from "./insert-guard.js";
 import type { Session } from "./session.js";
 import { checkJsonLimits, parseAttributeValue } from "./values.js";
 
@@ -132,6 +135,8 @@ export function counted(array: NdArraySource, add: (bytes: number) => void): NdA
 export interface InsertOptions {
   skipDuplicates?: boolean;
   baseDir: string;
+  /** One-line notices for the user (waiting for a concurrent gc). */
+  notice?: (line: string) => void;
   /** Called for arrays of at least 64 MiB with their size; returns the byte counter. */
   progress?: (label: string, total: number) => { add(bytes: number): void; done(): void };
 }
@@ -146,14 +151,20 @@ interface EncodedRow {
 /** Insert one row: objects first, then the row in a transaction; a failure removes the objects. */
 export async function insertRow(session: Session, prepared: Prepared, row: RowInput, opts: InsertOptions): Promise<InsertOutcome> {
   const written: WrittenObject[] = [];
+  const guard = new InsertGuard(session.config, written, opts.notice);
   try {
-    const encoded = await encodeRow(session, prepared, row, opts, written);
-    if (encoded.status === "skipped") return { status: "skipped", key: encoded.key, objects: 0 };
-    await session.dialect.driver.transaction((conn) => insertEncoded(session, prepared, conn, [encoded]));
+    const encoded = await encodeRow(session, prepared, row, opts, written, guard);
+    if (encoded.status === "skipped") {
+      await guard.finish();
+      return { status: "skipped", key: encoded.key, objects: 0 };
+    }
+    await guard.beforeCommit();
+    await guard.commit(() => session.dialect.driver.transaction((conn) => insertEncoded(session, prepared, conn, [encoded])));
+    await guard.finish();
     const measured = Object.keys(encoded.measured).length ? { measured: encoded.measured } : {};
     return { status: "inserted", key: encoded.key, objects: written.length, ...measured };
   } catch (err) {
-    throw await withCleanup(err, written);
+    throw await withCleanup(err, guard);
   }
 }
 
@@ -164,12 +175,13 @@ export async function insertRow(session: Session, prepared: Prepared, row: RowIn
  */
 export async function insertBatch(session: Session, prepared: Prepared, rows: RowInput[], opts: InsertOptions & { label: string; rowOffset: number }): Promise<{ inserted: number; skipped: number }> {
   const written: WrittenObject[] = [];
+  const guard = new InsertGuard(session.config, written, opts.notice);
   const ready: EncodedRow[] = [];
   let skipped = 0;
   try {
     for (const [i, row] of rows.entries()) {
       try {
-        const encoded = await encodeRow(session, prepared, row, opts, written);
+        const encoded = await encodeRow(session, prepared, row, opts, written, guard);
         if (encoded.status === "skipped") skipped++;
         else ready.push(encoded);
       } catch (err) {
@@ -177,10 +189,14 @@ export async function insertBatch(session: Session, prepared: Prepared, rows: Ro
         throw err;
       }
     }
-    if (ready.length) await session.dialect.driver.transaction((conn) => insertEncoded(session, prepared, conn, ready));
+    if (ready.length) {
+      await guard.beforeCommit();
+      await guard.commit(() => session.dialect.driver.transaction((conn) => insertEncoded(session, prepared, conn, ready)));
+    }
+    await guard.finish();
     return { inserted: ready.length, skipped };
   } catch (err) {
-    throw await withCleanup(err, written);
+    throw await withCleanup(err, guard);
   }
 }
 
@@ -193,15 +209,15 @@ async function insertEncoded(session: Session, prepared: Prepared, conn: Connect
 }
 
 /** Remove what a failed insert wrote; if that fails too, say so in the error's hint. */
-async function withCleanup(err: unknown, written: WrittenObject[]): Promise<unknown> {
-  const problems = await removeWritten(written);
+async function withCleanup(err: unknown, guard: InsertGuard): Promise<unknown> {
+  const problems = await guard.fail();
   if (problems.length && isDjError(err)) {
     return Object.assign(err, { hint: `${err.hint ? err.hint + "; " : ""}could not remove ${problems.length} object(s) written: ${problems.join("; ")}` });
   }
   return err;
 }
 
-async function encodeRow(session: Session, prepared: Prepared, row: RowInput, opts: InsertOptions, written: WrittenObject[]): Promise<EncodedRow> {
+async function encodeRow(session: Session, prepared: Prepared, row: RowInput, opts: InsertOptions, written: WrittenObject[], guard: InsertGuard): Promise<EncodedRow> {
   const { heading } = prepared;
   const { dialect, config } = session;
   const byName = new Map(heading.attributes.filter((a) => !a.hidden).map((a) => [a.name, a]));
@@ -287,6 +303,7 @@ async function encodeRow(session: Session, prepared: Prepared, row: RowInput, op
         resolved: prepared.codecs.get(name)!,
         written,
         onReport: (figures) => (measured[name] = { ...measured[name], ...figures }),
+        guard,
       });
       bar?.done();
     }

@@ -9,6 +9,8 @@ import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { once } from "node:events";
+import { testPause, trackTempFile } from "../lifecycle.js";
 import type { DecodedValue } from "../codecs/types.js";
 import { InputError, StoreError, UsageError, isDjError } from "../errors.js";
 import { BlobComplex, BlobDecimal, BlobTuple, BlobUuid } from "../formats/blob.js";
@@ -84,12 +86,19 @@ async function removeCreated(created: string[]): Promise<void> {
 async function writeStreamAtomic(path: string, body: Readable, created: string[]): Promise<void> {
   await makeParents(dirname(path), created);
   const tmp = `${path}.${process.pid}.partial`;
+  // Tracked until renamed or removed: SIGINT/SIGTERM removes it (src/lifecycle.ts).
+  const untrack = trackTempFile(tmp);
   try {
-    await pipeline(body, createWriteStream(tmp, { flags: "wx" }));
+    const out = createWriteStream(tmp, { flags: "wx" });
+    await once(out, "open");
+    await testPause("fetch-partial");
+    await pipeline(body, out);
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });
     throw asOutputError(err, path);
+  } finally {
+    untrack();
   }
 }
 

@@ -5,14 +5,17 @@
  */
 import { createReadStream, createWriteStream } from "node:fs";
 import { constants } from "node:fs";
-import { access, copyFile, link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink } from "node:fs/promises";
+import { access, copyFile, link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, utimes } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { randomBytes } from "node:crypto";
 import { ConflictError, StoreError } from "../errors.js";
+import { trackTempFile } from "../lifecycle.js";
 import { checkKey } from "./addressing.js";
-import type { ObjectInfo, PutOptions, RangeQuery, Store } from "./types.js";
+import { tempFilesUnder } from "./file-temps.js";
+import type { Leftover, ObjectInfo, PutOptions, RangeQuery, Store } from "./types.js";
+
 
 function isMissing(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;
@@ -125,12 +128,30 @@ export class FileStore implements Store {
     return createReadStream(path, { highWaterMark: 1 << 20 });
   }
 
+  /** Temporary files being written, each with its untrack function (see lifecycle.trackTempFile). */
+  private readonly temps = new Map<string, () => void>();
+
   private tempPath(path: string): string {
-    return `${path}.${randomBytes(6).toString("hex")}.saving`;
+    const tmp = `${path}.${randomBytes(6).toString("hex")}.saving`;
+    this.temps.set(tmp, trackTempFile(tmp));
+    return tmp;
+  }
+
+  private untrack(tmp: string): void {
+    this.temps.get(tmp)?.();
+    this.temps.delete(tmp);
   }
 
   /** Move a finished temporary file into place; with ifAbsent, a hard link fails if the target exists. */
   private async commit(tmp: string, path: string, key: string, ifAbsent?: boolean): Promise<void> {
+    try {
+      await this.commitTemp(tmp, path, key, ifAbsent);
+    } finally {
+      this.untrack(tmp);
+    }
+  }
+
+  private async commitTemp(tmp: string, path: string, key: string, ifAbsent?: boolean): Promise<void> {
     try {
       if (ifAbsent) {
         await link(tmp, path);
@@ -164,6 +185,7 @@ export class FileStore implements Store {
       await writeAll(tmp, value);
     } catch (err) {
       await rm(tmp, { force: true });
+      this.untrack(tmp);
       throw await this.writeFailure(key, err);
     }
     await this.commit(tmp, path, key, opts.ifAbsent);
@@ -177,6 +199,7 @@ export class FileStore implements Store {
       await pipeline(body, createWriteStream(tmp, { flags: "wx", highWaterMark: 1 << 20 }), { signal: opts.signal });
     } catch (err) {
       await rm(tmp, { force: true });
+      this.untrack(tmp);
       if ((err as { name?: string }).name === "AbortError") throw err;
       if (err instanceof StoreError || (err as { _dj?: boolean })._dj) throw err;
       throw await this.writeFailure(key, err);
@@ -192,6 +215,7 @@ export class FileStore implements Store {
       await copyFile(localPath, tmp, constants.COPYFILE_EXCL);
     } catch (err) {
       await rm(tmp, { force: true });
+      this.untrack(tmp);
       throw await this.writeFailure(key, err);
     }
     await this.commit(tmp, path, key, opts.ifAbsent);
@@ -273,6 +297,26 @@ export class FileStore implements Store {
     await rm(path, { recursive: true, force: true }).catch(() => {});
     await this.pruneEmptyParents(dirname(path));
     return count;
+  }
+
+  async touch(key: string): Promise<boolean> {
+    const now = new Date();
+    try {
+      await utimes(this.path(key), now, now);
+      return true;
+    } catch (err) {
+      if (isMissing(err)) return false;
+      throw this.fail("touch", key, err);
+    }
+  }
+
+  /** Temporary files (`*.saving`) under `prefix` that this process is not writing: what killed writes left. */
+  listLeftovers(prefix: string): AsyncIterable<Leftover> {
+    return tempFilesUnder(this.root, this.path(prefix.replace(/\/+$/, "")), (full) => this.temps.has(full));
+  }
+
+  async removeLeftover(leftover: Leftover): Promise<void> {
+    await this.delete(leftover.key);
   }
 
   /** Remove folders left empty by a delete, up to (not including) the store root. */

@@ -19,7 +19,7 @@ import type { S3StoreSpec, Timeouts } from "../config/types.js";
 import { withRetry } from "../retry.js";
 import { checkKey } from "./addressing.js";
 import { isTransientS3Error, translateS3Error } from "./s3-errors.js";
-import type { ObjectInfo, PutOptions, RangeQuery, Store } from "./types.js";
+import type { Leftover, ObjectInfo, PutOptions, RangeQuery, Store } from "./types.js";
 
 type SDK = typeof import("@aws-sdk/client-s3");
 
@@ -258,6 +258,38 @@ export class S3Store implements Store {
     // One request per object keeps this working on servers without multi-object delete.
     for (let i = 0; i < keys.length; i += 16) await Promise.all(keys.slice(i, i + 16).map((k) => this.delete(k)));
     return keys.length;
+  }
+
+  /** Unfinished multipart uploads under `prefix` (what a killed upload leaves, billed but invisible). */
+  async *listLeftovers(prefix: string): AsyncIterable<Leftover> {
+    const { sdk, client } = await this.connect();
+    const full = this.fullKey(prefix.replace(/\/+$/, "")) + "/";
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      let out;
+      try {
+        out = await client.send(new sdk.ListMultipartUploadsCommand({ Bucket: this.spec.bucket, Prefix: full, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }));
+      } catch (err) {
+        this.fail(err, "list unfinished uploads under", prefix);
+      }
+      for (const u of out.Uploads ?? []) {
+        if (!u.Key || !u.UploadId) continue;
+        yield { kind: "multipart-upload", key: this.relKey(u.Key), size: 0, modified: u.Initiated ?? new Date(0), uploadId: u.UploadId };
+      }
+      keyMarker = out.IsTruncated ? out.NextKeyMarker : undefined;
+      uploadIdMarker = out.IsTruncated ? out.NextUploadIdMarker : undefined;
+    } while (keyMarker);
+  }
+
+  async removeLeftover(leftover: Leftover): Promise<void> {
+    const { sdk, client } = await this.connect();
+    try {
+      await client.send(new sdk.AbortMultipartUploadCommand({ Bucket: this.spec.bucket, Key: this.fullKey(leftover.key), UploadId: leftover.uploadId }));
+    } catch (err) {
+      if ((err as { name?: string }).name === "NoSuchUpload") return;
+      this.fail(err, "abort the unfinished upload of", leftover.key);
+    }
   }
 
   async close(): Promise<void> {

@@ -54,4 +54,19 @@ export interface Store {
   deletePrefix(prefix: string): Promise<number>;
 
   close?(): Promise<void>;
+
+  /** Refresh an object's modification time (so `--min-age` protects a reused object); false when missing. */
+  touch?(key: string): Promise<boolean>;
+  /** What dj's interrupted writes left under `prefix`: temporary files, unfinished multipart uploads. */
+  listLeftovers?(prefix: string): AsyncIterable<Leftover>;
+  removeLeftover?(leftover: Leftover): Promise<void>;
+}
+
+export interface Leftover {
+  kind: "temp-file" | "multipart-upload";
+  key: string;
+  size: number;
+  /** When it was last written (temp file) or started (multipart upload). */
+  modified: Date;
+  uploadId?: string;
 }
