@@ -1,5 +1,6 @@
 /** `dj verify [--schema S] [TABLE] [--deep]`: the integrity audit (src/data/verify.ts). */
 import { StoreError } from "../errors.js";
+import { plural } from "../ui/plural.js";
 import type { CommandHandler } from "./context.js";
 
 export const verify: CommandHandler = async (ctx, [ref], opts) => {
@@ -20,7 +21,7 @@ export const verify: CommandHandler = async (ctx, [ref], opts) => {
     return clean ? 0 : 5;
   }
   for (const f of report.problems) ctx.out.line(describeFinding(f));
-  for (const u of report.unchecked) ctx.out.warn(`${u.table} ${u.attribute}: ${u.rows} value(s) not checked: ${u.reason}`);
+  for (const u of report.unchecked) ctx.out.warn(`${u.table} ${u.attribute}: ${plural(u.rows, "value")} not checked: ${u.reason}`);
   const what = `${report.values_checked} value${report.values_checked === 1 ? "" : "s"} in ${report.rows_checked} row${report.rows_checked === 1 ? "" : "s"} of ${report.tables.length} table${report.tables.length === 1 ? "" : "s"}${report.deep ? " (deep)" : ""}`;
   if (clean) return ctx.out.info(`verified ${what}: no problems`);
   const parts = [

@@ -16,6 +16,12 @@ export interface References {
   /** Distinct referenced keys in the collected store, by kind, for the report's counts. */
   hash: Set<string>;
   schema: Set<string>;
+  /**
+   * Paths referenced through store names outside the scope, by path: a candidate of the collected
+   * store at one of these paths means two names reach one location that dj could not match (an
+   * endpoint behind a proxy or a second host name), so its "orphan" is live data.
+   */
+  elsewhere: Map<string, string>;
   scanErrors: string[];
 }
 
@@ -29,7 +35,7 @@ function storeOfRef(config: ResolvedConfig, refStore: string | null): string | n
 export async function collectReferences(session: Session, scope: StoreRoot[], schemas: string[], collected: string): Promise<References> {
   const { config, dialect, registry } = session;
   const roots = new Map(scope.filter((s) => s.root).map((s) => [s.name, s.root!]));
-  const refs: References = { live: new PathSet(), hash: new Set(), schema: new Set(), scanErrors: [] };
+  const refs: References = { live: new PathSet(), hash: new Set(), schema: new Set(), elsewhere: new Map(), scanErrors: [] };
   for (const schema of schemas) {
     if (!(await dialect.introspector.schemaExists(schema))) {
       refs.scanErrors.push(`schema ${schema} does not exist`);
@@ -77,7 +83,10 @@ export async function collectReferences(session: Session, scope: StoreRoot[], sc
           for (const ref of paths) {
             const name = storeOfRef(config, ref.store);
             const root = name === null ? undefined : roots.get(name);
-            if (root === undefined) continue; // another store's object
+            if (root === undefined) {
+              if (name !== null) refs.elsewhere.set(ref.path.replace(/^\/+/, ""), name); // another store's object
+              continue;
+            }
             const key = absoluteKey(root, ref.path);
             refs.live.add(key);
             if (name === collected || root === roots.get(collected)) kindOf(name!, ref.path).add(key);

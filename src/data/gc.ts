@@ -148,9 +148,12 @@ export async function collectGarbage(session: Session, opts: { schemas: string[]
 
     const cutoff = Date.now() - opts.minAgeMs;
     const orphans: Listed[] = [];
+    const aliased = new Map<string, string>();
     for (const o of listed) {
       const key = absoluteKey(root, o.key);
       if (refs.live.covers(key)) continue;
+      const through = refs.elsewhere.get(o.key);
+      if (through !== undefined && !aliased.has(through)) aliased.set(through, o.key);
       if (o.modified.getTime() > cutoff) report.skipped_young++;
       else if (inFlight.covers(key)) report.skipped_in_flight++;
       else orphans.push(o);
@@ -165,6 +168,12 @@ export async function collectGarbage(session: Session, opts: { schemas: string[]
         report.schema_paths_orphaned_bytes += o.size;
         report.orphaned_schema_paths.push(o.key);
       }
+    }
+    // Rows reach this very path through another store name: the two names most likely reach one
+    // location (a proxy, a second host name for one server) that the location check could not
+    // match. Deleting would delete live data, so nothing is deleted.
+    for (const [through, key] of aliased) {
+      report.scan_errors.push(`${storeName}:${key} is referenced by rows through store "${through}": "${storeName}" and "${through}" look like one location under two names (e.g. an endpoint behind a proxy); check their endpoints, buckets and locations`);
     }
     report.orphaned_hash_paths.sort();
     report.orphaned_schema_paths.sort();

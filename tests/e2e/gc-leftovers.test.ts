@@ -52,7 +52,7 @@ describe("dj gc and unfinished multipart uploads (s3rver)", () => {
     assert.equal((await uploads()).length, 2, "a dry run aborts nothing");
     const r = await runDj(["gc", "--min-age", "0"], { cwd: dir });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /0 temp file\(s\) and 1 unfinished upload\(s\) left by interrupted writes: removed 0 and 1/);
+    assert.match(r.stdout, /0 temp files and 1 unfinished upload left by interrupted writes: removed 0 and 1/);
     assert.deepEqual(await uploads(), ["dj/elsewhere/user-upload.bin"]);
   });
 });

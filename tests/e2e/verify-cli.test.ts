@@ -282,7 +282,7 @@ for i in (1, 2):
     assert.deepEqual(j.unchecked.map((u: any) => [u.table, u.attribute, u.rows]), [[`${schema}.Scan`, "note", 2]]);
     const text = await dj("verify");
     assert.equal(text.code, 5);
-    assert.match(text.stderr, /^dj: warning: plug\.Scan note: 2 value\(s\) not checked: .*ref/m);
+    assert.match(text.stderr, /^dj: warning: plug\.Scan note: 2 values not checked: .*ref/m);
     assert.match(text.stderr, /^dj: verify found 2 problems and 2 values not checked in 4 values in 2 rows of 1 table\n {2}hint: /m);
   });
 });
