@@ -5,7 +5,7 @@
  */
 import { createReadStream, createWriteStream } from "node:fs";
 import { constants } from "node:fs";
-import { access, copyFile, link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, utimes } from "node:fs/promises";
+import { access, copyFile, link, mkdir, open, readFile, rename, rm, rmdir, stat, unlink, utimes } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -14,13 +14,9 @@ import { ConflictError, StoreError } from "../errors.js";
 import { trackTempFile } from "../lifecycle.js";
 import { checkKey } from "./addressing.js";
 import { tempFilesUnder } from "./file-temps.js";
+import { filesUnder, isMissing } from "./file-walk.js";
 import type { Leftover, ObjectInfo, PutOptions, RangeQuery, Store } from "./types.js";
 
-
-function isMissing(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException).code;
-  return code === "ENOENT" || code === "ENOTDIR";
-}
 
 /**
  * Create `path` (never an existing file) holding `value`. One write call for the whole buffer:
@@ -249,25 +245,10 @@ export class FileStore implements Store {
       if (!prefix.endsWith("/")) yield { key: prefix, size: startStat.size, modified: startStat.mtime };
       return;
     }
-    const stack = [start];
-    while (stack.length) {
-      const dir = stack.pop()!;
-      let entries;
-      try {
-        entries = await readdir(dir, { withFileTypes: true });
-      } catch (err) {
-        if (isMissing(err)) continue;
-        throw this.fail("list", relative(this.root, dir), err);
-      }
-      entries.sort((a, b) => (a.name < b.name ? 1 : -1));
-      for (const e of entries) {
-        const full = join(dir, e.name);
-        if (e.isDirectory()) stack.push(full);
-        else if (e.isFile() && !e.name.endsWith(".saving")) {
-          const s = await stat(full);
-          yield { key: relative(this.root, full).split(sep).join("/"), size: s.size, modified: s.mtime };
-        }
-      }
+    for await (const { full, name } of filesUnder(start, (dir, err) => this.fail("list", relative(this.root, dir), err))) {
+      if (name.endsWith(".saving")) continue; // a write in progress, or a killed one's leftover (gc)
+      const s = await stat(full);
+      yield { key: relative(this.root, full).split(sep).join("/"), size: s.size, modified: s.mtime };
     }
   }
 
