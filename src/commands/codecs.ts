@@ -81,7 +81,7 @@ export const check: CommandHandler = async (ctx, args, opts) => {
   const wanted: Array<{ req: string; source: string }> = args.map((req) => ({ req, source: "argument" }));
   if (opts.required) wanted.push(...config.requiredCodecs.map((req) => ({ req, source: "requiredCodecs" })));
   for (const schema of (opts.schema as string[] | undefined) ?? []) {
-    const { codecsUsedBySchema } = await import("../data/schema-codecs.js");
+    const { codecsUsedBySchema } = await import("../services/schema-codecs.js");
     for (const use of await codecsUsedBySchema(config, schema)) {
       wanted.push({ req: use.codec, source: `${schema}.${use.table}.${use.attribute}` });
     }

@@ -6,8 +6,8 @@ import { plural } from "../ui/plural.js";
 import type { CommandContext, CommandHandler } from "./context.js";
 
 async function open(ctx: CommandContext, ref: string, schema: string | undefined) {
-  const { openSession } = await import("../data/session.js");
-  const { resolveTable } = await import("../data/table-ref.js");
+  const { openSession } = await import("../services/session.js");
+  const { resolveTable } = await import("../services/table-ref.js");
   const session = await openSession({ cwd: ctx.cwd, configPath: ctx.globals.config, log: (l) => ctx.out.debug(l) });
   const heading = await resolveTable(ref, schema ?? session.config.schema, session.dialect.introspector);
   return { session, heading };
@@ -15,14 +15,14 @@ async function open(ctx: CommandContext, ref: string, schema: string | undefined
 
 export const insert: CommandHandler = async (ctx, [ref], opts) => {
   const { session, heading } = await open(ctx, ref!, opts.schema);
-  const { insertRow, prepareTable, rowFromFlags, describeKey } = await import("../data/insert.js");
-  const { explainForeignKeyError } = await import("../data/parents.js");
+  const { insertRow, prepareTable, rowFromFlags, describeKey } = await import("../services/insert.js");
+  const { explainForeignKeyError } = await import("../services/parents.js");
   const prepared = await prepareTable(session, heading);
   if (opts.rows) {
     if (opts.key || opts.from || opts.set) throw new UsageError("--rows cannot be combined with --key, --from or --set");
-    const { readRowsFile } = await import("../data/rows-file.js");
+    const { readRowsFile } = await import("../services/rows-file.js");
     const { rows, baseDir } = await readRowsFile(ctx.cwd, opts.rows);
-    const { insertBatch } = await import("../data/insert.js");
+    const { insertBatch } = await import("../services/insert.js");
     const BATCH_ROWS = 500;
     let inserted = 0;
     let skipped = 0;
@@ -61,7 +61,7 @@ const LARGE_VALUE_BYTES = 64 << 20;
 
 export const fetch: CommandHandler = async (ctx, [ref], opts) => {
   const { session, heading } = await open(ctx, ref!, opts.schema);
-  const { fetchRows, decodeCell, summarize, displayScalar } = await import("../data/fetch.js");
+  const { fetchRows, decodeCell, summarize, displayScalar } = await import("../services/fetch.js");
   const limit = opts.limit === undefined ? undefined : Number(opts.limit);
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new UsageError(`--limit expects a whole number, got ${opts.limit}`);
   const result = await fetchRows(session, heading, { keys: opts.key ?? [], attrs: opts.attr, limit });
@@ -70,7 +70,7 @@ export const fetch: CommandHandler = async (ctx, [ref], opts) => {
   const valueAttrs = result.attributes.filter((a) => !a.inKey && (opts.attr ? opts.attr.includes(a.name) : a.codec !== null));
 
   if (opts.out) {
-    const { writeDecoded, extensionFor, withProgressNote } = await import("../data/output.js");
+    const { writeDecoded, extensionFor, withProgressNote } = await import("../services/output.js");
     const targets = result.rows.flatMap((row) => valueAttrs.filter((a) => row.raw[a.name] !== null).map((a) => ({ row, a })));
     const table = `${heading.schema}.${heading.className}`;
     if (targets.length === 0) throw nothingToWrite(table, result.rows.length, valueAttrs.map((a) => a.name), Boolean(opts.key?.length));
@@ -87,7 +87,7 @@ export const fetch: CommandHandler = async (ctx, [ref], opts) => {
     const written: string[] = [];
     // Large arrays show the same progress line as insert (on a terminal only).
     const { progress } = await import("../ui/progress.js");
-    const { counted } = await import("../data/insert.js");
+    const { counted } = await import("../services/insert.js");
     const decode = async (row: (typeof targets)[number]["row"], a: (typeof targets)[number]["a"]) => {
       const decoded = (await decodeCell(session, result, row, a, fetchOptions))!;
       const array = decoded.kind === "ndarray" || decoded.kind === "tree" ? decoded.array : undefined;
@@ -167,7 +167,7 @@ function safeJson(text: string): unknown {
 
 export const remove: CommandHandler = async (ctx, [ref], opts) => {
   const { session, heading } = await open(ctx, ref!, opts.schema);
-  const { deleteRows } = await import("../data/delete.js");
+  const { deleteRows } = await import("../services/delete.js");
   const plan = await deleteRows(session, heading, opts.key ?? [], { cascade: Boolean(opts.cascade), dryRun: true, all: Boolean(opts.all) });
   const total = plan.reduce((n, p) => n + p.rows, 0);
   if (total === 0) {

@@ -2,8 +2,8 @@
 import type { CommandHandler } from "./context.js";
 
 export const declare: CommandHandler = async (ctx, files, opts) => {
-  const { openSession } = await import("../data/session.js");
-  const { declarePipeline } = await import("../data/declare.js");
+  const { openSession } = await import("../services/session.js");
+  const { declarePipeline } = await import("../services/declare.js");
   const session = await openSession({ cwd: ctx.cwd, configPath: ctx.globals.config, log: (l) => ctx.out.debug(l) });
   const results = await declarePipeline(session.config, session.dialect, session.registry, files, ctx.cwd, {
     dryRun: Boolean(opts.dryRun),

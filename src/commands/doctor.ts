@@ -33,7 +33,7 @@ export const doctor: CommandHandler = async (ctx) => {
   });
   // Without a config file there is nothing to check a database against, and opening the
   // embedded one would create .dj/ in the current folder: doctor only looks, it creates nothing.
-  const { notConfigured } = await import("../data/configured.js");
+  const { notConfigured } = await import("../services/configured.js");
   const unconfigured = notConfigured(config, "database", ctx.cwd);
   if (problems.length === 0 && unconfigured) {
     checks[0] = { name: "config", ok: false, detail: `${unconfigured.message}; ${unconfigured.hint}`, code: 3 };

@@ -4,7 +4,7 @@ import { assertSchemaName } from "../schema/schema-name.js";
 import type { CommandContext, CommandHandler } from "./context.js";
 
 async function session(ctx: CommandContext) {
-  const { openSession } = await import("../data/session.js");
+  const { openSession } = await import("../services/session.js");
   return openSession({ cwd: ctx.cwd, configPath: ctx.globals.config, log: (l) => ctx.out.debug(l) });
 }
 

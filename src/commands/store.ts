@@ -6,7 +6,7 @@ import type { CommandContext, CommandHandler } from "./context.js";
 
 async function config(ctx: CommandContext) {
   const { loadConfig } = await import("../config/load.js");
-  const { requireConfigured } = await import("../data/configured.js");
+  const { requireConfigured } = await import("../services/configured.js");
   const cfg = await loadConfig({ cwd: ctx.cwd, configPath: ctx.globals.config });
   requireConfigured(cfg, "store", ctx.cwd);
   return cfg;
@@ -116,8 +116,8 @@ export const ls: CommandHandler = async (ctx, args) => {
 };
 
 export const gc: CommandHandler = async (ctx, _args, opts) => {
-  const { openSession } = await import("../data/session.js");
-  const { collectGarbage, parseAge } = await import("../data/gc.js");
+  const { openSession } = await import("../services/session.js");
+  const { collectGarbage, parseAge } = await import("../services/gc.js");
   const minAge = String(opts.minAge ?? "1h");
   const minAgeMs = parseAge(minAge);
   const session = await openSession({ cwd: ctx.cwd, configPath: ctx.globals.config, log: (l) => ctx.out.debug(l) });

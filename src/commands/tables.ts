@@ -4,7 +4,7 @@ import { plural } from "../ui/plural.js";
 import type { CommandContext, CommandHandler } from "./context.js";
 
 async function session(ctx: CommandContext) {
-  const { openSession } = await import("../data/session.js");
+  const { openSession } = await import("../services/session.js");
   return openSession({ cwd: ctx.cwd, configPath: ctx.globals.config, log: (l) => ctx.out.debug(l) });
 }
 
@@ -38,7 +38,7 @@ export const describe: CommandHandler = async (ctx, [ref], opts) => {
   const { config, dialect } = await session(ctx);
   const { describeSchema, describeTable } = await import("../schema/describe.js");
   if (ref) {
-    const { resolveTable } = await import("../data/table-ref.js");
+    const { resolveTable } = await import("../services/table-ref.js");
     const h = await resolveTable(ref, opts.schema ?? config.schema, dialect.introspector);
     if (ctx.out.json) return ctx.out.data({ schema: h.schema, table: h.table, definition: describeTable(h) });
     return ctx.out.line(describeTable(h));
@@ -58,8 +58,8 @@ export const describe: CommandHandler = async (ctx, [ref], opts) => {
 
 export const drop: CommandHandler = async (ctx, [ref], opts) => {
   const { config, dialect } = await session(ctx);
-  const { resolveTable } = await import("../data/table-ref.js");
-  const { dependentTables, dropTable, rowCount } = await import("../data/tables.js");
+  const { resolveTable } = await import("../services/table-ref.js");
+  const { dependentTables, dropTable, rowCount } = await import("../services/tables.js");
   const h = await resolveTable(ref!, opts.schema ?? config.schema, dialect.introspector);
   const children = await dependentTables(dialect, h);
   if (children.length) {

@@ -1,15 +1,15 @@
-/** `dj verify [--schema S] [TABLE] [--deep]`: the integrity audit (src/data/verify.ts). */
+/** `dj verify [--schema S] [TABLE] [--deep]`: the integrity audit (src/services/verify.ts). */
 import { StoreError } from "../errors.js";
 import { plural } from "../ui/plural.js";
 import type { CommandHandler } from "./context.js";
 
 export const verify: CommandHandler = async (ctx, [ref], opts) => {
-  const { openSession } = await import("../data/session.js");
-  const { assertSchema, describeFinding, verifySchema } = await import("../data/verify.js");
+  const { openSession } = await import("../services/session.js");
+  const { assertSchema, describeFinding, verifySchema } = await import("../services/verify.js");
   const session = await openSession({ cwd: ctx.cwd, configPath: ctx.globals.config, log: (l) => ctx.out.debug(l) });
   let table = null;
   if (ref) {
-    const { resolveTable } = await import("../data/table-ref.js");
+    const { resolveTable } = await import("../services/table-ref.js");
     table = await resolveTable(ref, opts.schema ?? session.config.schema, session.dialect.introspector);
   }
   const schema = table ? table.schema : assertSchema(opts.schema ?? session.config.schema);

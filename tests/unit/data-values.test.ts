@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { parseAttributeValue } from "../../src/data/values.js";
-import { pythonJsonDumps } from "../../src/data/json-text.js";
+import { parseAttributeValue } from "../../src/services/values.js";
+import { pythonJsonDumps } from "../../src/services/json-text.js";
 import { isDjError } from "../../src/errors.js";
 
 const rejects = (type: string, text: string, pattern: RegExp) =>

@@ -37,7 +37,7 @@ export async function resolveAttributeCodec(registry: CodecRegistry, config: Res
 }
 
 /**
- * What an insert watches while a chain encodes (src/data/insert-guard.ts): every store a codec
+ * What an insert watches while a chain encodes (src/services/insert-guard.ts): every store a codec
  * gets is wrapped, so the insert's intent names each path before it is written or reused.
  */
 export interface EncodeGuard {
