@@ -37,6 +37,12 @@ export interface NdArraySource {
   readInto?(offset: number, into: Uint8Array): Promise<void>;
   /** Stream the raw data in `order` layout, in pieces of about `pieceBytes`. */
   chunks(pieceBytes?: number): AsyncIterable<Uint8Array>;
+  /**
+   * Read one box of the array, `start[i] <= index[i] < stop[i]` on every axis, as C-order bytes
+   * in the dtype's byte order (optional). A chunked source reads only the chunks (or byte ranges)
+   * the box intersects; `dj fetch --slice` falls back to `read` when a source has no `readBox`.
+   */
+  readBox?(start: readonly number[], stop: readonly number[]): Promise<Uint8Array>;
   close?(): Promise<void>;
 }
 
