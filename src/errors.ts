@@ -8,6 +8,7 @@
  * Use `isDjError(err, "config", "usage")` rather than `instanceof` across package boundaries
  * (a plugin may bundle its own copy of this module).
  */
+import type { CodeOf, ErrorCode } from "./error-codes.js";
 
 export const ExitCode = {
   ok: 0,
@@ -21,22 +22,24 @@ export const ExitCode = {
   conflict: 8,
 } as const;
 
+/** Every exit class has an entry in the code table (error-codes.ts) and an exit code here. */
+export type { ErrorCode, CodeOf } from "./error-codes.js";
 export type ErrorKind = Exclude<keyof typeof ExitCode, "ok">;
 
-export interface DjErrorOptions {
+export interface DjErrorOptions<K extends ErrorKind = ErrorKind> {
   hint?: string;
   cause?: unknown;
-  /** A stable machine-readable code for `--json` output, e.g. `config.invalid`. */
-  code?: string;
+  /** A stable machine-readable code for `--json` output, from the one table (error-codes.ts). */
+  code?: CodeOf<K>;
 }
 
 export abstract class DjError extends Error {
   abstract readonly kind: ErrorKind;
   readonly hint?: string;
-  readonly code?: string;
+  readonly code?: ErrorCode;
   readonly _dj = true;
 
-  constructor(message: string, options: DjErrorOptions = {}) {
+  constructor(message: string, options: { hint?: string; cause?: unknown; code?: ErrorCode } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.hint = options.hint;
     this.code = options.code;
@@ -46,60 +49,79 @@ export abstract class DjError extends Error {
   get exitCode(): number {
     return ExitCode[this.kind];
   }
-
-  /** The code shown in `--json` errors: an explicit one, else the kind. */
-  get jsonCode(): string {
-    return this.code ?? this.kind;
-  }
 }
 
 /** Unknown flag, missing argument, ambiguous input: exit 2. */
 export class UsageError extends DjError {
   readonly kind = "usage" as const;
+  constructor(message: string, options?: DjErrorOptions<"usage">) {
+    super(message, options);
+  }
 }
 
 /** Configuration file or environment is invalid or missing something: exit 3. */
 export class ConfigError extends DjError {
   readonly kind = "config" as const;
+  constructor(message: string, options?: DjErrorOptions<"config">) {
+    super(message, options);
+  }
 }
 
 /** The database refused, is unreachable, or a table is missing: exit 4. */
 export class DatabaseError extends DjError {
   readonly kind = "database" as const;
+  constructor(message: string, options?: DjErrorOptions<"database">) {
+    super(message, options);
+  }
 }
 
 /** An object store failed (unreachable, denied, missing bucket, missing object): exit 5. */
 export class StoreError extends DjError {
   readonly kind = "store" as const;
+  constructor(message: string, options?: DjErrorOptions<"store">) {
+    super(message, options);
+  }
 }
 
 /** A codec is missing, failed to load, or failed to encode/decode: exit 6. */
 export class CodecError extends DjError {
   readonly kind = "codec" as const;
+  constructor(message: string, options?: DjErrorOptions<"codec">) {
+    super(message, options);
+  }
 }
 
 /** Input data is wrong: bad .npy, wrong dtype or shape, bad key value: exit 7. */
 export class InputError extends DjError {
   readonly kind = "input" as const;
+  constructor(message: string, options?: DjErrorOptions<"input">) {
+    super(message, options);
+  }
 }
 
 /** Duplicate key, object exists, table exists with another definition: exit 8. */
 export class ConflictError extends DjError {
   readonly kind = "conflict" as const;
+  constructor(message: string, options?: DjErrorOptions<"conflict">) {
+    super(message, options);
+  }
 }
 
 /**
  * True for dj errors, including ones raised by plugin code that has no runtime dependency on
  * this module: any object with `_dj: true` and a known `kind` counts (see `ctx.fail`).
  */
-export function isDjError(err: unknown, ...kinds: ErrorKind[]): err is DjError {
+/** A dj error of one of the given kinds, with the codes of those kinds. */
+export type DjErrorOf<K extends ErrorKind> = DjError & { readonly kind: K; readonly code?: CodeOf<K> };
+
+export function isDjError<K extends ErrorKind = ErrorKind>(err: unknown, ...kinds: K[]): err is DjErrorOf<K> {
   if (typeof err !== "object" || err === null || (err as { _dj?: unknown })._dj !== true) return false;
   const kind = (err as { kind?: unknown }).kind;
   if (typeof kind !== "string" || !(kind in ExitCode) || kind === "ok") return false;
-  return kinds.length === 0 || kinds.includes(kind as ErrorKind);
+  return kinds.length === 0 || kinds.includes(kind as K);
 }
 
-const byKind: Record<ErrorKind, new (message: string, options?: DjErrorOptions) => DjError> = {
+const byKind: { [K in ErrorKind]: new (message: string, options?: DjErrorOptions<K>) => DjError } = {
   usage: UsageError,
   config: ConfigError,
   database: DatabaseError,
@@ -109,12 +131,21 @@ const byKind: Record<ErrorKind, new (message: string, options?: DjErrorOptions) 
   conflict: ConflictError,
   internal: class InternalError extends DjError {
     readonly kind = "internal" as const;
+    constructor(message: string, options?: DjErrorOptions<"internal">) {
+      super(message, options);
+    }
   },
 };
 
 /** Build a typed error from its kind (used by `ctx.fail` for plugins). */
-export function makeError(kind: ErrorKind, message: string, options?: DjErrorOptions): DjError {
-  return new byKind[kind](message, options);
+export function makeError<K extends ErrorKind>(kind: K, message: string, options?: DjErrorOptions<K>): DjError {
+  const make = byKind[kind] as new (message: string, options?: DjErrorOptions<K>) => DjError;
+  return new make(message, options);
+}
+
+/** The code `--json` prints for an error: its own, else its kind (also for a plugin's copy). */
+export function codeOf(err: DjError): string {
+  return typeof err.code === "string" ? err.code : err.kind;
 }
 
 /** Exit code of any dj error, also one created by a plugin's own copy of this module. */

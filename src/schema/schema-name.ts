@@ -19,7 +19,7 @@ export function isValidSchemaName(name: unknown): name is string {
 
 export function schemaNameError(name: string, from: SchemaNameSource, where?: string): DjError {
   const message = `invalid schema name ${JSON.stringify(name)}${where ? ` in ${where}` : ` (from ${from})`}: ${SCHEMA_NAME_RULE}`;
-  const options = { hint: "a schema name is one database (one file in .dj/ on the embedded database); it cannot hold /, . or spaces", code: "schema.name" };
+  const options = { hint: "a schema name is one database (one file in .dj/ on the embedded database); it cannot hold /, . or spaces", code: "schema.name" } as const;
   if (from === "config") return new ConfigError(message, options);
   if (from === "file") return new InputError(message, options);
   return new UsageError(message, options);

@@ -12,7 +12,7 @@ import { pipeline } from "node:stream/promises";
 import { once } from "node:events";
 import { testPause, trackTempFile } from "../lifecycle.js";
 import type { DecodedValue } from "../codecs/types.js";
-import { InputError, StoreError, UsageError, isDjError } from "../errors.js";
+import { InputError, StoreError, UsageError, isDjError, type CodeOf } from "../errors.js";
 import { BlobComplex, BlobDecimal, BlobTuple, BlobUuid } from "../formats/blob.js";
 import { numpyDtypeString } from "../formats/dtype.js";
 import { npyStream } from "../formats/npy.js";
@@ -25,21 +25,22 @@ async function isDir(path: string): Promise<boolean> {
 }
 
 /** What the file system said, in words, for the errors a fetch can meet while writing. */
-const CAUSES: Record<string, [kind: "store" | "input", words: string]> = {
-  ENOSPC: ["store", "no space left on the device"],
-  EDQUOT: ["store", "disk quota exceeded"],
-  EROFS: ["store", "the file system is read-only"],
-  EACCES: ["store", "permission denied"],
-  EPERM: ["store", "operation not permitted"],
-  EMFILE: ["store", "too many open files"],
-  ENFILE: ["store", "too many open files in the system"],
-  EIO: ["store", "input/output error"],
-  ENOTDIR: ["input", "a part of the path is a file, not a folder"],
-  EISDIR: ["input", "it is a folder"],
-  ENAMETOOLONG: ["input", "the file name is too long"],
-  EEXIST: ["input", "a file is in the way"],
-  ENOENT: ["input", "a folder on the path does not exist"],
-  EINVAL: ["input", "the file name is not valid here"],
+type Cause = [kind: "store", words: string, code: CodeOf<"store">] | [kind: "input", words: string, code: CodeOf<"input">];
+const CAUSES: Record<string, Cause> = {
+  ENOSPC: ["store", "no space left on the device", "output.enospc"],
+  EDQUOT: ["store", "disk quota exceeded", "output.edquot"],
+  EROFS: ["store", "the file system is read-only", "output.erofs"],
+  EACCES: ["store", "permission denied", "output.eacces"],
+  EPERM: ["store", "operation not permitted", "output.eperm"],
+  EMFILE: ["store", "too many open files", "output.emfile"],
+  ENFILE: ["store", "too many open files in the system", "output.enfile"],
+  EIO: ["store", "input/output error", "output.eio"],
+  ENOTDIR: ["input", "a part of the path is a file, not a folder", "output.enotdir"],
+  EISDIR: ["input", "it is a folder", "output.eisdir"],
+  ENAMETOOLONG: ["input", "the file name is too long", "output.enametoolong"],
+  EEXIST: ["input", "a file is in the way", "output.eexist"],
+  ENOENT: ["input", "a folder on the path does not exist", "output.enoent"],
+  EINVAL: ["input", "the file name is not valid here", "output.einval"],
 };
 
 /**
@@ -55,7 +56,7 @@ export function asOutputError(err: unknown, path: string): unknown {
   if (!cause) return err;
   const message = `cannot write ${path}: ${cause[1]} (${code})`;
   const hint = cause[0] === "store" ? (code === "ENOSPC" || code === "EDQUOT" ? "free some space, or write elsewhere with --out" : "choose another place with --out") : "choose another --out path";
-  return cause[0] === "store" ? new StoreError(message, { hint, cause: err, code: `output.${code!.toLowerCase()}` }) : new InputError(message, { hint, cause: err, code: `output.${code!.toLowerCase()}` });
+  return cause[0] === "store" ? new StoreError(message, { hint, cause: err, code: cause[2] }) : new InputError(message, { hint, cause: err, code: cause[2] });
 }
 
 /** Add to a fetch error how many values were written before it (and where), in its hint. */
