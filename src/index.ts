@@ -25,4 +25,4 @@ export type { MeasuredFigures, VerifyContext, VerifyProblem } from "./codecs/typ
 export type { ObjectInfo, PutOptions, RangeQuery, Store } from "./stores/types.js";
 export type { ByteOrder, DType, DTypeKind, NdArraySource, Order } from "./formats/ndarray.js";
 export type { ResolvedConfig, StoreSpec } from "./config/types.js";
-export type { DjErrorOptions, ErrorKind } from "./errors.js";
+export type { CodeOf, DjErrorOptions, ErrorCode, ErrorKind } from "./errors.js";

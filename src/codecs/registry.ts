@@ -10,7 +10,7 @@ import { djPackage } from "../package-info.js";
 import { builtinCodecs } from "./builtin/index.js";
 import { discoverPlugins, type Discovery, type PluginCodec } from "./discovery.js";
 import { missingCodecHint } from "./hints.js";
-import { formatTypeSpec, parseTypeSpec } from "./typespec.js";
+import { parseTypeSpec } from "./typespec.js";
 import { CODEC_API_VERSION, type Codec } from "./types.js";
 
 export type CodecStatus = "ok" | "incompatible" | "duplicate" | "error";
@@ -217,10 +217,6 @@ function invalidCodec(codec: unknown, name: string): string | null {
     if (typeof c[fn] !== "function") return `the codec has no ${fn}() method`;
   }
   return null;
-}
-
-export function describeType(type: string): string {
-  return formatTypeSpec(parseTypeSpec(type));
 }
 
 /** The registry for a project: built-ins plus the plugins installed around `projectDir`. */

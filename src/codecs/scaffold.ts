@@ -6,7 +6,6 @@
  */
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import type { CommandContext } from "../commands/context.js";
 import { ConflictError, UsageError } from "../errors.js";
 import { djPackage } from "../package-info.js";
 import { CODEC_API_VERSION } from "./types.js";
@@ -54,12 +53,21 @@ test("<${name}> round-trips a JSON value", async () => {
 });
 `;
 
-export async function scaffoldPlugin(ctx: CommandContext, name: string, dir?: string): Promise<void> {
+/** What `dj codecs new` made: the package, its folder and the files in it. */
+export interface ScaffoldResult {
+  codec: string;
+  package: string;
+  dir: string;
+  files: string[];
+}
+
+/** Writes the package into `dir` (default `dj-<name>-codec`, relative to `cwd`); prints nothing. */
+export async function scaffoldPlugin(cwd: string, name: string, dir?: string): Promise<ScaffoldResult> {
   if (!/^[a-z][a-z0-9_]*$/.test(name)) {
     throw new UsageError(`invalid codec name ${JSON.stringify(name)}: lower case letters, digits and _, starting with a letter`);
   }
   const pkgName = `dj-${name.replace(/_/g, "-")}-codec`;
-  const target = resolve(ctx.cwd, dir ?? pkgName);
+  const target = resolve(cwd, dir ?? pkgName);
   const existing = await readdir(target).catch(() => []);
   if (existing.length > 0) throw new ConflictError(`${target} exists and is not empty`, { hint: "choose another --dir", code: "scaffold.exists" });
   const djRange = `>=${djPackage().version}`;
@@ -110,7 +118,5 @@ The \`<${name}>\` codec for dj (DataJoint from the shell, npm package \`dj-cli\`
     await mkdir(join(target, rel, ".."), { recursive: true });
     await writeFile(join(target, rel), text);
   }
-  if (ctx.out.json) return ctx.out.data({ codec: name, package: pkgName, dir: target, files: Object.keys(files) });
-  ctx.out.line(`created ${pkgName} in ${target}`);
-  ctx.out.info(`next: npm install ${dir ?? `./${pkgName}`}  (then: dj codecs check ${name})`);
+  return { codec: name, package: pkgName, dir: target, files: Object.keys(files) };
 }

@@ -43,9 +43,9 @@ export type DecodedValue =
  */
 export interface ErrorHelpers {
   /** Throw a typed dj error. */
-  fail(kind: ErrorKind, message: string, options?: DjErrorOptions): never;
+  fail<K extends ErrorKind>(kind: K, message: string, options?: DjErrorOptions<K>): never;
   /** The same error, returned instead of thrown (to throw later, reject a promise, destroy a stream). */
-  error(kind: ErrorKind, message: string, options?: DjErrorOptions): Error;
+  error<K extends ErrorKind>(kind: K, message: string, options?: DjErrorOptions<K>): Error;
 }
 
 /**
@@ -75,6 +75,18 @@ export interface EncodeContext extends ErrorHelpers {
    * `{schema_prefix}/{partition…}/{schema}/{table}/{pk=v…}/{field}_{token}{ext}` (DataJoint's layout).
    */
   objectPath(ext?: string | null): string;
+  /**
+   * The content-addressed key of bytes with this digest (`contentHash`, 43 base32 characters)
+   * in `store`: `{hash_prefix}/{schema}/{fold…}/{digest}` (DataJoint's `_hash` layout, deduplicated
+   * per schema). Optional so that a plugin also runs under a dj without it.
+   */
+  contentPath?(digest: string): string;
+  /**
+   * The sections of `store` that DataJoint manages (`hash_prefix`, `schema_prefix`) and the one
+   * users' own files must sit under (`filepath_prefix`, null when unset); null without a store.
+   * Optional so that a plugin also runs under a dj without it.
+   */
+  storeSections?: Readonly<{ hash_prefix: string; schema_prefix: string; filepath_prefix: string | null }> | null;
   /** The running dj's version, for provenance metadata. */
   djVersion: string;
   signal?: AbortSignal;

@@ -1,9 +1,11 @@
 /** `dj config show [--sources]` and `dj config validate`. */
 import { join } from "node:path";
-import { ConfigError, isDjError } from "../errors.js";
+import { ConfigError } from "../errors.js";
 import type { ResolvedConfig } from "../config/types.js";
 import { plural } from "../ui/plural.js";
-import type { CommandHandler } from "./context.js";
+import { failed } from "./context.js";
+import type { Handler } from "./options.js";
+import { where } from "./where.js";
 
 /** The embedded database as it really is on disk: its folder, one SQLite file per schema. */
 function embeddedDatabase(config: ResolvedConfig): Record<string, unknown> | null {
@@ -11,7 +13,7 @@ function embeddedDatabase(config: ResolvedConfig): Record<string, unknown> | nul
   return { backend: "embedded", path: join(config.baseDir, ".dj"), files: "one <schema>.sqlite per schema" };
 }
 
-export const show: CommandHandler = async (ctx, _args, opts) => {
+export const show: Handler<"config show"> = async (ctx, _args, opts) => {
   const { loadConfig } = await import("../config/load.js");
   const { displayConfig } = await import("../config/mask.js");
   const config = await loadConfig({ cwd: ctx.cwd, configPath: ctx.globals.config });
@@ -22,32 +24,21 @@ export const show: CommandHandler = async (ctx, _args, opts) => {
   ctx.out.line(JSON.stringify(shown, null, 2));
 };
 
-/** A hint that says to run `dj config validate` is no help from `dj config validate` itself. */
-function withoutSelfAdvice(err: unknown): unknown {
-  if (!isDjError(err, "config") || !err.hint?.includes("dj config validate")) return err;
-  const hint = err.hint.replace(/;?\s*(run )?`dj config validate`[^;]*/g, "").trim() || undefined;
-  return new ConfigError(err.message, { hint, code: err.code, cause: err.cause });
-}
-
-export const validate: CommandHandler = async (ctx) => {
-  const { resolveConfig } = await import("../config/load.js");
-  const { config, problems } = await resolveConfig({ cwd: ctx.cwd, configPath: ctx.globals.config }).catch((err) => {
-    throw withoutSelfAdvice(err);
-  });
-  const file = config.file ?? "(no config file found; defaults and environment)";
-  // Store names for one location are allowed, but gc must treat them as one store: say so.
-  const { overlappingGroups } = await import("../stores/location.js");
-  const shared = problems.length ? [] : await overlappingGroups(config);
-  const notes = shared.map((g) => `stores ${g.stores.join(", ")} share one location (${g.roots.join(" ⊇ ")}); dj gc collects them as one store`);
+export const validate: Handler<"config validate"> = async (ctx) => {
+  const { validateConfig } = await import("../services/config-check.js");
+  const { file: path, problems, shared } = await validateConfig(where(ctx));
+  const file = path ?? "(no config file found; defaults and environment)";
+  const invalid = () => failed(new ConfigError(`${plural(problems.length, "problem")} in ${file}`, { code: "config.invalid" }));
   if (ctx.out.json) {
-    ctx.out.data({ file: config.file, valid: problems.length === 0, problems, shared_locations: shared });
-    return problems.length ? 3 : 0;
+    ctx.out.data({ file: path, valid: problems.length === 0, problems, shared_locations: shared });
+    return problems.length ? invalid() : undefined;
   }
   if (problems.length === 0) {
     ctx.out.line(`${file}: valid`);
-    for (const n of notes) ctx.out.info(`note: ${n}`);
-    return 0;
+    // Store names for one location are allowed, but gc must treat them as one store: say so.
+    for (const g of shared) ctx.out.info(`note: stores ${g.stores.join(", ")} share one location (${g.roots.join(" ⊇ ")}); dj gc collects them as one store`);
+    return;
   }
   for (const p of problems) process.stderr.write(`${file}: ${p.path}: ${p.message}\n`);
-  throw new ConfigError(`${plural(problems.length, "problem")} in ${file}`, { code: "config.invalid" });
+  return invalid();
 };

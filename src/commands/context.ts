@@ -1,7 +1,8 @@
 /**
- * What every command handler receives. Handlers parse and resolve options, call services and
- * render; they never talk SQL or S3 directly (architecture.md).
+ * What every command handler receives, and what it hands back. Handlers parse and check options,
+ * call one service and render its plain result; they never talk SQL or S3 (docs/architecture.md).
  */
+import type { DjError } from "../errors.js";
 import type { GlobalOptions, Output } from "../ui/output.js";
 
 export interface CommandContext {
@@ -10,9 +11,19 @@ export interface CommandContext {
   cwd: string;
 }
 
-/** A command returns its exit code (default 0). Failures are thrown as DjError values. */
-export type CommandHandler = (
-  ctx: CommandContext,
-  args: string[],
-  opts: Record<string, any>,
-) => Promise<number | void>;
+/**
+ * A command that ran to the end but found problems (a failed check, an audit with findings):
+ * its report is rendered (text lines, or the `--json` document set with `out.data`) and then
+ * cli.ts reports `failed` — in `--json` as the `error` member of that same document — and exits
+ * with the code of its kind. Every other failure is thrown.
+ */
+export interface Failed {
+  failed: DjError;
+}
+
+/** What a handler returns: nothing when it succeeded, else a failed outcome. */
+export type Outcome = void | Failed;
+
+export function failed(error: DjError): Failed {
+  return { failed: error };
+}

@@ -1,17 +1,14 @@
 /** `dj declare FILE... [--dry-run] [--schema S]`. */
-import type { CommandHandler } from "./context.js";
+import type { Handler } from "./options.js";
+import { where } from "./where.js";
 
-export const declare: CommandHandler = async (ctx, files, opts) => {
-  const { openSession } = await import("../services/session.js");
-  const { declarePipeline } = await import("../services/declare.js");
-  const session = await openSession({ cwd: ctx.cwd, configPath: ctx.globals.config, log: (l) => ctx.out.debug(l) });
-  const results = await declarePipeline(session.config, session.dialect, session.registry, files, ctx.cwd, {
-    dryRun: Boolean(opts.dryRun),
-    schema: opts.schema,
-  });
-  if (ctx.out.json) return ctx.out.data({ dryRun: Boolean(opts.dryRun), tables: results });
+export const declare: Handler<"declare"> = async (ctx, files, opts) => {
+  const { declareFiles } = await import("../services/declare.js");
+  const dryRun = Boolean(opts.dryRun);
+  const results = await declareFiles(where(ctx), files, { dryRun, schema: opts.schema });
+  if (ctx.out.json) return ctx.out.data({ dryRun, tables: results });
   for (const r of results) {
-    if (opts.dryRun) {
+    if (dryRun) {
       if (r.status === "exists") ctx.out.line(`-- ${r.schema}.${r.className}: exists`);
       else for (const s of r.sql) ctx.out.line(`${s};\n`);
     } else {

@@ -6,7 +6,7 @@
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { ConflictError } from "../errors.js";
-import type { CommandHandler } from "./context.js";
+import type { Handler } from "./options.js";
 
 export const CONFIG_FILE = "dj.config.json";
 
@@ -28,7 +28,7 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-export const init: CommandHandler = async (ctx, _args, opts) => {
+export const init: Handler<"init"> = async (ctx, _args, opts) => {
   const file = join(ctx.cwd, CONFIG_FILE);
   if ((await exists(file)) && !opts.force) {
     throw new ConflictError(`${file} already exists`, {
@@ -36,7 +36,7 @@ export const init: CommandHandler = async (ctx, _args, opts) => {
       code: "init.exists",
     });
   }
-  const location = String(opts.storeLocation ?? "./dj-store");
+  const location = opts.storeLocation;
   const storeDir = resolve(ctx.cwd, location);
   await mkdir(storeDir, { recursive: true });
   const config = starterConfig(location);

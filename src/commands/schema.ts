@@ -1,48 +1,37 @@
 /** `dj schema list | create NAME | drop NAME [--force]`. */
-import { ConflictError, DatabaseError, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import { assertSchemaName } from "../schema/schema-name.js";
-import type { CommandContext, CommandHandler } from "./context.js";
+import { plural } from "../ui/plural.js";
+import type { Handler } from "./options.js";
+import { where } from "./where.js";
 
-async function session(ctx: CommandContext) {
-  const { openSession } = await import("../services/session.js");
-  return openSession({ cwd: ctx.cwd, configPath: ctx.globals.config, log: (l) => ctx.out.debug(l) });
-}
-
-function checkName(name: string): void {
-  assertSchemaName(name, "argument");
-}
-
-export const list: CommandHandler = async (ctx) => {
-  const { dialect } = await session(ctx);
-  const schemas = await dialect.introspector.schemas();
+export const list: Handler<"schema list"> = async (ctx) => {
+  const { listSchemas } = await import("../services/schemas.js");
+  const schemas = await listSchemas(where(ctx));
   if (ctx.out.json) return ctx.out.data({ schemas });
   for (const s of schemas) ctx.out.line(s);
 };
 
-export const create: CommandHandler = async (ctx, [name]) => {
-  checkName(name!);
-  const { dialect } = await session(ctx);
-  if (await dialect.introspector.schemaExists(name!)) throw new ConflictError(`schema ${name} already exists`, { code: "schema.exists" });
-  await dialect.driver.query(dialect.compiler.createSchema(name!));
-  await dialect.driver.query(dialect.compiler.createLineageTable(name!));
+export const create: Handler<"schema create"> = async (ctx, [name]) => {
+  assertSchemaName(name!, "argument");
+  const { createSchema } = await import("../services/schemas.js");
+  await createSchema(where(ctx), name!);
   if (ctx.out.json) return ctx.out.data({ schema: name, created: true });
   ctx.out.line(`created schema ${name}`);
 };
 
-export const drop: CommandHandler = async (ctx, [name], opts) => {
-  checkName(name!);
-  const { dialect } = await session(ctx);
-  if (!(await dialect.introspector.schemaExists(name!))) throw new DatabaseError(`schema ${name} does not exist`, { code: "db.schema" });
-  const tables = await dialect.introspector.tables(name!);
-  const rows = tables.reduce((n, t) => n + t.rows, 0);
-  const summary = `schema ${name}: ${tables.length} table${tables.length === 1 ? "" : "s"}, ${rows} row${rows === 1 ? "" : "s"}`;
+export const drop: Handler<"schema drop"> = async (ctx, [name], opts) => {
+  assertSchemaName(name!, "argument");
+  const { planSchemaDrop } = await import("../services/schemas.js");
+  const plan = await planSchemaDrop(where(ctx), name!);
+  const summary = `schema ${name}: ${plural(plan.tables, "table")}, ${plural(plan.rows, "row")}`;
   if (!opts.force) {
     const { confirm } = await import("../ui/confirm.js");
     if (!(await confirm(`Drop ${summary}? Objects in stores stay until \`dj gc\`.`))) {
       throw new UsageError(`refusing to drop ${summary} without --force`, { hint: "add --force (or answer yes on a terminal)", code: "usage.force" });
     }
   }
-  await dialect.dropSchema(name!);
-  if (ctx.out.json) return ctx.out.data({ schema: name, dropped: true, tables: tables.length, rows });
+  await plan.drop();
+  if (ctx.out.json) return ctx.out.data({ schema: name, dropped: true, tables: plan.tables, rows: plan.rows });
   ctx.out.line(`dropped ${summary}`);
 };

@@ -1,27 +1,13 @@
 /** `dj tables [SCHEMA]`, `dj describe TABLE | --schema S`, `dj drop TABLE [--force]`. */
-import { ConflictError, DatabaseError, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import { plural } from "../ui/plural.js";
-import type { CommandContext, CommandHandler } from "./context.js";
+import type { Handler } from "./options.js";
+import { where } from "./where.js";
 
-async function session(ctx: CommandContext) {
-  const { openSession } = await import("../services/session.js");
-  return openSession({ cwd: ctx.cwd, configPath: ctx.globals.config, log: (l) => ctx.out.debug(l) });
-}
-
-export const tables: CommandHandler = async (ctx, [schemaArg]) => {
+export const tables: Handler<"tables"> = async (ctx, [schemaArg]) => {
   if (schemaArg !== undefined) (await import("../schema/schema-name.js")).assertSchemaName(schemaArg, "argument");
-  const { config, dialect } = await session(ctx);
-  const schema = schemaArg ?? config.schema;
-  if (!schema) throw new UsageError("name a schema (dj tables SCHEMA) or set \"schema\" in the config");
-  if (!(await dialect.introspector.schemaExists(schema))) throw new DatabaseError(`schema ${schema} does not exist`, { code: "db.schema" });
-  const rows = [];
-  for (const t of await dialect.introspector.tables(schema)) {
-    const h = await dialect.introspector.heading(schema, t.name);
-    if (!h) continue;
-    const codecs = [...new Set(h.attributes.filter((a) => a.codec).map((a) => a.type))];
-    const className = h.master ? `${(await import("../schema/naming.js")).parseSqlName(h.master)?.className}.${h.className}` : h.className;
-    rows.push({ table: t.name, className, tier: h.tier, rows: t.rows, codecs, comment: t.comment });
-  }
+  const { listTables } = await import("../services/tables.js");
+  const { schema, tables: rows } = await listTables(where(ctx), schemaArg);
   if (ctx.out.json) return ctx.out.data({ schema, tables: rows });
   if (rows.length === 0) return ctx.out.info(`schema ${schema} has no tables`);
   const { renderTable } = await import("../ui/table.js");
@@ -34,48 +20,25 @@ export const tables: CommandHandler = async (ctx, [schemaArg]) => {
   );
 };
 
-export const describe: CommandHandler = async (ctx, [ref], opts) => {
-  const { config, dialect } = await session(ctx);
-  const { describeSchema, describeTable } = await import("../schema/describe.js");
-  if (ref) {
-    const { resolveTable } = await import("../services/table-ref.js");
-    const h = await resolveTable(ref, opts.schema ?? config.schema, dialect.introspector);
-    if (ctx.out.json) return ctx.out.data({ schema: h.schema, table: h.table, definition: describeTable(h) });
-    return ctx.out.line(describeTable(h));
-  }
-  const schema = opts.schema ?? config.schema;
-  if (!schema) throw new UsageError("name a table, or a schema with --schema");
-  if (!(await dialect.introspector.schemaExists(schema))) throw new DatabaseError(`schema ${schema} does not exist`, { code: "db.schema" });
-  const headings = [];
-  for (const t of await dialect.introspector.tables(schema)) {
-    const h = await dialect.introspector.heading(schema, t.name);
-    if (h) headings.push(h);
-  }
-  const text = describeSchema(schema, headings);
-  if (ctx.out.json) return ctx.out.data({ schema, definition: text });
-  process.stdout.write(text);
+export const describe: Handler<"describe"> = async (ctx, [ref], opts) => {
+  const { describeTables } = await import("../services/tables.js");
+  const d = await describeTables(where(ctx), ref, opts.schema);
+  if (ctx.out.json) return ctx.out.data(d.table ? { schema: d.schema, table: d.table, definition: d.definition } : { schema: d.schema, definition: d.definition });
+  if (d.table) return ctx.out.line(d.definition);
+  process.stdout.write(d.definition);
 };
 
-export const drop: CommandHandler = async (ctx, [ref], opts) => {
-  const { config, dialect } = await session(ctx);
-  const { resolveTable } = await import("../services/table-ref.js");
-  const { dependentTables, dropTable, rowCount } = await import("../services/tables.js");
-  const h = await resolveTable(ref!, opts.schema ?? config.schema, dialect.introspector);
-  const children = await dependentTables(dialect, h);
-  if (children.length) {
-    throw new ConflictError(`cannot drop ${h.schema}.${h.table}: ${children.join(", ")} depend${children.length === 1 ? "s" : ""} on it`, {
-      hint: "drop the dependent tables first",
-      code: "drop.children",
-    });
-  }
-  const count = await rowCount(dialect, h);
+export const drop: Handler<"drop"> = async (ctx, [ref], opts) => {
+  const { planTableDrop } = await import("../services/tables.js");
+  const plan = await planTableDrop(where(ctx), ref!, opts.schema);
+  const name = `${plan.schema}.${plan.table}`;
   if (!opts.force) {
     const { confirm } = await import("../ui/confirm.js");
-    if (!(await confirm(`Drop ${h.schema}.${h.table} with ${plural(count, "row")}?`))) {
-      throw new UsageError(`refusing to drop ${h.schema}.${h.table} (${plural(count, "row")}) without --force`, { code: "usage.force" });
+    if (!(await confirm(`Drop ${name} with ${plural(plan.rows, "row")}?`))) {
+      throw new UsageError(`refusing to drop ${name} (${plural(plan.rows, "row")}) without --force`, { code: "usage.force" });
     }
   }
-  await dropTable(dialect, h);
-  if (ctx.out.json) return ctx.out.data({ dropped: `${h.schema}.${h.table}`, rows: count });
-  ctx.out.line(`dropped ${h.schema}.${h.table} (${plural(count, "row")})`);
+  await plan.drop();
+  if (ctx.out.json) return ctx.out.data({ dropped: name, rows: plan.rows });
+  ctx.out.line(`dropped ${name} (${plural(plan.rows, "row")})`);
 };

@@ -71,13 +71,6 @@ export function numpyDtypeString(d: DType): string {
   return d.byteOrder === ">" ? d.descr : d.name;
 }
 
-/** From NumPy's dtype name (`float32`) or a descr (`<f4`, `>f8`). */
-export function dtypeFromString(s: string): DType {
-  const byName = Object.entries(NAMES).find(([, n]) => n === s);
-  if (byName) return parseDescr((byName[0].length === 2 && byName[0].endsWith("1") ? "|" : "<") + byName[0]);
-  return parseDescr(s);
-}
-
 export function littleEndian(d: DType): DType {
   return d.byteOrder === ">" ? parseDescr("<" + d.descr.slice(1)) : d;
 }

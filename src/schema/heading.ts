@@ -61,10 +61,6 @@ export function primaryKey(h: Heading): string[] {
   return h.attributes.filter((a) => a.inKey).map((a) => a.name);
 }
 
-export function visibleAttributes(h: Heading): Attribute[] {
-  return h.attributes.filter((a) => !a.hidden);
-}
-
 /** Indexes written as index lines: not the unique index a `-> [unique]` foreign key stands for. */
 export function userIndexes(h: Heading): Index[] {
   const sameColumns = (a: string[], b: string[]) => a.length === b.length && a.every((c, i) => c === b[i]);

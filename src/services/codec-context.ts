@@ -6,12 +6,12 @@
 import type { CodecRegistry, ResolvedChain } from "../codecs/registry.js";
 import type { Codec, DecodeContext, DecodedValue, EncodeContext, InputValue, KeyValue, MeasuredFigures } from "../codecs/types.js";
 import { getStoreSpec } from "../config/store-spec.js";
-import type { ResolvedConfig } from "../config/types.js";
-import { attachLayout, errorHelpers } from "../codecs/context-internals.js";
-import { CodecError, isDjError } from "../errors.js";
+import type { ResolvedConfig, StoreSpec } from "../config/types.js";
+import { errorHelpers } from "../codecs/context-internals.js";
+import { CodecError, isDjError, makeError } from "../errors.js";
 import type { Attribute } from "../schema/heading.js";
-import { schemaPath } from "../stores/addressing.js";
-import { openStore } from "../stores/open.js";
+import { hashPath, schemaPath } from "../stores/addressing.js";
+import { openResolvedStore, openStore } from "../stores/open.js";
 import { djPackage } from "../package-info.js";
 import type { Store } from "../stores/types.js";
 import { pythonJsonDumps } from "./json-text.js";
@@ -25,15 +25,19 @@ export interface WrittenObject {
 
 export interface ResolvedAttributeCodec {
   chain: ResolvedChain;
-  storeName: string | null;
+  /**
+   * The concrete store the attribute writes to, its spec resolved here once (`@` → the
+   * default); encoding opens the store and builds the context from this, never by name again.
+   */
+  store: { name: string; spec: StoreSpec } | null;
 }
 
 /** The codec chain of an attribute and the concrete store it writes to. */
 export async function resolveAttributeCodec(registry: CodecRegistry, config: ResolvedConfig, attr: Attribute): Promise<ResolvedAttributeCodec> {
   const chain = await registry.resolveChain(attr.type);
-  if (chain.store === null) return { chain, storeName: null };
+  if (chain.store === null) return { chain, store: null };
   const filepath = (chain.chain[0] as Codec & { storeDefault?: string }).storeDefault === "filepath";
-  return { chain, storeName: getStoreSpec(config, chain.store, { filepath }).name };
+  return { chain, store: getStoreSpec(config, chain.store, { filepath }) };
 }
 
 /**
@@ -66,12 +70,13 @@ export interface EncodeRequest {
 
 /** Run the chain and return the column value (JSON text for json columns, bytes for longblob). */
 export async function encodeValue(value: InputValue, req: EncodeRequest): Promise<string | Buffer> {
-  const { chain, storeName } = req.resolved;
+  const { chain } = req.resolved;
+  const storeName = req.resolved.store?.name ?? null;
+  const spec = req.resolved.store?.spec ?? null;
   const guard = req.guard;
-  const opened = storeName ? await openStore(req.config, storeName) : null;
+  const opened = req.resolved.store ? await openResolvedStore(req.config, req.resolved.store) : null;
   const store = opened && guard ? guard.wrap(opened) : opened;
   guard?.begin(`${req.schema}.${req.table}.${req.attr.name}`);
-  const spec = storeName ? getStoreSpec(req.config, storeName).spec : null;
   // Only what a codec needs; the configuration (database password, store keys) stays out of reach.
   const ctxFor = (codec: Codec): EncodeContext => {
     const ctx: EncodeContext = {
@@ -94,12 +99,16 @@ export async function encodeValue(value: InputValue, req: EncodeRequest): Promis
         if (!spec) throw new CodecError(`<${codec.name}> requires @ (store only)`, { code: "codec.store" });
         return schemaPath(spec, { schema: req.schema, table: req.table, primaryKey: Object.entries(req.primaryKey), field: req.attr.name, ext }).path;
       },
+      storeSections: spec ? { hash_prefix: spec.hash_prefix, schema_prefix: spec.schema_prefix, filepath_prefix: spec.filepath_prefix } : null,
+      contentPath: (digest) => {
+        if (!spec) throw new CodecError(`<${codec.name}> requires @ (store only)`, { code: "codec.store" });
+        return hashPath(spec, req.schema, digest);
+      },
       djVersion: djPackage().version,
       signal: req.signal,
       report: (figures) => req.onReport?.(figures),
       ...errorHelpers,
     };
-    if (spec) attachLayout(ctx, spec);
     return ctx;
   };
   const outer = chain.chain[0]!;
@@ -116,13 +125,21 @@ export async function encodeValue(value: InputValue, req: EncodeRequest): Promis
   throw new CodecError(`<${outer.name}>: the codec chain produced ${typeof current}, but the column stores ${chain.finalDtype}`, { code: "codec.encode" });
 }
 
-/** A codec failure that is not already a dj error becomes a CodecError naming the codec. */
+/**
+ * A codec that raises a dj error (`ctx.fail`) said what is wrong: it keeps its kind. Anything
+ * else a codec throws — built-in or plugin — is a bug in that codec, not a property of the data:
+ * an internal error (exit 1) naming the codec, with the "please report" hint.
+ */
 async function wrap<T>(codec: Codec, direction: "encode" | "decode", fn: () => T | Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     if (isDjError(err)) throw err;
-    throw new CodecError(`<${codec.name}> failed to ${direction}: ${(err as Error).message}`, { cause: err, code: `codec.${direction}` });
+    throw makeError("internal", `<${codec.name}> failed to ${direction}: ${(err as Error)?.message ?? String(err)}`, {
+      cause: err,
+      code: "internal",
+      hint: `this is a bug in the codec <${codec.name}>; please report it to its maintainers with the output of --verbose`,
+    });
   }
 }
 

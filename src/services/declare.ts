@@ -10,6 +10,7 @@ import type { CodecRegistry } from "../codecs/registry.js";
 import type { ResolvedConfig } from "../config/types.js";
 import { ConflictError, InputError } from "../errors.js";
 import type { Dialect } from "../db/types.js";
+import type { SessionOptions } from "./session.js";
 import { compileTable, type CompileContext } from "../schema/compile.js";
 import { parseDefinition, type TableDefinition } from "../schema/definition.js";
 import { definitionLines } from "../schema/describe.js";
@@ -224,4 +225,11 @@ export async function declarePipeline(
     if (lineage.length) await driver.query(compiler.upsertLineage(decl.schema, lineage.length), lineage.flatMap(([attr, origin]) => [heading.table, attr, origin]));
   }
   return results;
+}
+
+/** `dj declare FILE...`: the tables of the files, declared (or only compiled, with dryRun). */
+export async function declareFiles(opts: SessionOptions, files: string[], declare: DeclareOptions): Promise<DeclareResult[]> {
+  const { openSession } = await import("./session.js");
+  const session = await openSession(opts);
+  return declarePipeline(session.config, session.dialect, session.registry, files, opts.cwd, declare);
 }

@@ -7,7 +7,7 @@
 import { ConflictError, UsageError } from "../errors.js";
 import type { Param, Restriction } from "../db/types.js";
 import type { Heading } from "../schema/heading.js";
-import type { Session } from "./session.js";
+import { openTable, type Session, type SessionOptions } from "./session.js";
 import { restrictionFromKeys } from "./key-restriction.js";
 
 export interface DeletePlan {
@@ -92,4 +92,27 @@ export async function deleteRows(session: Session, heading: Heading, keys: strin
     }
   });
   return [...plan.values()];
+}
+
+/** What `dj delete` would remove (a dry run), and the delete itself, run after the user agreed. */
+export interface RowDeletePlan {
+  tables: DeletePlan[];
+  total: number;
+  run(): Promise<DeletePlan[]>;
+}
+
+export async function planRowDelete(
+  opts: SessionOptions,
+  target: { ref: string; schema?: string },
+  keys: string[],
+  how: { cascade: boolean; all: boolean },
+): Promise<RowDeletePlan> {
+  const { session, heading } = await openTable(opts, target.ref, target.schema);
+  const tables = await deleteRows(session, heading, keys, { ...how, dryRun: true });
+  return {
+    tables,
+    total: tables.reduce((n, p) => n + p.rows, 0),
+    // Planned again inside the delete: rows may have changed while the user was asked.
+    run: () => deleteRows(session, heading, keys, { ...how, dryRun: false }),
+  };
 }

@@ -8,7 +8,8 @@ import type { DecodedValue, KeyValue } from "../codecs/types.js";
 import { UsageError } from "../errors.js";
 import type { Attribute, Heading } from "../schema/heading.js";
 import { decodeValue, resolveAttributeCodec, type ResolvedAttributeCodec } from "./codec-context.js";
-import type { Session } from "./session.js";
+import { jsonOrText } from "./json-text.js";
+import { openTable, type Session, type SessionOptions } from "./session.js";
 import { restrictionFromKeys } from "./key-restriction.js";
 
 export interface FetchQuery {
@@ -104,4 +105,39 @@ export function summarize(attr: Attribute, raw: unknown, codec: ResolvedAttribut
   if (meta.is_dir === true) return `<folder ${meta.path}${typeof meta.item_count === "number" ? `, ${meta.item_count} files` : ""}>`;
   if (typeof meta.size === "number") return `<${attr.codec.name}: ${meta.size} bytes>`;
   return `<${attr.codec.name}>`;
+}
+
+/** `dj fetch TABLE` without --out: the rows as JSON values and as table cells. */
+export interface FetchedTable {
+  /** `schema.table` (SQL name). */
+  table: string;
+  /** Column headers, key attributes marked `*`. */
+  headers: string[];
+  /** One object per row: codec values as their metadata summary, JSON columns parsed. */
+  rows: Array<Record<string, unknown>>;
+  /** The same rows as text cells for a terminal table. */
+  cells: string[][];
+}
+
+export async function fetchTable(opts: SessionOptions, ref: string, schema: string | undefined, q: FetchQuery): Promise<FetchedTable> {
+  const { session, heading } = await openTable(opts, ref, schema);
+  const result = await fetchRows(session, heading, q);
+  const rows = result.rows.map((row) =>
+    Object.fromEntries(
+      result.attributes.map((a) => {
+        const raw = row.raw[a.name];
+        if (raw === null || raw === undefined) return [a.name, null];
+        // JSON columns arrive as text or, when the driver parsed them, as objects.
+        if (a.sqlType === "json") return [a.name, typeof raw === "string" ? jsonOrText(raw) : raw];
+        if (a.codec) return [a.name, summarize(a, raw, result.codecs.get(a.name))];
+        return [a.name, displayScalar(a, raw)];
+      }),
+    ),
+  );
+  return {
+    table: `${heading.schema}.${heading.table}`,
+    headers: result.attributes.map((a) => (a.inKey ? `*${a.name}` : a.name)),
+    rows,
+    cells: result.rows.map((row) => result.attributes.map((a) => summarize(a, row.raw[a.name], result.codecs.get(a.name)))),
+  };
 }

@@ -9,6 +9,7 @@ import type { StoreRoot } from "../stores/location.js";
 import { PathSet } from "../stores/path-set.js";
 import { resolveAttributeCodec } from "./codec-context.js";
 import type { Session } from "./session.js";
+import { schemaTables } from "./schema-tables.js";
 
 export interface References {
   /** Every referenced key, for the live test (covers objects inside referenced folders). */
@@ -41,9 +42,8 @@ export async function collectReferences(session: Session, scope: StoreRoot[], sc
       refs.scanErrors.push(`schema ${schema} does not exist`);
       continue;
     }
-    for (const t of await dialect.introspector.tables(schema)) {
-      const heading = await dialect.introspector.heading(schema, t.name);
-      for (const a of heading?.attributes.filter((x) => x.codec) ?? []) {
+    for (const { info: t, heading } of await schemaTables(dialect.introspector, schema)) {
+      for (const a of heading.attributes.filter((x) => x.codec)) {
         const where = `${schema}.${t.name}.${a.name}`;
         let resolved;
         try {

@@ -47,3 +47,12 @@ function quote(s: string): string {
   }
   return out + '"';
 }
+
+/** JSON text parsed, or the text itself when it is not JSON (a plain string value). */
+export function jsonOrText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

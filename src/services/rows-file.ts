@@ -5,7 +5,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { InputError } from "../errors.js";
-import type { RowInput } from "./insert.js";
+import type { RowInput } from "./row-input.js";
 import { checkJsonLimits } from "./values.js";
 
 /** Rows are parsed in memory; a larger set of rows goes in several files (one batch each). */

@@ -1,10 +1,13 @@
 /**
- * What a data command needs, opened once: the configuration, the database dialect (SQL logged
- * under --verbose) and the codec registry for the project.
+ * What a service needs, opened once per command: the configuration, the database dialect (SQL
+ * logged under --verbose) and the codec registry for the project. Commands never hold a
+ * Session: they pass `SessionOptions` (where they run, which config, where --verbose goes) and
+ * the service opens what it needs.
  */
 import type { CodecRegistry } from "../codecs/registry.js";
 import type { ResolvedConfig } from "../config/types.js";
 import type { Dialect } from "../db/types.js";
+import type { Heading } from "../schema/heading.js";
 
 export interface Session {
   config: ResolvedConfig;
@@ -33,7 +36,10 @@ export async function openSession(opts: SessionOptions): Promise<Session> {
   return { config, dialect, registry: loadRegistry({ projectDir: config.baseDir }) };
 }
 
-/** The schema a command works on: --schema, else the config's `schema`. */
-export function schemaOf(config: ResolvedConfig, explicit: string | undefined): string | null {
-  return explicit ?? config.schema;
+/** A session and the table a command names (`schema.Table`, `Table` with --schema or the config's). */
+export async function openTable(opts: SessionOptions, ref: string, schema: string | undefined): Promise<{ session: Session; heading: Heading }> {
+  const session = await openSession(opts);
+  const { resolveTable } = await import("./table-ref.js");
+  const heading = await resolveTable(ref, schema ?? session.config.schema, session.dialect.introspector);
+  return { session, heading };
 }

@@ -4,15 +4,15 @@
  * `--key subject_id=1`, `--set operator=alice`, and CSV cells all pass through here, so a bad
  * value is refused (exit 7, naming the attribute) before anything is written.
  */
+import type { Param } from "../db/types.js";
 import { InputError } from "../errors.js";
 import { pythonJsonDumps } from "./json-text.js";
 
-/** A value ready to bind as an SQL parameter. */
-export type SqlValue = string | number | bigint | boolean | Buffer | null;
 
 /** A parsed value plus what path encoding needs (DataJoint encodes by the value's Python type). */
 export interface ParsedValue {
-  sql: SqlValue;
+  /** Ready to bind as an SQL parameter. */
+  sql: Param;
   /** The value as DataJoint's path encoding sees it (number, boolean, Date for datetimes, string). */
   key: string | number | bigint | boolean | Date | null;
 }

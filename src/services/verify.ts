@@ -13,13 +13,14 @@
  */
 import type { Codec, KeyValue, VerifyContext, VerifyProblem } from "../codecs/types.js";
 import type { ResolvedConfig } from "../config/types.js";
-import { DatabaseError, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import type { Attribute, Heading } from "../schema/heading.js";
 import { openStore } from "../stores/open.js";
 import { errorHelpers } from "../codecs/context-internals.js";
 import { decodeValue, resolveAttributeCodec, type ResolvedAttributeCodec } from "./codec-context.js";
 import { displayScalar } from "./fetch.js";
-import type { Session } from "./session.js";
+import { openSession, type Session, type SessionOptions } from "./session.js";
+import { assertSchemaExists, schemaTables } from "./schema-tables.js";
 
 export interface VerifyFinding {
   /** `schema.ClassName`. */
@@ -54,22 +55,11 @@ const PARALLEL = 4;
 
 export async function verifySchema(session: Session, opts: { schema: string; table: Heading | null; deep: boolean }): Promise<VerifyReport> {
   const { dialect } = session;
-  if (!opts.table && !(await dialect.introspector.schemaExists(opts.schema))) {
-    throw new DatabaseError(`schema ${opts.schema} does not exist`, { hint: "`dj schema list` lists the schemas", code: "db.schema" });
-  }
-  const headings = opts.table ? [opts.table] : await allHeadings(session, opts.schema);
+  if (!opts.table) await assertSchemaExists(dialect.introspector, opts.schema, "`dj schema list` lists the schemas");
+  const headings = opts.table ? [opts.table] : (await schemaTables(dialect.introspector, opts.schema)).map((t) => t.heading);
   const report: VerifyReport = { schema: opts.schema, tables: headings.map(tableName), deep: opts.deep, rows_checked: 0, values_checked: 0, problems: [], unchecked: [] };
   for (const heading of headings) await verifyTable(session, heading, opts.deep, report);
   return report;
-}
-
-async function allHeadings(session: Session, schema: string): Promise<Heading[]> {
-  const out: Heading[] = [];
-  for (const t of await session.dialect.introspector.tables(schema)) {
-    const h = await session.dialect.introspector.heading(schema, t.name);
-    if (h) out.push(h);
-  }
-  return out;
 }
 
 const tableName = (h: Heading) => `${h.schema}.${h.className}`;
@@ -199,4 +189,16 @@ export function describeFinding(f: VerifyFinding): string {
   const key = Object.entries(f.key).map(([k, v]) => `${k}=${v instanceof Date ? v.toISOString() : String(v)}`).join(", ");
   const where = f.path ? `${f.store ? f.store + ":" : ""}${f.path}: ` : "";
   return `${f.table} (${key}) ${f.attribute}: ${where}${f.problem}`;
+}
+
+/** `dj verify [TABLE] [--schema S] [--deep]`: the table named, or every table of the schema. */
+export async function verifyTables(opts: SessionOptions, req: { ref?: string; schema?: string; deep: boolean }): Promise<VerifyReport> {
+  const session = await openSession(opts);
+  let table: Heading | null = null;
+  if (req.ref) {
+    const { resolveTable } = await import("./table-ref.js");
+    table = await resolveTable(req.ref, req.schema ?? session.config.schema, session.dialect.introspector);
+  }
+  const schema = table ? table.schema : assertSchema(req.schema ?? session.config.schema);
+  return verifySchema(session, { schema, table, deep: req.deep });
 }

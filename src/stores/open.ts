@@ -4,7 +4,7 @@
  */
 import { resolve } from "node:path";
 import { getStoreSpec } from "../config/store-spec.js";
-import type { ResolvedConfig } from "../config/types.js";
+import type { ResolvedConfig, StoreSpec } from "../config/types.js";
 import { StoreError } from "../errors.js";
 import { onClose } from "../lifecycle.js";
 import type { Store } from "./types.js";
@@ -12,7 +12,11 @@ import type { Store } from "./types.js";
 const cache = new Map<string, Promise<Store>>();
 
 export function openStore(config: ResolvedConfig, name: string | null, opts: { filepath?: boolean } = {}): Promise<Store> {
-  const { name: resolved, spec } = getStoreSpec(config, name, opts);
+  return openResolvedStore(config, getStoreSpec(config, name, opts));
+}
+
+/** The store of a spec already resolved (an insert resolves each attribute's store once). */
+export function openResolvedStore(config: ResolvedConfig, { name: resolved, spec }: { name: string; spec: StoreSpec }): Promise<Store> {
   const cacheKey = `${config.file ?? config.baseDir}\0${resolved}`;
   let pending = cache.get(cacheKey);
   if (!pending) {

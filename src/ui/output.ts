@@ -34,9 +34,23 @@ export class Output {
     if (!this.globals.json) process.stdout.write(redact(text) + "\n");
   }
 
-  /** The single JSON document of a --json run. */
-  data(value: unknown): void {
-    process.stdout.write(redact(JSON.stringify(value, jsonReplacer, 2)) + "\n");
+  private document: object | undefined;
+
+  /**
+   * The result document of a --json run. Kept, not printed: cli.ts prints it once the command
+   * is done — alone, or with the `error` member when the command failed — so a run can never
+   * print two documents.
+   */
+  data(value: object): void {
+    if (this.document !== undefined) throw new Error("a command set two --json documents");
+    this.document = value;
+  }
+
+  /** The document set with `data()`, for cli.ts to print (once). */
+  takeDocument(): object | undefined {
+    const document = this.document;
+    this.document = undefined;
+    return document;
   }
 
   /** A message to the user on stderr (suppressed by --quiet and --json). */

@@ -21,7 +21,9 @@ const filepath: Codec & { storeDefault: "filepath" } = {
   },
   async encode(value, ctx) {
     if (value.kind !== "storePath") throw new InputError(`<filepath@> expects a store-relative path, got ${value.kind}`, { code: "input.value" });
-    const { store, name, spec } = storeOf(ctx, "filepath");
+    const { store, name } = storeOf(ctx, "filepath");
+    const spec = ctx.storeSections;
+    if (!spec) throw new CodecError("<filepath@>: this dj does not say which store sections are reserved", { code: "codec.store" });
     const path = value.path.replace(/^\/+/, "");
     for (const [key, prefix] of [["hash_prefix", spec.hash_prefix], ["schema_prefix", spec.schema_prefix]] as const) {
       const s = section(prefix);

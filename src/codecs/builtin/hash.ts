@@ -15,11 +15,11 @@ import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { randomBytes } from "node:crypto";
 import { CodecError, InputError, StoreError, isDjError } from "../../errors.js";
-import { contentHash, contentHasher, hashPath } from "../../stores/addressing.js";
+import { contentHash, contentHasher } from "../../stores/addressing.js";
 import type { Store } from "../../stores/types.js";
 import type { Codec, DecodedValue, EncodeContext } from "../types.js";
 import { STDIN_PATH, openInputStream } from "./input-stream.js";
-import { jsonObject, storeNameOf, storeOf } from "./shared.js";
+import { contentPathOf, jsonObject, storeNameOf, storeOf } from "./shared.js";
 import { checkObjectSize, problem } from "./verify-objects.js";
 
 export interface HashMetadata {
@@ -57,7 +57,7 @@ async function writeIfAbsent(store: Store, path: string, write: () => Promise<vo
 }
 
 async function encodeFile(file: string, ctx: EncodeContext): Promise<HashMetadata> {
-  const { store, spec, name } = storeOf(ctx, "hash");
+  const { store, name } = storeOf(ctx, "hash");
   const before = await stat(file);
   let source = file;
   let spool: string | null = null;
@@ -83,7 +83,7 @@ async function encodeFile(file: string, ctx: EncodeContext): Promise<HashMetadat
       source = spool;
     }
     const digest = h.digest();
-    const path = hashPath(spec, ctx.schema, digest);
+    const path = contentPathOf(ctx, "hash", digest);
     const wrote = await writeIfAbsent(store, path, async () => {
       if (store.putFile) await store.putFile(path, source, { ifAbsent: true });
       else await store.setStream(path, createReadStream(source, { highWaterMark: 1 << 20 }), { ifAbsent: true, size: h.size(), signal: ctx.signal });
@@ -134,9 +134,9 @@ const hash: Codec<HashMetadata> = {
     if (value.kind === "file") return encodeFile(value.path, ctx);
     if (value.kind !== "bytes") throw new InputError(`<hash> expects bytes or a file, got ${value.kind === "directory" ? "a directory" : value.kind}`, { code: "input.value" });
     const data = value.data;
-    const { store, spec, name } = storeOf(ctx, "hash");
+    const { store, name } = storeOf(ctx, "hash");
     const h = contentHash(data);
-    const path = hashPath(spec, ctx.schema, h);
+    const path = contentPathOf(ctx, "hash", h);
     await writeIfAbsent(store, path, () => store.set(path, data, { ifAbsent: true }));
     return { hash: h, path, schema: ctx.schema, store: name, size: data.byteLength };
   },

@@ -8,9 +8,8 @@ import { numpyDtypeString } from "../../formats/dtype.js";
 import { open } from "node:fs/promises";
 import type { NdArraySource } from "../../formats/ndarray.js";
 import { npyByteLength, npyHeaderBytes, npyHeaderLength, npySource, npyStream, parseNpyHeader } from "../../formats/npy.js";
-import { schemaPath } from "../../stores/addressing.js";
 import type { Codec, VerifyProblem } from "../types.js";
-import { jsonObject, orderedKey, storeNameOf, storeOf } from "./shared.js";
+import { jsonObject, storeNameOf, storeOf } from "./shared.js";
 import { problem } from "./verify-objects.js";
 
 /** True when the file is NumPy's own bytes for this array: the same header, nothing after the data. */
@@ -42,8 +41,8 @@ const npy: Codec = {
   },
   async encode(value, ctx) {
     if (value.kind !== "ndarray") throw new InputError(`<npy> requires an array (a .npy file), got ${value.kind}`, { code: "input.value" });
-    const { store, spec, name } = storeOf(ctx, "npy");
-    const { path } = schemaPath(spec, { schema: ctx.schema, table: ctx.table, primaryKey: orderedKey(ctx), field: ctx.field, ext: ".npy" });
+    const { store, name } = storeOf(ctx, "npy");
+    const path = ctx.objectPath(".npy");
     ctx.onObjectWritten(path, store);
     const array = value.array;
     if (value.sourcePath && store.putFile && (await isCanonicalNpy(value.sourcePath, array))) {

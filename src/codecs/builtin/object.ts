@@ -8,10 +8,9 @@ import { readdir, stat } from "node:fs/promises";
 import { extname, join, relative, sep } from "node:path";
 import { Readable } from "node:stream";
 import { CodecError, InputError } from "../../errors.js";
-import { schemaPath } from "../../stores/addressing.js";
 import type { Codec } from "../types.js";
 import { openInputStream } from "./input-stream.js";
-import { jsonObject, orderedKey, pythonUtcTimestamp, storeNameOf, storeOf } from "./shared.js";
+import { jsonObject, pythonUtcTimestamp, storeNameOf, storeOf } from "./shared.js";
 import { checkFolder, checkObjectSize } from "./verify-objects.js";
 
 async function walk(dir: string): Promise<string[]> {
@@ -39,11 +38,10 @@ const object: Codec = {
     }
   },
   async encode(value, ctx) {
-    const { store, spec, name } = storeOf(ctx, "object");
-    const base = { schema: ctx.schema, table: ctx.table, primaryKey: orderedKey(ctx), field: ctx.field };
+    const { store, name } = storeOf(ctx, "object");
     const timestamp = pythonUtcTimestamp();
     if (value.kind === "bytes") {
-      const { path } = schemaPath(spec, { ...base, ext: value.ext ?? null });
+      const path = ctx.objectPath(value.ext ?? null);
       await store.set(path, value.data, { ifAbsent: true });
       ctx.onObjectWritten(path, store);
       return { path, store: name, size: value.data.byteLength, ext: value.ext ?? null, is_dir: false, item_count: null, timestamp };
@@ -51,7 +49,7 @@ const object: Codec = {
     if (value.kind === "file") {
       const info = await stat(value.path);
       const ext = extname(value.path) || null;
-      const { path } = schemaPath(spec, { ...base, ext });
+      const path = ctx.objectPath(ext);
       ctx.onObjectWritten(path, store);
       // A pipe, FIFO or standard input has no size up front: the bytes streamed are counted.
       let size = 0;
@@ -69,7 +67,7 @@ const object: Codec = {
       return { path, store: name, size, ext, is_dir: false, item_count: null, timestamp };
     }
     if (value.kind !== "directory") throw new InputError(`<object> expects bytes or path, got ${value.kind}`, { code: "input.value" });
-    const { path } = schemaPath(spec, { ...base, ext: null });
+    const path = ctx.objectPath(null);
     ctx.onObjectWritten(path, store);
     const files: Array<{ path: string; size: number }> = [];
     for (const file of await walk(value.path)) {

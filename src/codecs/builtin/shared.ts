@@ -1,23 +1,26 @@
 /** Helpers shared by the built-in codecs. */
 import { CodecError } from "../../errors.js";
-import { layoutOf, type StoreLayout } from "../context-internals.js";
 import type { Store } from "../../stores/types.js";
 import type { EncodeContext } from "../types.js";
 
-/** The store and its layout for a store codec (DataJoint's errors when there is none). */
-export function storeOf(ctx: EncodeContext, codec: string): { store: Store; spec: StoreLayout; name: string } {
+/**
+ * The store of a store codec (DataJoint's error when there is none). Built-ins address objects
+ * through the public context only (`ctx.objectPath`, `ctx.contentPath`), exactly as plugins do.
+ */
+export function storeOf(ctx: EncodeContext, codec: string): { store: Store; name: string } {
   if (!ctx.store || !ctx.storeName) throw new CodecError(`<${codec}> requires @ (store only)`, { code: "codec.store" });
-  return { store: ctx.store, spec: layoutOf(ctx, codec), name: ctx.storeName };
+  return { store: ctx.store, name: ctx.storeName };
+}
+
+/** The content-addressed key of a digest, from the public context. */
+export function contentPathOf(ctx: EncodeContext, codec: string, digest: string): string {
+  if (!ctx.contentPath) throw new CodecError(`<${codec}>: this dj has no content-addressed paths`, { code: "codec.store" });
+  return ctx.contentPath(digest);
 }
 
 /** Python's `datetime.now(timezone.utc).isoformat()`: microseconds and `+00:00`. */
 export function pythonUtcTimestamp(date = new Date()): string {
   return date.toISOString().replace(/\.(\d{3})Z$/, ".$1000+00:00");
-}
-
-/** The primary key in the table's order, as the addressing functions want it. */
-export function orderedKey(ctx: EncodeContext): Array<[string, EncodeContext["primaryKey"][string]]> {
-  return Object.entries(ctx.primaryKey);
 }
 
 export function jsonObject(stored: unknown, codec: string): Record<string, unknown> {
