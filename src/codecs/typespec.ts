@@ -22,7 +22,3 @@ export function parseTypeSpec(type: string): CodecTypeSpec {
   }
   return { name, store };
 }
-
-export function formatTypeSpec(spec: CodecTypeSpec): string {
-  return spec.store === null ? `<${spec.name}>` : `<${spec.name}@${spec.store}>`;
-}

@@ -132,7 +132,7 @@ describe("fetch --out failures are user errors and leave nothing half-written", 
       script,
       `import { closeSync, openSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
-import { writeDecoded } from ${src("data/output.ts")};
+import { writeDecoded } from ${src("services/output.ts")};
 import { sourceFromMemory } from ${src("formats/ndarray.ts")};
 import { parseDescr } from ${src("formats/dtype.ts")};
 const v = { kind: "ndarray", array: sourceFromMemory({ dtype: parseDescr("<f8"), shape: [2], data: new Uint8Array(16) }) };
