@@ -51,61 +51,40 @@ export abstract class DjError extends Error {
   }
 }
 
-/** Unknown flag, missing argument, ambiguous input: exit 2. */
-export class UsageError extends DjError {
-  readonly kind = "usage" as const;
-  constructor(message: string, options?: DjErrorOptions<"usage">) {
-    super(message, options);
+/**
+ * The base class of one kind: `kind` fixed, and a constructor that takes only that kind's codes
+ * (error-codes.ts), so `new StoreError(m, { code: "db.schema" })` does not compile.
+ */
+function ofKind<K extends ErrorKind>(kind: K) {
+  abstract class OfKind extends DjError {
+    readonly kind: K = kind;
+    constructor(message: string, options?: DjErrorOptions<K>) {
+      super(message, options);
+    }
   }
+  return OfKind;
 }
+
+/** Unknown flag, missing argument, ambiguous input: exit 2. */
+export class UsageError extends ofKind("usage") {}
 
 /** Configuration file or environment is invalid or missing something: exit 3. */
-export class ConfigError extends DjError {
-  readonly kind = "config" as const;
-  constructor(message: string, options?: DjErrorOptions<"config">) {
-    super(message, options);
-  }
-}
+export class ConfigError extends ofKind("config") {}
 
 /** The database refused, is unreachable, or a table is missing: exit 4. */
-export class DatabaseError extends DjError {
-  readonly kind = "database" as const;
-  constructor(message: string, options?: DjErrorOptions<"database">) {
-    super(message, options);
-  }
-}
+export class DatabaseError extends ofKind("database") {}
 
 /** An object store failed (unreachable, denied, missing bucket, missing object): exit 5. */
-export class StoreError extends DjError {
-  readonly kind = "store" as const;
-  constructor(message: string, options?: DjErrorOptions<"store">) {
-    super(message, options);
-  }
-}
+export class StoreError extends ofKind("store") {}
 
 /** A codec is missing, failed to load, or failed to encode/decode: exit 6. */
-export class CodecError extends DjError {
-  readonly kind = "codec" as const;
-  constructor(message: string, options?: DjErrorOptions<"codec">) {
-    super(message, options);
-  }
-}
+export class CodecError extends ofKind("codec") {}
 
 /** Input data is wrong: bad .npy, wrong dtype or shape, bad key value: exit 7. */
-export class InputError extends DjError {
-  readonly kind = "input" as const;
-  constructor(message: string, options?: DjErrorOptions<"input">) {
-    super(message, options);
-  }
-}
+export class InputError extends ofKind("input") {}
 
 /** Duplicate key, object exists, table exists with another definition: exit 8. */
-export class ConflictError extends DjError {
-  readonly kind = "conflict" as const;
-  constructor(message: string, options?: DjErrorOptions<"conflict">) {
-    super(message, options);
-  }
-}
+export class ConflictError extends ofKind("conflict") {}
 
 /**
  * True for dj errors, including ones raised by plugin code that has no runtime dependency on
@@ -129,12 +108,7 @@ const byKind: { [K in ErrorKind]: new (message: string, options?: DjErrorOptions
   codec: CodecError,
   input: InputError,
   conflict: ConflictError,
-  internal: class InternalError extends DjError {
-    readonly kind = "internal" as const;
-    constructor(message: string, options?: DjErrorOptions<"internal">) {
-      super(message, options);
-    }
-  },
+  internal: class InternalError extends ofKind("internal") {},
 };
 
 /** Build a typed error from its kind (used by `ctx.fail` for plugins). */

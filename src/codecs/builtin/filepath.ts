@@ -5,7 +5,7 @@
  */
 import { CodecError, InputError, StoreError } from "../../errors.js";
 import type { Codec } from "../types.js";
-import { jsonObject, pythonUtcTimestamp, storeNameOf, storeOf } from "./shared.js";
+import { jsonObject, pythonUtcTimestamp, storeNameOf, storeOf, recordedObject, recordedPath } from "./shared.js";
 import { checkObjectSize, problem } from "./verify-objects.js";
 
 const section = (p: string | null) => (p ? p.replace(/^\/+|\/+$/g, "") + "/" : null);
@@ -49,16 +49,10 @@ const filepath: Codec & { storeDefault: "filepath" } = {
     const store = await ctx.getStore(storeNameOf(meta));
     return { kind: "objectRef", store, path: String(meta.path), isDir: meta.is_dir === true, size: typeof meta.size === "number" ? meta.size : null, ext: null };
   },
-  referencedPaths(stored) {
-    const meta = jsonObject(stored, "filepath");
-    return typeof meta.path === "string" ? [{ path: meta.path, store: storeNameOf(meta) }] : [];
-  },
+  referencedPaths: (stored) => recordedPath(stored, "filepath"),
   /** The referenced file exists with the size recorded at insert; a folder still holds something. */
   async verify(stored, ctx) {
-    const meta = jsonObject(stored, "filepath");
-    const name = storeNameOf(meta);
-    const store = await ctx.getStore(name);
-    const path = String(meta.path);
+    const { meta, name, store, path } = await recordedObject(stored, "filepath", ctx);
     if (meta.is_dir !== true) return checkObjectSize(store, name, path, meta.size);
     for await (const _ of store.list(`${path}/`)) return [];
     return [problem(name, path, "missing (an empty or absent folder)")];

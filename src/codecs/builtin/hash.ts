@@ -19,7 +19,7 @@ import { contentHash, contentHasher } from "../../stores/addressing.js";
 import type { Store } from "../../stores/types.js";
 import type { Codec, DecodedValue, EncodeContext } from "../types.js";
 import { STDIN_PATH, openInputStream } from "./input-stream.js";
-import { contentPathOf, jsonObject, storeNameOf, storeOf } from "./shared.js";
+import { contentPathOf, jsonObject, storeNameOf, storeOf, recordedObject, recordedPath } from "./shared.js";
 import { checkObjectSize, problem } from "./verify-objects.js";
 
 export interface HashMetadata {
@@ -154,16 +154,10 @@ const hash: Codec<HashMetadata> = {
     }
     return { kind: "bytes", data };
   },
-  referencedPaths(stored) {
-    const meta = jsonObject(stored, "hash");
-    return typeof meta.path === "string" ? [{ path: meta.path, store: storeNameOf(meta) }] : [];
-  },
+  referencedPaths: (stored) => recordedPath(stored, "hash"),
   /** The object exists with the recorded size, and its content hashes to its name (streamed). */
   async verify(stored, ctx) {
-    const meta = jsonObject(stored, "hash");
-    const name = storeNameOf(meta);
-    const store = await ctx.getStore(name);
-    const path = String(meta.path);
+    const { meta, name, store, path } = await recordedObject(stored, "hash", ctx);
     const found = await checkObjectSize(store, name, path, meta.size);
     if (found.some((p) => p.problem === "missing")) return found;
     const named = path.split("/").pop()!;

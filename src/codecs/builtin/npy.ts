@@ -9,7 +9,7 @@ import { open } from "node:fs/promises";
 import type { NdArraySource } from "../../formats/ndarray.js";
 import { npyByteLength, npyHeaderBytes, npyHeaderLength, npySource, npyStream, parseNpyHeader } from "../../formats/npy.js";
 import type { Codec, VerifyProblem } from "../types.js";
-import { jsonObject, storeNameOf, storeOf } from "./shared.js";
+import { jsonObject, storeNameOf, storeOf, recordedObject, recordedPath } from "./shared.js";
 import { problem } from "./verify-objects.js";
 
 /** True when the file is NumPy's own bytes for this array: the same header, nothing after the data. */
@@ -69,16 +69,10 @@ const npy: Codec = {
     };
     return { kind: "ndarray", array: npySource(header, read) };
   },
-  referencedPaths(stored) {
-    const meta = jsonObject(stored, "npy");
-    return typeof meta.path === "string" ? [{ path: meta.path, store: storeNameOf(meta) }] : [];
-  },
+  referencedPaths: (stored) => recordedPath(stored, "npy"),
   /** The file exists, its header gives the row's dtype and shape, and its size is what the header needs. */
   async verify(stored, ctx) {
-    const meta = jsonObject(stored, "npy");
-    const name = storeNameOf(meta);
-    const store = await ctx.getStore(name);
-    const path = String(meta.path);
+    const { meta, name, store, path } = await recordedObject(stored, "npy", ctx);
     const size = await store.size(path);
     if (size === undefined) return [problem(name, path, "missing")];
     let header;

@@ -10,7 +10,7 @@ import { Readable } from "node:stream";
 import { CodecError, InputError } from "../../errors.js";
 import type { Codec } from "../types.js";
 import { openInputStream } from "./input-stream.js";
-import { jsonObject, pythonUtcTimestamp, storeNameOf, storeOf } from "./shared.js";
+import { jsonObject, pythonUtcTimestamp, storeNameOf, storeOf, recordedObject, recordedPath } from "./shared.js";
 import { checkFolder, checkObjectSize } from "./verify-objects.js";
 
 async function walk(dir: string): Promise<string[]> {
@@ -95,16 +95,10 @@ const object: Codec = {
       ext: typeof meta.ext === "string" ? meta.ext : null,
     };
   },
-  referencedPaths(stored) {
-    const meta = jsonObject(stored, "object");
-    return typeof meta.path === "string" ? [{ path: meta.path, store: storeNameOf(meta) }] : [];
-  },
+  referencedPaths: (stored) => recordedPath(stored, "object"),
   /** A file exists with the recorded size; a folder holds what its manifest lists. */
   async verify(stored, ctx) {
-    const meta = jsonObject(stored, "object");
-    const name = storeNameOf(meta);
-    const store = await ctx.getStore(name);
-    const path = String(meta.path);
+    const { meta, name, store, path } = await recordedObject(stored, "object", ctx);
     return meta.is_dir === true ? checkFolder(store, name, path, meta) : checkObjectSize(store, name, path, meta.size);
   },
 };

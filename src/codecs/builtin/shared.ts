@@ -1,7 +1,7 @@
 /** Helpers shared by the built-in codecs. */
 import { CodecError } from "../../errors.js";
 import type { Store } from "../../stores/types.js";
-import type { EncodeContext } from "../types.js";
+import type { EncodeContext, ReferencedPath, VerifyContext } from "../types.js";
 
 /**
  * The store of a store codec (DataJoint's error when there is none). Built-ins address objects
@@ -30,4 +30,17 @@ export function jsonObject(stored: unknown, codec: string): Record<string, unkno
 
 export function storeNameOf(meta: Record<string, unknown>): string | null {
   return typeof meta.store === "string" && meta.store !== "" ? meta.store : null;
+}
+
+/** The one object a value's metadata records (`path`, `store`): what gc must keep. */
+export function recordedPath(stored: unknown, codec: string): ReferencedPath[] {
+  const meta = jsonObject(stored, codec);
+  return typeof meta.path === "string" ? [{ path: meta.path, store: storeNameOf(meta) }] : [];
+}
+
+/** The metadata of a stored value and the store and path it records, for `verify`. */
+export async function recordedObject(stored: unknown, codec: string, ctx: VerifyContext) {
+  const meta = jsonObject(stored, codec);
+  const name = storeNameOf(meta);
+  return { meta, name, store: await ctx.getStore(name), path: String(meta.path) };
 }
