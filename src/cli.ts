@@ -8,7 +8,7 @@
  */
 import { CommanderError } from "commander";
 import { ExitCode, codeOf, exitCodeOf, isDjError } from "./errors.js";
-import { buildProgram, commandPath, globalsFromArgv, type RunState } from "./cli/program.js";
+import { buildProgram, commandPath, globalsFromArgv, type RunState } from "./commands/program.js";
 import type { GlobalOptions } from "./ui/output.js";
 import { jsonReplacer } from "./ui/output.js";
 import { redact } from "./ui/redact.js";

@@ -3,7 +3,7 @@
  * store reachable, required codecs present. Checks run on; each failure keeps its exit class.
  */
 import { ExitCode, isDjError, type ErrorKind } from "../errors.js";
-import { plural } from "../ui/plural.js";
+import { plural } from "../plural.js";
 import type { SessionOptions } from "./session.js";
 
 export interface DoctorCheck {

@@ -9,7 +9,7 @@ import { extname, join } from "node:path";
 import type { DecodedValue } from "../codecs/types.js";
 import { UsageError } from "../errors.js";
 import type { Attribute } from "../schema/heading.js";
-import { plural } from "../ui/plural.js";
+import { plural } from "../plural.js";
 import { counted } from "./counted.js";
 import { decodeCell, fetchRows, type FetchedRow } from "./fetch.js";
 import type { OutputFormat } from "./output.js";

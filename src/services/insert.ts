@@ -67,7 +67,7 @@ export async function insertRowsFile(
   const prepared = await prepareTable(session, heading);
   const { readRowsFile } = await import("./rows-file.js");
   const { explainForeignKeyError } = await import("./parents.js");
-  const { plural } = await import("../ui/plural.js");
+  const { plural } = await import("../plural.js");
   const { rows, baseDir } = await readRowsFile(opts.cwd, file);
   let inserted = 0;
   let skipped = 0;

@@ -6,8 +6,8 @@
  */
 import { Command, Option } from "commander";
 import { djPackage } from "../package-info.js";
-import type { CommandContext, Outcome } from "../commands/context.js";
-import { COMMANDS, GROUPS, flagName, type CommandName, type Handler, type OptionSpec } from "../commands/options.js";
+import type { CommandContext, Outcome } from "./context.js";
+import { COMMANDS, GROUPS, flagName, type CommandName, type Handler, type OptionSpec } from "./options.js";
 import { Output, type GlobalOptions } from "../ui/output.js";
 
 /**
@@ -20,15 +20,15 @@ const handler =
   async () =>
     (await load())[name];
 
-const codecs = () => import("../commands/codecs.js");
-const config = () => import("../commands/config.js");
-const schema = () => import("../commands/schema.js");
-const tables = () => import("../commands/tables.js");
-const data = () => import("../commands/data.js");
-const store = () => import("../commands/store.js");
+const codecs = () => import("./codecs.js");
+const config = () => import("./config.js");
+const schema = () => import("./schema.js");
+const tables = () => import("./tables.js");
+const data = () => import("./data.js");
+const store = () => import("./store.js");
 
 const HANDLERS: { [N in CommandName]: Loaded<N> } = {
-  init: handler(() => import("../commands/init.js"), "init"),
+  init: handler(() => import("./init.js"), "init"),
   "config show": handler(config, "show"),
   "config validate": handler(config, "validate"),
   "codecs list": handler(codecs, "list"),
@@ -37,7 +37,7 @@ const HANDLERS: { [N in CommandName]: Loaded<N> } = {
   "schema list": handler(schema, "list"),
   "schema create": handler(schema, "create"),
   "schema drop": handler(schema, "drop"),
-  declare: handler(() => import("../commands/declare.js"), "declare"),
+  declare: handler(() => import("./declare.js"), "declare"),
   tables: handler(tables, "tables"),
   describe: handler(tables, "describe"),
   drop: handler(tables, "drop"),
@@ -48,8 +48,8 @@ const HANDLERS: { [N in CommandName]: Loaded<N> } = {
   "store check": handler(store, "check"),
   "store ls": handler(store, "ls"),
   gc: handler(store, "gc"),
-  verify: handler(() => import("../commands/verify.js"), "verify"),
-  doctor: handler(() => import("../commands/doctor.js"), "doctor"),
+  verify: handler(() => import("./verify.js"), "verify"),
+  doctor: handler(() => import("./doctor.js"), "doctor"),
 };
 
 export interface RunState {
