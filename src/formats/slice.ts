@@ -29,6 +29,12 @@ export interface Selection {
   axes: AxisSelection[];
   /** The result's shape (integer-indexed axes left out). */
   shape: number[];
+  /**
+   * Every axis indexed by an integer and no `...`: NumPy returns a scalar, not an array, and its
+   * scalars are in native byte order (`a[1, 2]` of a `>f4` array is a little-endian float32,
+   * while `a[1, 2, ...]` is a 0-d `>f4` array).
+   */
+  scalar: boolean;
 }
 
 const INT = /^[+-]?\d+$/;
@@ -123,7 +129,8 @@ export function normalizeSlice(items: SliceItem[], shape: readonly number[], tex
     }
     return rangeOn(item as Exclude<SliceItem, { kind: "int" | "ellipsis" }>, length);
   });
-  return { axes, shape: axes.filter((a) => !a.drop).map((a) => a.count) };
+  const scalar = at < 0 && axes.every((a) => a.drop);
+  return { axes, shape: axes.filter((a) => !a.drop).map((a) => a.count), scalar };
 }
 
 /** The smallest box `[lo, hi)` holding every selected index (undefined when nothing is selected). */
