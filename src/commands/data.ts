@@ -60,8 +60,8 @@ export const insert: CommandHandler = async (ctx, [ref], opts) => {
 const LARGE_VALUE_BYTES = 64 << 20;
 
 export const fetch: CommandHandler = async (ctx, [ref], opts) => {
+  if (opts.slice !== undefined) return (await import("./fetch-slice.js")).fetchSliceCommand(ctx, ref!, opts);
   const { session, heading } = await open(ctx, ref!, opts.schema);
-  if (opts.slice !== undefined) return (await import("./fetch-slice.js")).fetchSliceCommand(ctx, session, heading, opts);
   const { fetchRows, decodeCell, summarize, displayScalar } = await import("../services/fetch.js");
   const limit = opts.limit === undefined ? undefined : Number(opts.limit);
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new UsageError(`--limit expects a whole number, got ${opts.limit}`);

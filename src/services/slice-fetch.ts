@@ -4,6 +4,8 @@
  * writes) or handed back as `.npy` bytes for stdout. The slice text is checked before the database
  * is asked; the indices are checked against the array's shape before any data is read.
  */
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
 import type { DecodedValue } from "../codecs/types.js";
 import { UsageError } from "../errors.js";
 import { numpyDtypeString } from "../formats/dtype.js";
@@ -59,7 +61,10 @@ export async function fetchSlice(session: Session, heading: Heading, q: SliceQue
   const base = { attr: attr.name, key: row.key, dtype: numpyDtypeString(sliced.dtype), shape: sliced.shape };
   if (q.out) {
     const { writeDecoded } = await import("./output.js");
-    return { ...base, written: await writeDecoded({ kind: "ndarray", array: sourceFromMemory(sliced) }, q.out, "npy") };
+    // `--out DIR` (an existing folder) gets DIR/<attr>.npy, as a fetch of one value into a folder would.
+    const isDir = (await stat(q.out).catch(() => null))?.isDirectory() ?? false;
+    const target = isDir ? join(q.out, `${attr.name}.npy`) : q.out;
+    return { ...base, written: await writeDecoded({ kind: "ndarray", array: sourceFromMemory(sliced) }, target, "npy") };
   }
   const header = npyHeaderBytes(sliced.dtype, sliced.shape, false);
   const npy = new Uint8Array(header.byteLength + sliced.data.byteLength);

@@ -96,7 +96,19 @@ describe("dj fetch --slice and dj show", { skip: skipWithout("numpy") }, () => {
       assert.equal(j.stderr, "");
       assert.equal(JSON.parse(j.stdout).error.code, jsonCode);
     }
+    // The text is checked before the table is looked up.
+    const early = await dj("fetch", "NoSuchTable", "--slice", "1::0", "--out", "bad.npy");
+    assert.equal(early.code, 2, early.stderr);
+    assert.match(early.stderr, /^dj: --slice "1::0": slice step cannot be zero\n/);
     assert.deepEqual(readdirSync(dir).sort(), before);
+  });
+
+  test("--out DIR writes DIR/<attr>.npy", async () => {
+    mkdirSync(join(dir, "outdir"));
+    const r = await dj("fetch", "Rec", "--key", "rec=1", "--attr", "n", "--slice", "0", "--out", "outdir");
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `${join("outdir", "n.npy")}\n`);
+    assert.equal(sameAsNumpy(join(dir, "outdir", "n.npy"), "0"), "True");
   });
 
   test("--slice needs one array value, and writes only .npy", async () => {
