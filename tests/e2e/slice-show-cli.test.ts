@@ -166,9 +166,19 @@ describe("dj fetch --slice and dj show", { skip: skipWithout("numpy") }, () => {
     );
   });
 
-  test("dj show reads no chunk and no array data: it works with a chunk and the .npy data gone", async () => {
+  test("a slice reads only its byte ranges; dj show reads no chunk and no array data", async () => {
     const zarrDir = filesUnder(join(dir, "store")).find((f) => f.endsWith("/.zarray"))!.slice(0, -"/.zarray".length);
     const npyFile = filesUnder(join(dir, "store")).find((f) => f.endsWith(".npy"))!;
+    // A slice reads only its byte ranges: with the file cut after the first two columns (F order:
+    // 10 rows x 4 bytes each), ":,0:2" still reads, ":,2" meets the cut.
+    truncateSync(npyFile, 128 + 2 * 40);
+    const head = await dj("fetch", "Rec", "--key", "rec=1", "--attr", "n", "--slice", ":,0:2", "--out", "cut.npy");
+    assert.equal(head.code, 0, head.stderr);
+    assert.equal(sameAsNumpy(join(dir, "cut.npy"), ":,0:2"), "True");
+    const past = await dj("fetch", "Rec", "--key", "rec=1", "--attr", "n", "--slice", ":,2", "--out", "cut2.npy");
+    assert.equal(past.code, 5, past.stderr);
+    assert.match(past.stderr, /is shorter than its header says/);
+    assert.equal(existsSync(join(dir, "cut2.npy")), false);
     unlinkSync(join(zarrDir, "1.1"));
     truncateSync(npyFile, 128); // the header (128 bytes for this array) stays, the data goes
     const r = await dj("show", "Rec", "--key", "rec=1", "--json");

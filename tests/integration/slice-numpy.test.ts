@@ -125,8 +125,9 @@ async function sliceAll(dir: string, specs: typeof SPECS, seedOffset: number, la
   return checks;
 }
 
-function assertMatches(checks: Check[], atLeast: number): void {
+function assertMatches(t: { diagnostic(m: string): void }, checks: Check[], atLeast: number): void {
   const r = checkWithNumpy(checks);
+  t.diagnostic(`${checks.length} slices: ${r.compared} outputs compared with NumPy, ${r.errors} IndexError cases`);
   assert.deepEqual(r.failures, []);
   assert.ok(r.compared >= atLeast, `only ${r.compared} slices compared (${r.errors} were errors)`);
   // The generator draws out-of-range integers now and then: some errors are checked too.
@@ -143,7 +144,7 @@ describe("--slice matches NumPy", { skip: skipWithout("numpy") }, () => {
   });
 
   for (const where of ["file", "s3"] as const) {
-    test(`${where} store, embedded database: ${SPECS.length} arrays × 3–4 codecs × ${SLICES_PER_VALUE} slices`, async () => {
+    test(`${where} store, embedded database: ${SPECS.length} arrays × 3–4 codecs × ${SLICES_PER_VALUE} slices`, async (t) => {
       const p = project(undefined, { default: "main", main: where === "file" ? { protocol: "file", location: "./store" } : s3.spec({ location: `slices-${Date.now()}` }) }, "lab");
       try {
         if (where === "file") mkdirSync(join(p.dir, "store"));
@@ -151,14 +152,14 @@ describe("--slice matches NumPy", { skip: skipWithout("numpy") }, () => {
         const r = await runDj(["declare", "p.dj"], { cwd: p.dir });
         assert.equal(r.code, 0, r.stderr);
         const checks = await sliceAll(p.dir, SPECS, where === "file" ? 0 : 1, where);
-        assertMatches(checks, 150);
+        assertMatches(t, checks, 150);
       } finally {
         p.cleanup();
       }
     });
   }
 
-  test("MariaDB and the file store: one array of each layout", async () => {
+  test("MariaDB and the file store: one array of each layout", async (t) => {
     const schema = schemaName("slice");
     const p = project(databaseSection, { default: "main", main: { protocol: "file", location: "./store" } }, schema);
     try {
@@ -167,7 +168,7 @@ describe("--slice matches NumPy", { skip: skipWithout("numpy") }, () => {
       const r = await runDj(["declare", "p.dj"], { cwd: p.dir });
       assert.equal(r.code, 0, r.stderr);
       const checks = await sliceAll(p.dir, [SPECS[2]!, SPECS[8]!], 2, "mariadb");
-      assertMatches(checks, 20);
+      assertMatches(t, checks, 20);
     } finally {
       const conn = await connect();
       await dropSchemas(conn, schema);
