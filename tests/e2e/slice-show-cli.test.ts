@@ -118,6 +118,10 @@ describe("dj fetch --slice and dj show", { skip: skipWithout("numpy") }, () => {
     const format = await dj("fetch", "Rec", "--key", "rec=1", "--attr", "z", "--slice", "0", "--out", "x.zarr", "--format", "zarr");
     assert.equal(format.code, 2);
     assert.match(format.stderr, /^dj: --slice writes \.npy; --format zarr does not apply\n$/);
+    const jsonNoOut = await dj("fetch", "Rec", "--key", "rec=1", "--attr", "z", "--slice", "0", "--json");
+    assert.equal(jsonNoOut.code, 2);
+    assert.equal(jsonNoOut.stderr, "");
+    assert.equal(JSON.parse(jsonNoOut.stdout).error.code, "usage.out");
     const none = await dj("fetch", "Rec", "--key", "rec=2", "--attr", "z", "--slice", "0", "--out", "x.npy");
     assert.equal(none.code, 2);
     assert.match(none.stderr, /^dj: no row of lab\.Rec matches the key\n/);
