@@ -94,27 +94,28 @@ async function sliceAll(dir: string, specs: typeof SPECS, seedOffset: number, la
     for (const [i, c] of cases.entries()) {
       const froms = [`z=${c.file}`, `n=${c.file}`, `b=${c.file}`, ...(c.photon ? [`p=${c.file}`] : [])];
       await insertRow(session, prepared, rowFromFlags([`arr=${i}`], [], froms), { baseDir: dir });
-      const attrs: Array<["z" | "n" | "b" | "p", Check["dtype"]]> = [["z", "little"], ["n", "exact"], ["b", "little"]];
-      if (c.photon) attrs.push(["p", "exact"]);
-      for (const [attr, dtype] of attrs) {
+      // Photon twice: as stored (the transform) and with --inverse algebraic (the inverse applied to what is read).
+      const attrs: Array<["z" | "n" | "b" | "p", Check["dtype"], Record<string, unknown>]> = [["z", "little", {}], ["n", "exact", {}], ["b", "little", {}]];
+      if (c.photon) attrs.push(["p", "exact", {}], ["p", "exact", { inverse: "algebraic" }]);
+      for (const [attr, dtype, fetchOptions] of attrs) {
         let original = c.file;
         if (attr === "p") {
           const res = await fetchRows(session, heading, { keys: [`arr=${i}`], attrs: ["p"] });
-          const decoded = (await decodeCell(session, res, res.rows[0]!, heading.attributes.find((a) => a.name === "p")!, {}))!;
-          original = await writeDecoded(decoded, join(dir, `full-p${i}.npy`));
+          const decoded = (await decodeCell(session, res, res.rows[0]!, heading.attributes.find((a) => a.name === "p")!, fetchOptions))!;
+          original = await writeDecoded(decoded, join(dir, `full-p${i}-${Object.keys(fetchOptions).length}.npy`));
         }
         for (let k = 0; k < SLICES_PER_VALUE; k++) {
           const slice = randomSlice(r, c.shape);
-          const out = join(dir, `out-${attr}${i}-${k}.npy`);
+          const out = join(dir, `out-${attr}${i}-${Object.keys(fetchOptions).length}-${k}.npy`);
           let got: Check["got"];
           try {
-            await fetchSlice(session, heading, { keys: [`arr=${i}`], attrs: [attr], slice, out });
+            await fetchSlice(session, heading, { keys: [`arr=${i}`], attrs: [attr], slice, out, fetchOptions });
             got = { file: out };
           } catch (err) {
             if (!isDjError(err)) throw err;
             got = { exit: exitCodeOf(err), message: (err as Error).message };
           }
-          checks.push({ original, slice, got, dtype, label: `${label} <${attr}> ${c.dtype} ${c.order}` });
+          checks.push({ original, slice, got, dtype, label: `${label} <${attr}>${fetchOptions.inverse ? " --inverse" : ""} ${c.dtype} ${c.order}` });
         }
       }
     }
@@ -144,7 +145,7 @@ describe("--slice matches NumPy", { skip: skipWithout("numpy") }, () => {
   });
 
   for (const where of ["file", "s3"] as const) {
-    test(`${where} store, embedded database: ${SPECS.length} arrays × 3–4 codecs × ${SLICES_PER_VALUE} slices`, async (t) => {
+    test(`${where} store, embedded database: ${SPECS.length} arrays × 3–5 ways to store × ${SLICES_PER_VALUE} slices`, async (t) => {
       const p = project(undefined, { default: "main", main: where === "file" ? { protocol: "file", location: "./store" } : s3.spec({ location: `slices-${Date.now()}` }) }, "lab");
       try {
         if (where === "file") mkdirSync(join(p.dir, "store"));
