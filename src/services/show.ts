@@ -75,7 +75,11 @@ export async function showValues(session: Session, heading: Heading, q: ValueQue
     const raw = row.raw[attr.name];
     const info: ValueInfo = { attr: attr.name, key: row.key, type: attr.type };
     const codec = result.codecs.get(attr.name);
-    if (!codec) continue;
+    if (!codec) {
+      // A plain attribute named with --attr: it lives in the table, as what it is.
+      out.push({ ...info, store: "(in table)", ...(Buffer.isBuffer(raw) || typeof raw === "string" ? { storedBytes: Buffer.byteLength(raw as Buffer) } : {}) });
+      continue;
+    }
     if (codec instanceof Error) throw codec;
     const chain = codec.chain;
     if (chain.finalDtype !== "json") {
