@@ -27,6 +27,7 @@ const modules = {
   tables: () => import("./commands/tables.js"),
   store: () => import("./commands/store.js"),
   data: () => import("./commands/data.js"),
+  show: () => import("./commands/show.js"),
   doctor: () => import("./commands/doctor.js"),
   verify: () => import("./commands/verify.js"),
 } satisfies Record<string, Loader>;
@@ -174,8 +175,17 @@ function buildProgram(state: RunState): Command {
     .addOption(new Option("--format <fmt>", "output format").choices(["npy", "zarr", "json"]))
     .addOption(new Option("--inverse <kind>", "photon: invert the Anscombe transform").choices(["algebraic", "unbiased"]))
     .option("--limit <n>", "at most n rows")
+    .option("--slice <index>", 'NumPy slice of one array value, written as .npy (e.g. "0:1000,3", "...,-1", "::-2")')
     .option("--schema <name>", "schema of the table")
     .action(run(modules.data, "fetch"));
+  program
+    .command("show")
+    .description("shape, dtype, chunks, compressor, stored bytes, path and store of values, from metadata alone")
+    .argument("<table>")
+    .option("--key <k=v>", "restrict by key (repeat)", collect)
+    .option("--attr <name>", "only these attributes (repeat)", collect)
+    .option("--schema <name>", "schema of the table")
+    .action(run(modules.show, "show"));
   program
     .command("delete")
     .description("delete rows (and their part rows)")

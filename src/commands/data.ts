@@ -60,6 +60,7 @@ export const insert: CommandHandler = async (ctx, [ref], opts) => {
 const LARGE_VALUE_BYTES = 64 << 20;
 
 export const fetch: CommandHandler = async (ctx, [ref], opts) => {
+  if (opts.slice !== undefined) return (await import("./fetch-slice.js")).fetchSliceCommand(ctx, ref!, opts);
   const { session, heading } = await open(ctx, ref!, opts.schema);
   const { fetchRows, decodeCell, summarize, displayScalar } = await import("../services/fetch.js");
   const limit = opts.limit === undefined ? undefined : Number(opts.limit);

@@ -79,6 +79,8 @@ function inverted(src: NdArraySource, kind: string): NdArraySource {
   return {
     ...src,
     read: async (offset, length) => apply(await src.read(offset, length)),
+    // A box read by the Zarr source (only the chunks it meets), inverted like everything else.
+    readBox: src.readBox ? async (lo, hi) => apply(await src.readBox!(lo, hi)) : undefined,
     async *chunks(pieceBytes) {
       for await (const c of src.chunks(pieceBytes)) yield apply(c);
     },

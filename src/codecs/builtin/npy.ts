@@ -8,6 +8,7 @@ import { numpyDtypeString } from "../../formats/dtype.js";
 import { open } from "node:fs/promises";
 import type { NdArraySource } from "../../formats/ndarray.js";
 import { npyByteLength, npyHeaderBytes, npyHeaderLength, npySource, npyStream, parseNpyHeader } from "../../formats/npy.js";
+import { readBoxByRanges } from "../../formats/box-ranges.js";
 import { schemaPath } from "../../stores/addressing.js";
 import type { Codec, VerifyProblem } from "../types.js";
 import { jsonObject, orderedKey, storeNameOf, storeOf } from "./shared.js";
@@ -68,7 +69,10 @@ const npy: Codec = {
       if (!data || data.byteLength !== length) throw new StoreError(`store "${store.name}": ${path} is shorter than its header says`, { code: "store.corrupt" });
       return data;
     };
-    return { kind: "ndarray", array: npySource(header, read) };
+    const array = npySource(header, read);
+    // A box is a set of byte ranges of the file: range GETs, near ones merged, several in flight.
+    const readBox = (lo: readonly number[], hi: readonly number[]) => readBoxByRanges(array, lo, hi, { concurrency: 8 });
+    return { kind: "ndarray", array: { ...array, readBox } };
   },
   referencedPaths(stored) {
     const meta = jsonObject(stored, "npy");

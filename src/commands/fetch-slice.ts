@@ -1,0 +1,35 @@
+/**
+ * `dj fetch --slice`: the slice as `.npy`, to `--out FILE`, or to stdout when stdout is not a
+ * terminal (`dj fetch ... --slice 0:10 > part.npy`, or piped into `np.load`).
+ */
+import { UsageError } from "../errors.js";
+import { parseSlice } from "../formats/slice.js";
+import type { CommandContext } from "./context.js";
+
+export async function fetchSliceCommand(ctx: CommandContext, ref: string, opts: Record<string, any>): Promise<void> {
+  // The text is checked before anything is opened: a typo costs no connection.
+  parseSlice(String(opts.slice));
+  if (opts.format !== undefined && opts.format !== "npy") throw new UsageError(`--slice writes .npy; --format ${opts.format} does not apply`, { code: "usage.slice" });
+  if (!opts.out && (process.stdout.isTTY || ctx.out.json)) {
+    throw new UsageError("--slice writes a .npy file: give --out FILE.npy, or redirect stdout", { hint: 'e.g. dj fetch ... --slice "0:1000,3" --out part.npy', code: "usage.out" });
+  }
+  const { openSession } = await import("../services/session.js");
+  const { resolveTable } = await import("../services/table-ref.js");
+  const session = await openSession({ cwd: ctx.cwd, configPath: ctx.globals.config, log: (l) => ctx.out.debug(l) });
+  const heading = await resolveTable(ref, opts.schema ?? session.config.schema, session.dialect.introspector);
+  const { fetchSlice } = await import("../services/slice-fetch.js");
+  const r = await fetchSlice(session, heading, {
+    keys: opts.key ?? [],
+    attrs: opts.attr,
+    slice: String(opts.slice),
+    out: opts.out,
+    fetchOptions: opts.inverse ? { inverse: opts.inverse } : {},
+  });
+  if (r.npy) {
+    await new Promise<void>((resolve, reject) => process.stdout.write(r.npy!, (err) => (err ? reject(err) : resolve())));
+    return;
+  }
+  if (ctx.out.json) return ctx.out.data({ written: [r.written], attr: r.attr, key: r.key, dtype: r.dtype, shape: r.shape });
+  ctx.out.line(r.written);
+  ctx.out.info(`${r.dtype}[${r.shape.join(",")}] from ${r.attr}`);
+}
