@@ -82,8 +82,7 @@ export class PostgresCompiler extends BaseCompiler {
     const enums = new Map<string, string[]>();
     for (const a of h.attributes) {
       if (a.foreignKey || a.codec || !/^enum\s*\(/i.test(a.type)) continue;
-      const values = enumValues(a.type);
-      enums.set(enumTypeName(values), values);
+      enums.set(enumTypeName(a.type), enumValues(a.type));
     }
     for (const [name, values] of enums) {
       // CREATE TYPE has no IF NOT EXISTS; a second table with the same values reuses the type.

@@ -50,7 +50,7 @@ function sqlTypeOf(c: ColumnRow): string {
     .replace(/^(timestamp|time)(\(\d+\))? without time zone$/, "$1$2");
 }
 
-export function attributeFromPgColumn(c: ColumnRow, inKey: boolean): Attribute {
+export function attributeFromPgColumn(c: ColumnRow, inKey: boolean, inherited: boolean): Attribute {
   const pgType = sqlTypeOf(c);
   const nullable = !c.notnull;
   const base = { name: c.name, nullable, default: nullable ? "NULL" : definitionDefault(c.dflt), inKey, hidden: c.name.startsWith("_") };
@@ -71,7 +71,7 @@ export function attributeFromPgColumn(c: ColumnRow, inKey: boolean): Attribute {
     return { ...base, sqlType: neutralSqlType(type, pgType), type, codec: null, marker: true, comment: marker[2]! };
   }
   // No marker: an inherited foreign-key column (typed from its SQL type), or a native type as declared.
-  const type = coreTypeFromPg(pgType, c.typtype === "e" ? c.labels ?? [] : null);
+  const type = inherited ? coreTypeFromPg(pgType, c.typtype === "e" ? c.labels ?? [] : null) : pgType;
   return { ...base, sqlType: neutralSqlType(type, pgType), type, codec: null, marker: false, comment };
 }
 
@@ -140,7 +140,6 @@ export class PostgresIntrospector implements Introspector {
       [info.oid],
     );
     const pk = new Set(pkRows.rows.map((r) => r.name));
-    const attributes = cols.rows.map((c) => attributeFromPgColumn(c, pk.has(c.name)));
 
     const fkRows = await this.db.query<{ conname: string; parent_schema: string; parent_table: string; col: string; ref: string }>(
       `SELECT con.conname, fn.nspname AS parent_schema, fc.relname AS parent_table, a.attname AS col, fa.attname AS ref
@@ -154,6 +153,8 @@ export class PostgresIntrospector implements Introspector {
         ORDER BY con.oid, k.ord`,
       [info.oid],
     );
+    const inherited = new Set(fkRows.rows.map((r) => r.col));
+    const attributes = cols.rows.map((c) => attributeFromPgColumn(c, pk.has(c.name), inherited.has(c.name)));
     const indexes = await this.indexes(info.oid);
     const byName = new Map<string, typeof fkRows.rows>();
     for (const r of fkRows.rows) byName.set(r.conname, [...(byName.get(r.conname) ?? []), r]);

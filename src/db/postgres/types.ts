@@ -29,8 +29,15 @@ export function enumValues(spec: string): string[] {
   return [...inner.matchAll(/'((?:[^']|'')*)'|"((?:[^"]|"")*)"/g)].map((m) => (m[1] !== undefined ? m[1].replace(/''/g, "'") : m[2]!.replace(/""/g, '"')));
 }
 
-/** DataJoint's name for the enum type of these values: `enum_` + md5 of the sorted values joined by `_`, 8 hex digits. */
-export function enumTypeName(values: string[]): string {
+/**
+ * DataJoint's name for the enum type of `enum(...)`: `enum_` + the first 8 hex digits of the md5
+ * of its values, sorted and joined by `_`. DataJoint takes the values by splitting the text on
+ * commas and stripping quotes (so `'it''s'` counts as `it''s`); the name follows that reading, so
+ * a type DataJoint created is found again.
+ */
+export function enumTypeName(spec: string): string {
+  const inner = /^enum\s*\((.*)\)$/is.exec(spec.trim())?.[1] ?? "";
+  const values = inner.split(",").map((v) => v.trim().replace(/^['"]+|['"]+$/g, ""));
   return "enum_" + createHash("md5").update([...values].sort().join("_")).digest("hex").slice(0, 8);
 }
 
@@ -43,7 +50,7 @@ export function coreTypeToPg(declared: string, schema: string, quote: (s: string
   if ((m = /^datetime\s*(\(\s*\d+\s*\))?$/i.exec(t))) return "timestamp" + (m[1] ? m[1].replace(/\s+/g, "") : "");
   if (/^(var)?char\s*\(\s*\d+\s*\)$/i.test(t)) return lower.replace(/\s+/g, "");
   if ((m = /^decimal\s*(\(.*\))$/i.exec(t))) return "numeric" + m[1]!.replace(/\s+/g, "");
-  if (/^enum\s*\(/i.test(t)) return `${quote(schema)}.${quote(enumTypeName(enumValues(t)))}`;
+  if (/^enum\s*\(/i.test(t)) return `${quote(schema)}.${quote(enumTypeName(t))}`;
   return null;
 }
 
