@@ -11,6 +11,7 @@
  * `idle` (a client that misses it is discarded, never reused). Read-only statements outside a
  * transaction, and the first connection, are retried with backoff; nothing that writes is.
  */
+import { createHash } from "node:crypto";
 import type { Pool, PoolClient, PoolConfig } from "pg";
 import { DEFAULT_TIMEOUTS } from "../../config/timeouts.js";
 import type { DatabaseConfig, Timeouts, ValueSource } from "../../config/types.js";
@@ -33,6 +34,16 @@ const int8 = (v: string) => {
   const n = Number(v);
   return Number.isSafeInteger(n) ? n : v;
 };
+
+const names = new Map<string, string>();
+function statementName(text: string): string {
+  let name = names.get(text);
+  if (!name) {
+    name = "dj_" + createHash("sha1").update(text).digest("hex").slice(0, 20);
+    if (names.size < 1000) names.set(text, name);
+  }
+  return name;
+}
 
 /** Node's TLS options for `database.use_tls` (the same reading as the MySQL driver's). */
 function tlsFor(useTls: DatabaseConfig["use_tls"]): PoolConfig["ssl"] {
@@ -110,11 +121,14 @@ export class PostgresDriver implements Driver {
   private async statement<Row>(client: PoolClient | null, sql: string, params: Param[]): Promise<QueryResult<Row>> {
     this.log(sql);
     const text = params.length ? toNumberedPlaceholders(sql) : sql;
+    // Statements with parameters repeat (one INSERT and one key check per row of a batch):
+    // named, each is parsed and planned once per connection instead of once per row.
+    const name = params.length ? statementName(text) : undefined;
     const values = params.map((p) => (p instanceof Uint8Array && !Buffer.isBuffer(p) ? Buffer.from(p) : typeof p === "bigint" ? p.toString() : p));
     const target = client ?? (await this.pool.connect());
     let broken: Error | undefined;
     try {
-      const result = await target.query({ text, values });
+      const result = await target.query({ text, values, ...(name ? { name } : {}) });
       const rows = (result.rows ?? []) as Row[];
       return { rows, affectedRows: result.command === "SELECT" ? 0 : result.rowCount ?? 0 };
     } catch (err) {
