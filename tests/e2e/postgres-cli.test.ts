@@ -206,6 +206,18 @@ Tagged (manual)
     } finally {
       p.cleanup();
     }
+    // This server has no TLS (ssl = off): required TLS is refused with a clear error; unset falls back (sslmode=prefer).
+    const { rows: ssl } = await client.query("SHOW ssl");
+    if (ssl[0].ssl === "off") {
+      const tls = tempProject({ "dj.config.json": { database: { ...pgDatabaseSection, use_tls: true } } });
+      try {
+        const r = await runDj(["schema", "list"], { cwd: tls.dir });
+        assert.equal(r.code, 4, r.stderr);
+        assert.match(r.stderr, /^dj: the database at \S+ does not offer TLS, but database\.use_tls requires it/m);
+      } finally {
+        tls.cleanup();
+      }
+    }
     const viaEnv = tempProject({ "dj.config.json": { database: { host: String(pgDatabaseSection.host), user: String(pgDatabaseSection.user) } } });
     try {
       const r = await runDj(["schema", "list", "--json"], { cwd: viaEnv.dir, env: { DJ_BACKEND: "postgres" } });
