@@ -102,3 +102,32 @@ describe("PostgreSQL frozen in the middle of an insert", () => {
     assert.deepEqual(rows.map((x) => x.id), [1]);
   });
 });
+
+describe("PostgreSQL's own statement_timeout", () => {
+  const schema = pgSchemaName("pgstmt");
+  let client: pg.Client;
+  let dir: string;
+  let cleanup: () => void;
+  before(async () => {
+    client = await pgConnect();
+    ({ dir, cleanup } = tempProject({
+      "dj.config.json": { database: pgDatabaseSection, schema },
+      "p.dj": `schema ${schema}\n\nRec (manual)\n    id : int32\n`,
+    }));
+    assert.equal((await runDj(["declare", "p.dj"], { cwd: dir })).code, 0);
+  });
+  after(async () => {
+    await client.query("ROLLBACK").catch(() => {});
+    await pgDropSchemas(client, schema);
+    await client.end();
+    cleanup();
+  });
+  test("a statement the server cancels (a lock held elsewhere) is exit 4 naming the statement", async () => {
+    await client.query("BEGIN");
+    await client.query(`LOCK TABLE "${schema}"."rec" IN ACCESS EXCLUSIVE MODE`);
+    // node-postgres passes PGOPTIONS to the server: this session's statements may wait 300 ms.
+    const r = await runDj(["fetch", "Rec"], { cwd: dir, env: { PGOPTIONS: "-c statement_timeout=300" } });
+    await client.query("ROLLBACK");
+    assertOneLine(r, 4, /^dj: the database at \S+ cancelled SELECT: canceling statement due to statement timeout$/);
+  });
+});
