@@ -75,19 +75,21 @@ const FROM_MYSQL: Array<[RegExp, string]> = [
  * Inherited columns take the parent's type, by its DataJoint type when it has one.
  */
 export function pgColumnType(a: Attribute, schema: string, quote: (s: string) => string): string {
-  if (a.codec) return a.sqlType === "longblob" || a.sqlType === "bytea" ? "bytea" : "jsonb";
+  if (a.codec) return fromNeutral(a.sqlType);
   if (a.marker || a.foreignKey) {
     const core = coreTypeToPg(a.type, a.foreignKey?.schema ?? schema, quote);
     if (core) return core;
   }
-  if (a.foreignKey) {
-    const t = a.sqlType.trim();
-    const dt = /^datetime(\(\d+\))?$/i.exec(t);
-    if (dt) return "timestamp" + (dt[1] ?? "");
-    for (const [re, pg] of FROM_MYSQL) if (re.test(t)) return pg;
-    return t;
-  }
-  return a.type.trim();
+  return a.foreignKey ? fromNeutral(a.sqlType) : a.type.trim();
+}
+
+/** The PostgreSQL spelling of a type the neutral heading holds in MySQL's (`longblob`, `json`, `int(11)`). */
+function fromNeutral(sqlType: string): string {
+  const t = sqlType.trim();
+  const dt = /^datetime(\(\d+\))?$/i.exec(t);
+  if (dt) return "timestamp" + (dt[1] ?? "");
+  for (const [re, pg] of FROM_MYSQL) if (re.test(t)) return pg;
+  return t;
 }
 
 export interface PgColumn {
