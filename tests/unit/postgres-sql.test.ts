@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { indexName, pgIndexes } from "../../src/db/postgres/compiler.js";
+import { indexName, pgIndexes, PostgresCompiler } from "../../src/db/postgres/compiler.js";
 import { definitionDefault } from "../../src/db/postgres/introspector.js";
 import { toNumberedPlaceholders } from "../../src/db/postgres/placeholders.js";
 import { coreTypeFromPg, coreTypeToPg, enumTypeName, enumValues } from "../../src/db/postgres/types.js";
@@ -69,4 +69,11 @@ test("defaults read back without PostgreSQL's casts, in dj's neutral form", () =
   assert.equal(definitionDefault("CURRENT_TIMESTAMP"), "CURRENT_TIMESTAMP");
   assert.equal(definitionDefault("'a\\b'::text"), "'a\\\\b'");
   assert.equal(definitionDefault(null), null);
+});
+
+test("names PostgreSQL would cut to 63 bytes are refused, as DataJoint refuses them", () => {
+  const c = new PostgresCompiler();
+  assert.throws(() => c.createTable(heading({ table: "x".repeat(64), attributes: [attr("a", true)] })), /table name x+ is longer than 63 bytes/);
+  assert.throws(() => c.createSchema("s".repeat(64)), /schema name s+ is longer than 63 bytes/);
+  assert.match(c.createTable(heading({ table: "x".repeat(63), attributes: [attr("a", true)] }))[0]!, /^CREATE TABLE IF NOT EXISTS "s"."x{63}"/);
 });

@@ -11,6 +11,7 @@
  * type; no `COMMENT ON TABLE … IS ''` for an empty comment (it would store nothing anyway); user
  * comments are stored as written (DataJoint stores `"` as `\"`).
  */
+import { InputError } from "../../errors.js";
 import { primaryKey, type Attribute, type Heading } from "../../schema/heading.js";
 import { BaseCompiler } from "../base-compiler.js";
 import { enumTypeName, enumValues, pgColumnType } from "./types.js";
@@ -25,6 +26,14 @@ export function literal(text: string): string {
 }
 
 const list = (cols: string[]) => cols.map(quoteIdent).join(", ");
+
+/** PostgreSQL cuts longer names to 63 bytes (NAMEDATALEN - 1) without an error; DataJoint refuses them. */
+const MAX_NAME = 63;
+function checkName(kind: string, name: string): void {
+  if (Buffer.byteLength(name) > MAX_NAME) {
+    throw new InputError(`${kind} name ${name} is longer than ${MAX_NAME} bytes, the most PostgreSQL keeps`, { hint: "choose a shorter name", code: "definition.name" });
+  }
+}
 
 /** The comment DataJoint writes on a column: none for inherited columns, `:type:comment` for core and codec types. */
 export function pgColumnComment(a: Attribute): string {
@@ -73,10 +82,13 @@ export class PostgresCompiler extends BaseCompiler {
   protected insertIgnoreVerb = "INSERT";
 
   createSchema(schema: string): string {
+    checkName("schema", schema);
     return `CREATE SCHEMA ${quoteIdent(schema)}`;
   }
 
   createTable(h: Heading): string[] {
+    checkName("table", h.table);
+    for (const a of h.attributes) checkName("attribute", a.name);
     const table = this.table(h.schema, h.table);
     const out: string[] = [];
     const enums = new Map<string, string[]>();
