@@ -35,7 +35,8 @@ export interface SqlCompiler {
   createLineageTable(schema: string): string;
   upsertLineage(schema: string, rows: number): string;
   dropTable(schema: string, table: string): string[];
-  insert(schema: string, table: string, columns: string[], rows: number, opts: { skipDuplicates?: boolean }): string;
+  /** `primaryKey` lets a dialect aim "skip duplicates" at the key (PostgreSQL's ON CONFLICT). */
+  insert(schema: string, table: string, columns: string[], rows: number, opts: { skipDuplicates?: boolean; primaryKey?: string[] }): string;
   select(schema: string, table: string, columns: string[], where: string[], limit?: number): string;
   delete(schema: string, table: string, where: string[]): string;
   count(schema: string, table: string, where: string[]): string;
@@ -62,7 +63,7 @@ export interface Introspector {
 }
 
 export interface Dialect {
-  readonly name: "mysql" | "sqlite";
+  readonly name: "mysql" | "postgresql" | "sqlite";
   readonly driver: Driver;
   readonly compiler: SqlCompiler;
   readonly introspector: Introspector;
