@@ -15,7 +15,7 @@ import { locateJsonSyntaxError } from "./json-syntax.js";
 import { assertNoForbiddenKeys, isForbiddenSegment } from "./safe-keys.js";
 import { findSecretsDir, readSecrets } from "./secrets.js";
 import { validateTimeouts } from "./timeouts.js";
-import { isValidSchemaName, SCHEMA_NAME_RULE } from "../schema/schema-name.js";
+import { isValidSchemaName, SCHEMA_NAME_RULE } from "./schema-name-rule.js";
 import { validateStores, type Problem } from "./stores.js";
 import type { ResolvedConfig, ValueSource } from "./types.js";
 

@@ -12,7 +12,7 @@
 import { kMaxLength } from "node:buffer";
 import { createRequire } from "node:module";
 import { inflateSync } from "node:zlib";
-import { CodecError, InputError } from "../errors.js";
+import { CodecError, InputError } from "./errors.js";
 import { byteSwap, parseDescr } from "./dtype.js";
 import { elementCount, reorder, type DType, type InMemoryArray } from "./ndarray.js";
 

@@ -4,7 +4,7 @@
  */
 import { open } from "node:fs/promises";
 import { Readable } from "node:stream";
-import { CodecError, InputError } from "../errors.js";
+import { CodecError, InputError } from "./errors.js";
 import { numpyDtype } from "./dtype.js";
 import { PyLiteralError, parsePyLiteral, type PyValue } from "./py-literal.js";
 import type { DType, NdArraySource } from "./ndarray.js";
