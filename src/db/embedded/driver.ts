@@ -19,6 +19,14 @@ function loadBetterSqlite3(): typeof BetterSqlite3 {
   try {
     return createRequire(import.meta.url)("better-sqlite3") as typeof BetterSqlite3;
   } catch (err) {
+    // Installed but unloadable (built for another Node.js, a missing shared library): say that, not "not installed".
+    if ((err as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") {
+      throw new ConfigError(`the embedded database's better-sqlite3 package is installed but cannot be loaded: ${(err as Error).message.split("\n")[0]}`, {
+        hint: "rebuild it for this Node.js with `npm rebuild better-sqlite3` (it builds with python3, make and g++)",
+        code: "config.embedded",
+        cause: err,
+      });
+    }
     throw new ConfigError(`the embedded database needs the better-sqlite3 package, which is not installed (${(err as Error).message.split("\n")[0]})`, {
       hint: 'install it with `npm install better-sqlite3@12.11.1` (it builds with python3, make and g++), or add a "database" section for a MySQL/MariaDB server',
       code: "config.embedded",
