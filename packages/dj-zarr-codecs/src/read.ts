@@ -6,11 +6,10 @@
  */
 import type { NdArraySource, Store } from "dj-cli";
 import { decompress, holdCompressors } from "./compressors.js";
-import { copyRegion, fillElement, filled, fToC, gridIndices, gridShape } from "./chunking.js";
+import { copyRegion, fillElement, filled, fToC, gridIndices, gridShape, product } from "./chunking.js";
 import { stripCrc32c } from "./crc32c.js";
 import { parseZarray, parseZarrJson, ZarrFormatError, ZarrMissingChunkError, type ArrayMeta } from "./metadata.js";
 
-const product = (a: number[]) => a.reduce((x, y) => x * y, 1);
 const PREFETCH_ROWS = 4;
 
 export async function readMeta(store: Store, prefix: string): Promise<ArrayMeta | null> {
