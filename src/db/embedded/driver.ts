@@ -103,8 +103,24 @@ export class SqliteDriver implements Driver {
       this.run("COMMIT");
       return out;
     } catch (err) {
-      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      this.rollback();
       throw err;
+    }
+  }
+
+  /**
+   * Undo a failed transaction. When ROLLBACK itself fails (an I/O error: SQLite may then have
+   * rolled back already, or not), the database is closed so nothing runs in what is left, and
+   * --verbose says why; the transaction's own error is the one thrown, not the ROLLBACK's.
+   */
+  private rollback(): void {
+    if (!this.db.inTransaction) return;
+    this.log("ROLLBACK");
+    try {
+      this.db.exec("ROLLBACK");
+    } catch (err) {
+      this.log(`-- ROLLBACK failed (${(err as Error).message}): the database is closed`);
+      this.db.close();
     }
   }
 
