@@ -3,11 +3,11 @@
  * terminal (`dj fetch ... --slice 0:10 > part.npy`, or piped into `np.load`).
  */
 import { UsageError } from "../errors.js";
-import { parseSlice } from "../formats/slice.js";
 import type { CommandContext } from "./context.js";
 
 export async function fetchSliceCommand(ctx: CommandContext, ref: string, opts: Record<string, any>): Promise<void> {
   // The text is checked before anything is opened: a typo costs no connection.
+  const { fetchSlice, parseSlice } = await import("../services/slice-fetch.js");
   parseSlice(String(opts.slice));
   if (opts.format !== undefined && opts.format !== "npy") throw new UsageError(`--slice writes .npy; --format ${opts.format} does not apply`, { code: "usage.slice" });
   if (!opts.out && (process.stdout.isTTY || ctx.out.json)) {
@@ -17,7 +17,6 @@ export async function fetchSliceCommand(ctx: CommandContext, ref: string, opts: 
   const { resolveTable } = await import("../services/table-ref.js");
   const session = await openSession({ cwd: ctx.cwd, configPath: ctx.globals.config, log: (l) => ctx.out.debug(l) });
   const heading = await resolveTable(ref, opts.schema ?? session.config.schema, session.dialect.introspector);
-  const { fetchSlice } = await import("../services/slice-fetch.js");
   const r = await fetchSlice(session, heading, {
     keys: opts.key ?? [],
     attrs: opts.attr,

@@ -9,7 +9,7 @@
  * (exit 2) — it is wrong whatever the array. An index that does not fit this array (an integer out
  * of bounds, more indices than axes) is an InputError (exit 7), NumPy's IndexError.
  */
-import { InputError, UsageError } from "../errors.js";
+import { InputError, UsageError } from "./errors.js";
 
 export type SliceItem =
   | { kind: "int"; value: number; text: string }

@@ -5,7 +5,7 @@
  */
 import { UsageError } from "../errors.js";
 import type { Attribute, Heading } from "../schema/heading.js";
-import { plural } from "../ui/plural.js";
+import { plural } from "../plural.js";
 import { fetchRows, type FetchedRow, type FetchResult } from "./fetch.js";
 import type { Session } from "./session.js";
 

@@ -14,6 +14,9 @@ import { npyHeaderBytes } from "../formats/npy.js";
 import { readSelection } from "../formats/slice-read.js";
 import { normalizeSlice, parseSlice } from "../formats/slice.js";
 import type { Heading } from "../schema/heading.js";
+
+/** The slice text alone, checked before a command opens anything. */
+export { parseSlice };
 import { decodeCell } from "./fetch.js";
 import { theOneValue, valueTargets } from "./one-value.js";
 import type { Session } from "./session.js";

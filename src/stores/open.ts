@@ -37,6 +37,8 @@ export function openStore(config: ResolvedConfig, name: string | null, opts: { f
           });
       }
     })();
+    // A store that failed to open is not cached (the next call tries again); the failure itself
+    // reaches every caller through `pending`.
     pending.catch(() => cache.delete(cacheKey));
     cache.set(cacheKey, pending);
   }

@@ -1,4 +1,2 @@
-/** "1 row", "2 rows", "0 rows": a count with its noun in agreement. */
-export function plural(n: number, noun: string, nouns = `${noun}s`): string {
-  return `${n} ${n === 1 ? noun : nouns}`;
-}
+/** The count-and-noun helper lives in the kernel so that services' messages can use it too. */
+export { plural } from "../plural.js";

@@ -179,6 +179,8 @@ const photon: Codec<PhotonMetadata> = {
   async verify(stored, ctx) {
     const storeName = typeof stored.store === "string" && stored.store !== "" ? stored.store : null;
     const store = await ctx.getStore(storeName);
+    // Metadata that cannot be read leaves no filters to apply; verifyZarr reads the same
+    // metadata and reports the problem itself (the failure is not dropped, it is told once).
     const meta = await readMeta(store, stored.path).catch(() => null);
     const filters = meta ? { "anscombe-v1": anscombeFilter(meta) } : undefined;
     const allChunksWritten = stored.transform === "anscombe-quantized";

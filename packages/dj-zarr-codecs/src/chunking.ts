@@ -2,7 +2,8 @@
 import type { DType } from "dj-cli";
 import { byteSwap } from "./dtype.js";
 
-const product = (a: number[]) => a.reduce((x, y) => x * y, 1);
+/** The number of elements of a shape (of chunks in a grid). */
+export const product = (a: readonly number[]) => a.reduce((x, y) => x * y, 1);
 
 /**
  * Chunks of about `targetBytes`, split along the first axis first: whole trailing dimensions

@@ -4,7 +4,7 @@
  * then the transpose undone. Shared by the reader and `dj verify --deep`.
  */
 import { decompress } from "./compressors.js";
-import { untranspose } from "./chunking.js";
+import { product, untranspose } from "./chunking.js";
 import { stripCrc32c } from "./crc32c.js";
 import type { BytesStep, ChunkCodecs } from "./v3-codecs.js";
 
@@ -17,7 +17,6 @@ export interface ChunkDecoder {
   unfilter?: Array<(data: Uint8Array) => Uint8Array>;
 }
 
-const product = (a: number[]) => a.reduce((x, y) => x * y, 1);
 
 /**
  * Undo the bytes→bytes steps (backwards: CRC-32C checked and stripped, decompression).

@@ -8,12 +8,11 @@
 import type { NdArraySource, Store } from "dj-cli";
 import { readBox } from "./box.js";
 import { holdCompressors } from "./compressors.js";
-import { copyRegion, fillElement, filled, gridIndices, gridShape } from "./chunking.js";
+import { copyRegion, fillElement, filled, gridIndices, gridShape, product } from "./chunking.js";
 import { chunkFetcher } from "./fetch.js";
 import { chunkCodecs, parseZarray, parseZarrJson, ZarrFormatError, ZarrMissingChunkError, type ArrayMeta } from "./metadata.js";
 import { decodeChunkBytes } from "./pipeline.js";
 
-const product = (a: number[]) => a.reduce((x, y) => x * y, 1);
 const PREFETCH_ROWS = 4;
 
 export async function readMeta(store: Store, prefix: string): Promise<ArrayMeta | null> {

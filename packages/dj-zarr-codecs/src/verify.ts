@@ -6,7 +6,7 @@
  * every chunk present decodes (compressor, checksum, filters) to exactly a chunk's bytes.
  */
 import type { Store, VerifyProblem } from "dj-cli";
-import { gridIndices, gridShape } from "./chunking.js";
+import { gridIndices, gridShape, product } from "./chunking.js";
 import { littleEndian } from "./dtype.js";
 import { ShardFetcher } from "./fetch.js";
 import { chunkCodecs, parseZarray, parseZarrJson, type ArrayMeta } from "./metadata.js";
@@ -26,7 +26,6 @@ export interface ZarrExpectation {
   filters?: Record<string, FilterDecoder>;
 }
 
-const product = (a: number[]) => a.reduce((x, y) => x * y, 1);
 const same = (a: unknown, b: number[]) => Array.isArray(a) && a.length === b.length && a.every((v, i) => v === b[i]);
 
 async function readMetadata(store: Store, prefix: string): Promise<{ file: string; meta: ArrayMeta } | { file: string; problem: string }> {
