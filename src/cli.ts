@@ -197,6 +197,11 @@ function buildProgram(state: RunState): Command {
     .argument("<table>")
     .option("--key <k=v>", "restrict by key (repeat)", collect)
     .option("--cascade", "also delete rows of child tables")
+    .addOption(
+      new Option("--part-integrity <policy>", "part rows without their master: refuse (enforce), add the master rows (cascade), or allow (ignore)")
+        .choices(["enforce", "ignore", "cascade"])
+        .default("enforce"),
+    )
     .option("--all", "delete every row of the table (instead of --key)")
     .option("--force", "do not ask")
     .option("--schema <name>", "schema of the table")
