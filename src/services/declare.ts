@@ -16,6 +16,7 @@ import { diffHeadings, isIdentical } from "../schema/heading-diff.js";
 import type { Heading } from "../schema/heading.js";
 import { parsePipelineFile, type DeclaredTable } from "../schema/pipeline-file.js";
 import { canonicalNativeType } from "../schema/types.js";
+import { planContents, writeContents } from "./lookup-contents.js";
 import { compilePlanned, keyOf, targetKey, type Planned } from "./pipeline-compile.js";
 
 
@@ -25,6 +26,8 @@ export interface DeclareResult {
   table: string;
   status: "created" | "exists" | "planned";
   sql: string[];
+  /** Lookup contents: rows inserted (planned, with --dry-run) and rows already there. */
+  contents?: { inserted: number; present: number };
 }
 
 export async function readPipelineFiles(files: string[], cwd: string, defaultSchema: string | null): Promise<Planned[]> {
@@ -133,6 +136,8 @@ export async function declarePipeline(
     plan.push({ decl, heading, existing, create: existing ? [] : compiler.createTable(heading) });
   }
 
+  // Contents are checked against existing rows before anything runs, too.
+  const contents = await planContents(dialect, plan);
   const results: DeclareResult[] = [];
   const schemasReady = new Set<string>();
   for (const { decl, heading, existing, create } of plan) {
@@ -152,6 +157,10 @@ export async function declarePipeline(
     if (opts.dryRun) continue;
     for (const s of statements) await driver.query(s);
     if (lineage.length) await driver.query(compiler.upsertLineage(decl.schema, lineage.length), lineage.flatMap(([attr, origin]) => [heading.table, attr, origin]));
+  }
+  for (const c of contents) {
+    const result = results.find((r) => r.schema === c.heading.schema && r.table === c.heading.table)!;
+    result.contents = { inserted: opts.dryRun ? c.insert.length : await writeContents(dialect, c), present: c.present };
   }
   return results;
 }
