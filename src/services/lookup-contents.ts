@@ -100,7 +100,7 @@ export async function planContents(dialect: Dialect, tables: Array<{ decl: Decla
         continue;
       }
       conflicts.push(`  ${decl.schema}.${decl.className} (${Object.entries(key).map(([k, v]) => `${k}=${shown(attrs.get(k), v)}`).join(", ")}), ${decl.file}:${row.line}:`);
-      for (const n of differs) conflicts.push(`    - ${n} = ${shown(attrs.get(n), found[0]![n])}`, `    + ${n} = ${shown(attrs.get(n), row.values[n])}`);
+      for (const n of differs) conflicts.push(`    - ${n} = ${shown(attrs.get(n), found[0]![n])}`, `    + ${n} = ${shown(attrs.get(n), values[n])}`);
     }
   }
   if (conflicts.length) {
