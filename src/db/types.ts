@@ -31,6 +31,8 @@ export interface AlterStatements {
   statements: string[];
   /** Run last, also when the statements failed. */
   after: string[];
+  /** Set when the statements can only succeed on an empty table: why (alter checks first). */
+  onlyWhenEmpty?: string;
 }
 
 /** A WHERE clause as column → value equalities (AND-ed). */

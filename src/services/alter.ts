@@ -47,13 +47,24 @@ export async function alterPipeline(session: Session, files: string[], cwd: stri
     throw new ConflictError(`dj alter is not available for the ${session.dialect.name} database yet`, { code: "alter.unsupported" });
   }
 
-  const results: Array<AlterResult & { before: string[]; after: string[] }> = tables.map((t) => {
+  const results: Array<AlterResult & { before: string[]; after: string[]; onlyWhenEmpty?: string }> = tables.map((t) => {
     const base = { schema: t.schema, className: t.className, table: t.table, dropped: [] as string[], sql: [] as string[], before: [] as string[], after: [] as string[] };
     if (t.status !== "different") return { ...base, status: t.status === "missing" ? "missing" : "unchanged" };
     const s = alter!(t.existing!, t.heading, t.diff!);
-    return { ...base, status: opts.dryRun ? "planned" : "altered", dropped: t.diff!.dropped.map((a) => `${t.schema}.${t.className}.${a.name}`), sql: s.statements, before: s.before, after: s.after };
+    return { ...base, status: opts.dryRun ? "planned" : "altered", dropped: t.diff!.dropped.map((a) => `${t.schema}.${t.className}.${a.name}`), sql: s.statements, before: s.before, after: s.after, onlyWhenEmpty: s.onlyWhenEmpty };
   });
 
+  for (const r of results) {
+    if (!r.onlyWhenEmpty || opts.dryRun) continue;
+    const { rows } = await driver.query<{ n: number }>(compiler.count(r.schema, r.table, []));
+    const n = Number(rows[0]?.n ?? 0);
+    if (n > 0) {
+      throw new ConflictError(`cannot alter ${r.schema}.${r.className} (${r.table}), which has ${n} row${n === 1 ? "" : "s"}: ${r.onlyWhenEmpty}; nothing was altered`, {
+        hint: "give the attribute a default (`name = value : type`) or make it nullable (`= null`)",
+        code: "alter.fill",
+      });
+    }
+  }
   const drops = results.flatMap((r) => r.dropped);
   if (drops.length && !opts.dryRun && !(await (opts.confirmDrops ?? (async () => false))(drops))) {
     throw new UsageError(`refusing to drop ${drops.length === 1 ? "attribute" : `${drops.length} attributes`} ${drops.join(", ")} (${drops.length === 1 ? "its" : "their"} values are lost) without --force`, {
@@ -73,5 +84,5 @@ export async function alterPipeline(session: Session, files: string[], cwd: stri
       }
     }
   }
-  return results.map(({ before: _b, after: _a, ...r }) => ({ ...r, sql: [..._b, ...r.sql, ..._a] }));
+  return results.map(({ before: _b, after: _a, onlyWhenEmpty: _e, ...r }) => ({ ...r, sql: [..._b, ...r.sql, ..._a] }));
 }

@@ -255,4 +255,18 @@ describe(`dj diff / dj alter (${dialect})`, () => {
     assert.deepEqual(Object.keys(altered), Object.keys(declared));
     for (const t of Object.keys(declared)) assert.equal(altered[t], declared[t], t);
   });
+
+  test("a new non-null attribute without a default: MySQL fills it in, the embedded database refuses (exit 8)", async () => {
+    writeFile(dir, "v3.dj", v2(schema).replace("    born = null : date  # birth date\n", "    born = null : date  # birth date\n    height : float32\n"));
+    const r = await dj("alter", "v3.dj");
+    if (dialect === "mariadb") {
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual((await dj("fetch", "Animal", "--key", "animal_id=1", "--attr", "height", "--json")).stdout.includes('"height": 0'), true);
+    } else {
+      assert.equal(r.code, 8);
+      assert.match(r.stderr, /cannot alter \S+\.Animal \(animal\), which has 2 rows: the embedded database cannot fill the new non-null attribute height \(no default\) for existing rows; nothing was altered/);
+      assert.match(r.stderr, /hint: give the attribute a default/);
+      assert.equal((await dj("diff", "v2.dj")).code, 0, "still v2");
+    }
+  });
 });

@@ -23,7 +23,12 @@ export function sqliteAlter(existing: Heading, wanted: Heading, diff: HeadingDif
   // createTable gives [heading table, CREATE TABLE, heading row]: only the CREATE TABLE is wanted.
   const createTemp = create({ ...wanted, table: temp }).find((s) => s.startsWith("CREATE TABLE IF NOT EXISTS") && !s.includes('"~dj_heading"'))!;
   const kept = wanted.attributes.filter((a) => existing.attributes.some((b) => b.name === a.name)).map((a) => quoteIdent(a.name)).join(", ");
+  // Rows copied into the new table have nothing to put in such a column.
+  const unfillable = diff.added.filter((a) => !a.attribute.nullable && a.attribute.default === null).map((a) => a.attribute.name);
   return {
+    ...(unfillable.length
+      ? { onlyWhenEmpty: `the embedded database cannot fill the new non-null attribute${unfillable.length === 1 ? "" : "s"} ${unfillable.join(", ")} (no default) for existing rows` }
+      : {}),
     // Legacy renaming: no re-parse of the whole schema (which rejects the double-quoted enum
     // values of CHECK constraints) and no rewriting of other tables' references, which must
     // keep naming the table.
