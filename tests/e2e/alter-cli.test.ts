@@ -225,6 +225,11 @@ describe(`dj diff / dj alter (${dialect})`, () => {
       assert.match(r.stdout, /INSERT INTO "[^"]+"\."animal~alter" \("animal_id", "name", "weight"\) SELECT "animal_id", "name", "weight" FROM/);
       assert.match(r.stdout, /ALTER TABLE "[^"]+"\."animal~alter" RENAME TO "animal";/);
     }
+    const j = await dj("alter", "v2.dj", "--dry-run", "--json");
+    assert.equal(j.code, 0, j.stderr);
+    const doc = JSON.parse(j.stdout);
+    assert.equal(doc.dryRun, true);
+    assert.deepEqual(doc.tables.map((t: any) => [t.table, t.status, t.dropped]), [["animal", "planned", [`${schema}.Animal.old_note`]], ["session", "unchanged", []]]);
     assert.deepEqual(await ddl(schema), before);
   });
 
