@@ -24,6 +24,7 @@ const modules = {
   init: () => import("./commands/init.js"),
   schema: () => import("./commands/schema.js"),
   declare: () => import("./commands/declare.js"),
+  alter: () => import("./commands/alter.js"),
   tables: () => import("./commands/tables.js"),
   store: () => import("./commands/store.js"),
   data: () => import("./commands/data.js"),
@@ -135,6 +136,20 @@ function buildProgram(state: RunState): Command {
     .option("--schema <name>", "schema for files without a `schema` line")
     .action(run(modules.declare, "declare"));
   program
+    .command("diff")
+    .description("compare .dj files with the database: exit 0 when identical, 8 when not")
+    .argument("<file...>", ".dj files")
+    .option("--schema <name>", "schema for files without a `schema` line")
+    .action(run(modules.alter, "diff"));
+  program
+    .command("alter")
+    .description("change existing tables to their .dj definitions (secondary attributes, comment)")
+    .argument("<file...>", ".dj files")
+    .option("--dry-run", "print the SQL instead of running it")
+    .option("--force", "drop attributes without asking")
+    .option("--schema <name>", "schema for files without a `schema` line")
+    .action(run(modules.alter, "alter"));
+  program
     .command("tables")
     .description("tables with tier, class name, row count and codecs")
     .argument("[schema]")
@@ -192,6 +207,11 @@ function buildProgram(state: RunState): Command {
     .argument("<table>")
     .option("--key <k=v>", "restrict by key (repeat)", collect)
     .option("--cascade", "also delete rows of child tables")
+    .addOption(
+      new Option("--part-integrity <policy>", "part rows without their master: refuse (enforce), add the master rows (cascade), or allow (ignore)")
+        .choices(["enforce", "ignore", "cascade"])
+        .default("enforce"),
+    )
     .option("--all", "delete every row of the table (instead of --key)")
     .option("--force", "do not ask")
     .option("--schema <name>", "schema of the table")

@@ -169,7 +169,7 @@ function safeJson(text: string): unknown {
 export const remove: CommandHandler = async (ctx, [ref], opts) => {
   const { session, heading } = await open(ctx, ref!, opts.schema);
   const { deleteRows } = await import("../services/delete.js");
-  const plan = await deleteRows(session, heading, opts.key ?? [], { cascade: Boolean(opts.cascade), dryRun: true, all: Boolean(opts.all) });
+  const plan = await deleteRows(session, heading, opts.key ?? [], { cascade: Boolean(opts.cascade), dryRun: true, all: Boolean(opts.all), partIntegrity: opts.partIntegrity });
   const total = plan.reduce((n, p) => n + p.rows, 0);
   if (total === 0) {
     if (ctx.out.json) return ctx.out.data({ deleted: [] });
@@ -180,7 +180,7 @@ export const remove: CommandHandler = async (ctx, [ref], opts) => {
     const { confirm } = await import("../ui/confirm.js");
     if (!(await confirm(`Delete ${plural(total, "row")}?`))) throw new UsageError(`refusing to delete ${plural(total, "row")} without --force`, { code: "usage.force" });
   }
-  const done = await deleteRows(session, heading, opts.key ?? [], { cascade: Boolean(opts.cascade), dryRun: false, all: Boolean(opts.all) });
+  const done = await deleteRows(session, heading, opts.key ?? [], { cascade: Boolean(opts.cascade), dryRun: false, all: Boolean(opts.all), partIntegrity: opts.partIntegrity });
   if (ctx.out.json) return ctx.out.data({ deleted: done });
   for (const p of done) ctx.out.line(`deleted ${plural(p.rows, "row")} from ${p.schema}.${p.table}`);
   ctx.out.info("store objects stay until `dj gc`");

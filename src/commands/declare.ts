@@ -11,11 +11,14 @@ export const declare: CommandHandler = async (ctx, files, opts) => {
   });
   if (ctx.out.json) return ctx.out.data({ dryRun: Boolean(opts.dryRun), tables: results });
   for (const r of results) {
+    const rows = (n: number) => `${n} row${n === 1 ? "" : "s"}`;
+    const contents = r.contents ? `, contents: ${rows(r.contents.inserted)} ${opts.dryRun ? "to insert" : "inserted"}${r.contents.present ? `, ${rows(r.contents.present)} already there` : ""}` : "";
     if (opts.dryRun) {
-      if (r.status === "exists") ctx.out.line(`-- ${r.schema}.${r.className}: exists`);
+      if (r.status === "exists") ctx.out.line(`-- ${r.schema}.${r.className}: exists${contents}`);
       else for (const s of r.sql) ctx.out.line(`${s};\n`);
+      if (r.status !== "exists" && contents) ctx.out.line(`-- ${r.schema}.${r.className}${contents}`);
     } else {
-      ctx.out.line(`${r.status.padEnd(8)} ${r.schema}.${r.className} (${r.table})`);
+      ctx.out.line(`${r.status.padEnd(8)} ${r.schema}.${r.className} (${r.table})${contents}`);
     }
   }
 };
