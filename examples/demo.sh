@@ -3,7 +3,8 @@
 # with a <zarr@mystore> attribute, insert an array from a .npy file, fetch it back.
 # Needs: `npm install` done in this repository and python3 with NumPy. No database server: the
 # config has no "database" section, so dj uses its embedded database in .dj/ (set DJ_DEMO_MYSQL=1
-# to use the MySQL/MariaDB server at DJ_HOST, default 127.0.0.1, user DJ_USER, default root).
+# to use the MySQL/MariaDB server at DJ_HOST, default 127.0.0.1, user DJ_USER, default root;
+# DJ_DEMO_POSTGRES=1 for the PostgreSQL server at DJ_HOST, default 127.0.0.1, user DJ_USER, default postgres).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 dj() { node "$repo/dist/bin/dj.js" "$@"; }
@@ -16,6 +17,7 @@ ln -s "$repo/packages/dj-zarr-codecs" node_modules/dj-zarr-codecs   # as `npm in
 schema="dj_demo_$$"
 database=""
 if [ -n "${DJ_DEMO_MYSQL:-}" ]; then database="\"database\": {\"host\": \"${DJ_HOST:-127.0.0.1}\", \"user\": \"${DJ_USER:-root}\"},"; fi
+if [ -n "${DJ_DEMO_POSTGRES:-}" ]; then database="\"database\": {\"backend\": \"postgresql\", \"host\": \"${DJ_HOST:-127.0.0.1}\", \"user\": \"${DJ_USER:-postgres}\"},"; fi
 cat > dj.config.json <<JSON
 {
   $database

@@ -31,6 +31,7 @@ export const insert: Handler<"insert"> = async (ctx, [ref], opts) => {
 };
 
 export const fetch: Handler<"fetch"> = async (ctx, [ref], opts) => {
+  if (opts.slice !== undefined) return (await import("./fetch-slice.js")).fetchSliceCommand(ctx, ref!, opts);
   const limit = opts.limit === undefined ? undefined : Number(opts.limit);
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new UsageError(`--limit expects a whole number, got ${opts.limit}`);
   const query = { keys: opts.key ?? [], attrs: opts.attr, limit };
@@ -60,7 +61,7 @@ export const fetch: Handler<"fetch"> = async (ctx, [ref], opts) => {
 
 export const remove: Handler<"delete"> = async (ctx, [ref], opts) => {
   const { planRowDelete } = await import("../services/delete.js");
-  const plan = await planRowDelete(where(ctx), { ref: ref!, schema: opts.schema }, opts.key ?? [], { cascade: Boolean(opts.cascade), all: Boolean(opts.all) });
+  const plan = await planRowDelete(where(ctx), { ref: ref!, schema: opts.schema }, opts.key ?? [], { cascade: Boolean(opts.cascade), all: Boolean(opts.all), partIntegrity: opts.partIntegrity });
   if (plan.total === 0) {
     if (ctx.out.json) return ctx.out.data({ deleted: [] });
     return ctx.out.info("no rows match");

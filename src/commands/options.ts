@@ -85,6 +85,22 @@ export const COMMANDS = {
     args: [["<file...>", ".dj files"]],
     options: { dryRun: flag("print the SQL instead of running it"), schema: value("<name>", "schema for files without a `schema` line") },
   },
+  diff: {
+    words: ["diff"],
+    description: "compare .dj files with the database: exit 0 when identical, 8 when not",
+    args: [["<file...>", ".dj files"]],
+    options: { schema: value("<name>", "schema for files without a `schema` line") },
+  },
+  alter: {
+    words: ["alter"],
+    description: "change existing tables to their .dj definitions (secondary attributes, comment)",
+    args: [["<file...>", ".dj files"]],
+    options: {
+      dryRun: flag("print the SQL instead of running it"),
+      force: flag("drop attributes without asking"),
+      schema: value("<name>", "schema for files without a `schema` line"),
+    },
+  },
   tables: { words: ["tables"], description: "tables with tier, class name, row count and codecs", args: [["[schema]"]] },
   describe: {
     words: ["describe"],
@@ -123,8 +139,15 @@ export const COMMANDS = {
       format: choice("<fmt>", "output format", ["npy", "zarr", "json"]),
       inverse: choice("<kind>", "photon: invert the Anscombe transform", ["algebraic", "unbiased"]),
       limit: value("<n>", "at most n rows"),
+      slice: value("<index>", 'NumPy slice of one array value, written as .npy (e.g. "0:1000,3", "...,-1", "::-2")'),
       schema: schemaOfTable,
     },
+  },
+  show: {
+    words: ["show"],
+    description: "shape, dtype, chunks, compressor, stored bytes, path and store of values, from metadata alone",
+    args: [["<table>"]],
+    options: { key: list("<k=v>", "restrict by key (repeat)"), attr: list("<name>", "only these attributes (repeat)"), schema: schemaOfTable },
   },
   delete: {
     words: ["delete"],
@@ -133,6 +156,7 @@ export const COMMANDS = {
     options: {
       key: list("<k=v>", "restrict by key (repeat)"),
       cascade: flag("also delete rows of child tables"),
+      partIntegrity: choice("<policy>", "part rows without their master: refuse (enforce), add the master rows (cascade), or allow (ignore)", ["enforce", "cascade", "ignore"]),
       all: flag("delete every row of the table (instead of --key)"),
       force: flag("do not ask"),
       schema: schemaOfTable,

@@ -26,6 +26,7 @@ const schema = () => import("./schema.js");
 const tables = () => import("./tables.js");
 const data = () => import("./data.js");
 const store = () => import("./store.js");
+const alter = () => import("./alter.js");
 
 const HANDLERS: { [N in CommandName]: Loaded<N> } = {
   init: handler(() => import("./init.js"), "init"),
@@ -38,11 +39,14 @@ const HANDLERS: { [N in CommandName]: Loaded<N> } = {
   "schema create": handler(schema, "create"),
   "schema drop": handler(schema, "drop"),
   declare: handler(() => import("./declare.js"), "declare"),
+  diff: handler(alter, "diff"),
+  alter: handler(alter, "alter"),
   tables: handler(tables, "tables"),
   describe: handler(tables, "describe"),
   drop: handler(tables, "drop"),
   insert: handler(data, "insert"),
   fetch: handler(data, "fetch"),
+  show: handler(() => import("./show.js"), "show"),
   delete: handler(data, "remove"),
   "store list": handler(store, "list"),
   "store check": handler(store, "check"),

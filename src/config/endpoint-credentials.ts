@@ -14,8 +14,9 @@ export function endpointCredentials(endpoint: string): string | null {
     registerSecret(part);
     try {
       registerSecret(decodeURIComponent(part));
-    } catch {
-      // not URI-encoded: the raw form is registered already
+    } catch (err) {
+      // not URI-encoded (a lone %): the raw form is registered already
+      if (!(err instanceof URIError)) throw err;
     }
   }
   return userinfo;

@@ -80,14 +80,23 @@ export function locateJsonSyntaxError(text: string): JsonSyntaxError | null {
     if (c === "-" || (c !== undefined && c >= "0" && c <= "9")) return number();
     expect("a value (a string in double quotes, a number, true, false, null, an object or a list)");
   };
-  const object = (depth: number) => {
+  /** Skip `open` and white space; true when `close` follows at once (an empty object or list). */
+  const opens = (close: string): boolean => {
     i++;
     ws();
-    if (text[i] === "}") {
-      i++;
-      return;
-    }
-    for (;;) {
+    if (text[i] !== close) return false;
+    i++;
+    return true;
+  };
+  /** After a member: true for ',' (another follows), false for `close` (the end). */
+  const another = (close: string): boolean => {
+    ws();
+    if (text[i] === "," || text[i] === close) return text[i++] === ",";
+    return expect(`',' or '${close}'`);
+  };
+  const object = (depth: number) => {
+    if (opens("}")) return;
+    do {
       ws();
       if (text[i] === "'") throw new Stop(i, "keys need double quotes, not single quotes");
       if (text[i] !== '"') expect(text[i] === "}" ? "another key (no comma before '}')" : "a key in double quotes");
@@ -96,38 +105,12 @@ export function locateJsonSyntaxError(text: string): JsonSyntaxError | null {
       if (text[i] !== ":") expect("':' after the key");
       i++;
       value(depth + 1);
-      ws();
-      if (text[i] === ",") {
-        i++;
-        continue;
-      }
-      if (text[i] === "}") {
-        i++;
-        return;
-      }
-      expect("',' or '}'");
-    }
+    } while (another("}"));
   };
   const list = (depth: number) => {
-    i++;
-    ws();
-    if (text[i] === "]") {
-      i++;
-      return;
-    }
-    for (;;) {
-      value(depth + 1);
-      ws();
-      if (text[i] === ",") {
-        i++;
-        continue;
-      }
-      if (text[i] === "]") {
-        i++;
-        return;
-      }
-      expect("',' or ']'");
-    }
+    if (opens("]")) return;
+    do value(depth + 1);
+    while (another("]"));
   };
   try {
     value(0);

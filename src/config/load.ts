@@ -15,7 +15,7 @@ import { locateJsonSyntaxError } from "./json-syntax.js";
 import { assertNoForbiddenKeys, isForbiddenSegment } from "./safe-keys.js";
 import { findSecretsDir, readSecrets } from "./secrets.js";
 import { validateTimeouts } from "./timeouts.js";
-import { isValidSchemaName, SCHEMA_NAME_RULE } from "../schema/schema-name.js";
+import { isValidSchemaName, SCHEMA_NAME_RULE } from "./schema-name-rule.js";
 import { validateStores, type Problem } from "./stores.js";
 import type { ResolvedConfig, ValueSource } from "./types.js";
 
@@ -81,7 +81,8 @@ function readConfigFile(file: string): Json {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch {
+  } catch (err) {
+    if (!(err instanceof SyntaxError)) throw err;
     // Never V8's message: it quotes the text around the error, which may be a secret.
     const at = locateJsonSyntaxError(text);
     const where = at ? ` at line ${at.line}, column ${at.column}: ${at.problem}` : "";
@@ -184,7 +185,8 @@ export async function resolveConfig(opts: LoadOptions): Promise<LoadResult> {
 function parseEnvJson(text: string): unknown {
   try {
     return JSON.parse(text);
-  } catch {
+  } catch (err) {
+    if (!(err instanceof SyntaxError)) throw err;
     const at = locateJsonSyntaxError(text);
     throw new Error(`not valid JSON${at ? ` at column ${at.column}${at.line > 1 ? ` of line ${at.line}` : ""}: ${at.problem}` : ""}`);
   }

@@ -6,6 +6,9 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 
+/** A failure of the file system call itself (ENOENT, EACCES, ...), not a bug. */
+const isOsError = (err: unknown) => typeof (err as NodeJS.ErrnoException).code === "string" && typeof (err as NodeJS.ErrnoException).syscall === "string";
+
 export interface SecretValue {
   /** Dotted path, e.g. `stores.mystore.secret_key`. */
   path: string[];
@@ -18,8 +21,9 @@ export const SYSTEM_SECRETS_DIR = "/run/secrets/datajoint";
 function isDir(path: string): boolean {
   try {
     return statSync(path).isDirectory();
-  } catch {
-    return false;
+  } catch (err) {
+    if (isOsError(err)) return false; // missing or not reachable, as Python's os.path.isdir reads it
+    throw err;
   }
 }
 
@@ -41,8 +45,9 @@ export function readSecrets(dir: string): SecretValue[] {
     try {
       if (!statSync(file).isFile()) continue;
       out.push({ path: parts, value: readFileSync(file, "utf8").trim(), file });
-    } catch {
+    } catch (err) {
       // An unreadable secret file is treated as absent, as DataJoint does.
+      if (!isOsError(err)) throw err;
     }
   }
   return out;

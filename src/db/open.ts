@@ -1,9 +1,8 @@
 /**
- * `openDialect(config)`: the database the config names — MySQL/MariaDB from `database`, or the
+ * `openDialect(config)`: the database the config names — MySQL/MariaDB or PostgreSQL from `database`, or the
  * embedded database when there is no `database` section. One per process, closed on exit.
  */
 import type { ResolvedConfig } from "../config/types.js";
-import { ConfigError } from "../errors.js";
 import { onClose } from "../lifecycle.js";
 import type { Dialect } from "./types.js";
 
@@ -36,10 +35,8 @@ async function open(config: ResolvedConfig, opts: OpenOptions): Promise<Dialect>
     return createEmbeddedDialect(config, log);
   }
   if (db.backend === "postgresql") {
-    throw new ConfigError("database.backend postgresql is not supported by dj yet", {
-      hint: 'use a MySQL/MariaDB server ("backend": "mysql"), or remove the "database" section to use the embedded database',
-      code: "config.backend",
-    });
+    const { createPostgresDialect } = await import("./postgres/dialect.js");
+    return createPostgresDialect(db, config.sources, log, config.timeouts);
   }
   const { createMysqlDialect } = await import("./mysql/dialect.js");
   return createMysqlDialect(db, config.sources, log, config.timeouts);

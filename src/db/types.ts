@@ -4,6 +4,7 @@
  * under src/db/<dialect>/ know a driver library.
  */
 import type { Heading } from "../schema/heading.js";
+import type { HeadingDiff } from "../schema/heading-diff.js";
 
 export type Param = string | number | bigint | boolean | Buffer | Uint8Array | null;
 
@@ -22,6 +23,18 @@ export interface Driver extends Connection {
   close(): Promise<void>;
 }
 
+/** What `dj alter` runs for one table. */
+export interface AlterStatements {
+  /** Run first, outside any transaction (SQLite: foreign-key enforcement off for a rebuild). */
+  before: string[];
+  /** Run in one transaction (MySQL commits DDL itself: there it is the one ALTER TABLE). */
+  statements: string[];
+  /** Run last, also when the statements failed. */
+  after: string[];
+  /** Set when the statements can only succeed on an empty table: why (alter checks first). */
+  onlyWhenEmpty?: string;
+}
+
 /** A WHERE clause as column → value equalities (AND-ed). */
 export type Restriction = Record<string, Param>;
 
@@ -35,7 +48,13 @@ export interface SqlCompiler {
   createLineageTable(schema: string): string;
   upsertLineage(schema: string, rows: number): string;
   dropTable(schema: string, table: string): string[];
-  insert(schema: string, table: string, columns: string[], rows: number, opts: { skipDuplicates?: boolean }): string;
+  /**
+   * The statements that change a table from `existing` to `wanted`, given only alterable
+   * differences (heading-diff.ts). A dialect without it refuses `dj alter`.
+   */
+  alterTable?(existing: Heading, wanted: Heading, diff: HeadingDiff): AlterStatements;
+  /** `primaryKey` lets a dialect aim "skip duplicates" at the key (PostgreSQL's ON CONFLICT). */
+  insert(schema: string, table: string, columns: string[], rows: number, opts: { skipDuplicates?: boolean; primaryKey?: string[] }): string;
   select(schema: string, table: string, columns: string[], where: string[], limit?: number): string;
   delete(schema: string, table: string, where: string[]): string;
   count(schema: string, table: string, where: string[]): string;
@@ -62,7 +81,7 @@ export interface Introspector {
 }
 
 export interface Dialect {
-  readonly name: "mysql" | "sqlite";
+  readonly name: "mysql" | "postgresql" | "sqlite";
   readonly driver: Driver;
   readonly compiler: SqlCompiler;
   readonly introspector: Introspector;

@@ -3,7 +3,7 @@
  * bool, signed/unsigned integers, floats and complex numbers. Object, structured, string and
  * date-time dtypes are refused with a reason.
  */
-import { InputError } from "../errors.js";
+import { InputError } from "./errors.js";
 import type { ByteOrder, DType, DTypeKind } from "./ndarray.js";
 
 const NAMES: Record<string, string> = {

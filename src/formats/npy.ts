@@ -4,7 +4,7 @@
  */
 import { open } from "node:fs/promises";
 import { Readable } from "node:stream";
-import { CodecError, InputError } from "../errors.js";
+import { CodecError, InputError } from "./errors.js";
 import { numpyDtype } from "./dtype.js";
 import { PyLiteralError, parsePyLiteral, type PyValue } from "./py-literal.js";
 import type { DType, NdArraySource } from "./ndarray.js";
@@ -66,7 +66,8 @@ export function parseNpyHeader(bytes: Uint8Array, where: string): NpyHeader {
   let text: string;
   try {
     text = major === 3 ? new TextDecoder("utf-8", { fatal: true }).decode(raw) : Buffer.from(raw).toString("latin1");
-  } catch {
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err; // a fatal TextDecoder says invalid UTF-8 with a TypeError
     throw fail("the header is not valid UTF-8 (format 3.0 headers are UTF-8)");
   }
   if (text.length > NPY_MAX_HEADER_CHARS) throw fail(`the header is ${text.length} characters; NumPy reads headers of at most ${NPY_MAX_HEADER_CHARS}`);

@@ -29,7 +29,7 @@ export function attributeLine(a: Attribute): string {
 }
 
 /** `-> [nullable, unique] Parent`, with `.proj(new="old",...)` (DataJoint's spelling) when columns are renamed. */
-function foreignKeyLine(h: Heading, fk: ForeignKey): string {
+export function foreignKeyLine(h: Heading, fk: ForeignKey): string {
   const opts = [fk.nullable ? "nullable" : "", fk.unique ? "unique" : ""].filter(Boolean);
   const renames = fk.columns.map((c, i) => [c, fk.refColumns[i]!] as const).filter(([c, ref]) => c !== ref);
   const proj = renames.length ? `.proj(${renames.map(([c, ref]) => `${c}="${ref}"`).join(",")})` : "";

@@ -1,7 +1,8 @@
 /**
  * `.dj` pipeline files: `schema NAME` lines, then blocks headed at column 0 by
  * `ClassName (tier)` (or `Master.Part (part)`) whose indented lines are the definition.
- * `#` lines at column 0 are comments.
+ * `#` lines at column 0 are comments. An indented `contents` line ends a lookup table's
+ * definition: the indented lines after it are the table's rows (lookup-contents.ts).
  */
 import { InputError } from "../errors.js";
 import type { SourceLine } from "./definition.js";
@@ -17,6 +18,8 @@ export interface DeclaredTable {
   file: string;
   line: number;
   lines: SourceLine[];
+  /** A Lookup table's rows: the lines after an indented `contents` line (lookup-contents.ts). */
+  contents?: { line: number; lines: SourceLine[] };
 }
 
 const TIERS: Tier[] = ["manual", "lookup", "imported", "computed", "part"];
@@ -32,7 +35,9 @@ export function parsePipelineFile(file: string, text: string, defaultSchema: str
     if (raw.trim() === "") return;
     if (/^\s/.test(raw)) {
       if (!current) throw fail("an indented definition line outside any table block (put a `ClassName (tier)` header above it)");
-      current.lines.push({ text: raw, line });
+      if (current.contents) current.contents.lines.push({ text: raw, line });
+      else if (raw.trim() === "contents") current.contents = { line, lines: [] };
+      else current.lines.push({ text: raw, line });
       return;
     }
     if (raw.startsWith("#")) return;

@@ -5,17 +5,13 @@
  * `.dj/<schema>.sqlite` on the embedded database, so a name with `/` or `..` would otherwise
  * create a file outside `.dj/`.
  */
+import { isValidSchemaName, SCHEMA_NAME_RULE } from "../config/schema-name-rule.js";
 import { ConfigError, InputError, UsageError, type DjError } from "../errors.js";
 
-const RULE = /^[A-Za-z0-9_$]{1,64}$/;
-export const SCHEMA_NAME_RULE = "letters, digits, _ and $ only, at most 64 characters";
+export { isValidSchemaName, SCHEMA_NAME_RULE };
 
 /** Where the name came from: decides the exit code (2 command line, 3 config, 7 file). */
 export type SchemaNameSource = "--schema" | "argument" | "table reference" | "config" | "file";
-
-export function isValidSchemaName(name: unknown): name is string {
-  return typeof name === "string" && RULE.test(name);
-}
 
 export function schemaNameError(name: string, from: SchemaNameSource, where?: string): DjError {
   const message = `invalid schema name ${JSON.stringify(name)}${where ? ` in ${where}` : ` (from ${from})`}: ${SCHEMA_NAME_RULE}`;

@@ -125,8 +125,9 @@ export function nativeTypeFromSql(columnType: string, extra = ""): string | null
   if (/\bauto_increment\b/i.test(extra)) t += " auto_increment";
   try {
     return matchType(t).kind === "native" ? t : null;
-  } catch {
-    return null;
+  } catch (err) {
+    if (err instanceof TypeError_) return null; // not a type the definition language has
+    throw err;
   }
 }
 

@@ -11,14 +11,15 @@ import type { ResolvedConfig } from "../config/types.js";
 import { ConflictError, InputError } from "../errors.js";
 import type { Dialect } from "../db/types.js";
 import type { SessionOptions } from "./session.js";
-import { compileTable, type CompileContext } from "../schema/compile.js";
-import { parseDefinition, type TableDefinition } from "../schema/definition.js";
+import { parseDefinition } from "../schema/definition.js";
 import { definitionLines } from "../schema/describe.js";
-import { userIndexes, type Heading } from "../schema/heading.js";
-import { fromCamelCase, tableSqlName } from "../schema/naming.js";
+import { diffHeadings, isIdentical } from "../schema/heading-diff.js";
+import type { Heading } from "../schema/heading.js";
 import { parsePipelineFile, type DeclaredTable } from "../schema/pipeline-file.js";
-import { isValidSchemaName, schemaNameError } from "../schema/schema-name.js";
 import { canonicalNativeType } from "../schema/types.js";
+import { planContents, writeContents } from "./lookup-contents.js";
+import { compilePlanned, keyOf, targetKey, type Planned } from "./pipeline-compile.js";
+
 
 export interface DeclareResult {
   schema: string;
@@ -26,11 +27,8 @@ export interface DeclareResult {
   table: string;
   status: "created" | "exists" | "planned";
   sql: string[];
-}
-
-interface Planned {
-  decl: DeclaredTable;
-  def: TableDefinition;
+  /** Lookup contents: rows inserted (planned, with --dry-run) and rows already there. */
+  contents?: { inserted: number; present: number };
 }
 
 export async function readPipelineFiles(files: string[], cwd: string, defaultSchema: string | null): Promise<Planned[]> {
@@ -48,23 +46,8 @@ export async function readPipelineFiles(files: string[], cwd: string, defaultSch
   return planned;
 }
 
-/** Key of a declared table: `schema.Class` or `schema.Master.Part`. */
-const keyOf = (d: DeclaredTable) => `${d.schema}.${d.master ? `${d.master}.` : ""}${d.className}`;
-
-/** Resolve a foreign-key target written inside `decl` to a table key. */
-export function targetKey(target: string, decl: DeclaredTable): string {
-  if (target === "master") {
-    if (!decl.master) throw new InputError(`${decl.file}:${decl.line}: -> master is only allowed in part tables`, { code: "definition.fk" });
-    return `${decl.schema}.${decl.master}`;
-  }
-  const parts = target.split(".");
-  if (parts.length === 1) return `${decl.schema}.${target}`;
-  if (parts.length === 2) return /^[A-Z]/.test(parts[0]!) ? `${decl.schema}.${target}` : target;
-  return target;
-}
-
 /** Parents first; cycles and self-references are errors naming the tables. */
-function order(planned: Planned[]): Planned[] {
+export function order(planned: Planned[]): Planned[] {
   const byKey = new Map(planned.map((p) => [keyOf(p.decl), p]));
   for (const p of planned) {
     if (byKey.get(keyOf(p.decl)) !== p) throw new InputError(`${p.decl.file}:${p.decl.line}: table ${keyOf(p.decl)} is declared twice`, { code: "definition.duplicate" });
@@ -110,20 +93,6 @@ function canonicalAttribute(a: Heading["attributes"][number]): string {
   return `attr ${a.name} ${comparableType(a)} key=${a.inKey} null=${a.nullable} default=${a.nullable ? "" : comparableDefault(a.default)} # ${a.comment}`;
 }
 
-/** What a definition says, without representation details (for the exists/conflict check). */
-function canonical(h: Heading): string[] {
-  const lines = [`comment ${h.comment}`];
-  for (const a of h.attributes) if (!a.hidden) lines.push(canonicalAttribute(a));
-  for (const fk of h.foreignKeys) {
-    lines.push(`fk ${fk.parentSchema}.${fk.parentTable} (${fk.columns.join(",")}) -> (${fk.refColumns.join(",")}) null=${fk.nullable} unique=${fk.unique}`);
-  }
-  // `serial` implies a unique index of its own, which the database then reports.
-  const serial = h.attributes.filter((a) => !a.marker && /^serial$/i.test(a.type.trim())).map((a) => `index true (${a.name})`);
-  const indexes = userIndexes(h).map((ix) => `index ${ix.unique} (${ix.columns.join(",")})`);
-  for (const ix of new Set([...indexes, ...serial])) lines.push(ix);
-  return lines;
-}
-
 /** The definition lines that differ, leaving out attributes written differently but meaning the same. */
 function difference(existing: Heading, wanted: Heading): string {
   const same = new Set(
@@ -153,50 +122,14 @@ export async function declarePipeline(
 ): Promise<DeclareResult[]> {
   const planned = order(await readPipelineFiles(files, cwd, opts.schema ?? config.schema));
   const { introspector, compiler, driver } = dialect;
-  const compiled = new Map<string, Heading>();
-  const sqlNames = new Map<string, string>();
-  const parentCache = new Map<string, Heading>();
-
-  const ctx: CompileContext = {
-    async parent(target, decl, line) {
-      const key = targetKey(target, decl);
-      const local = compiled.get(key);
-      if (local) return local;
-      const [schema, ...classes] = key.split(".");
-      if (!isValidSchemaName(schema)) throw schemaNameError(schema!, "file", `${decl.file}:${line} (-> ${target})`);
-      const candidates = classes.length === 1
-        ? (["manual", "lookup", "imported", "computed"] as const).map((t) => tableSqlName(classes[0]!, t))
-        : (["manual", "lookup", "imported", "computed"] as const).map((t) => `${tableSqlName(classes[0]!, t)}__${fromCamelCase(classes[1]!)}`);
-      for (const table of candidates) {
-        const cacheKey = `${schema}.${table}`;
-        const cached = parentCache.get(cacheKey) ?? (await introspector.heading(schema!, table));
-        if (cached) {
-          parentCache.set(cacheKey, cached);
-          return cached;
-        }
-      }
-      throw new InputError(`${decl.file}:${line}: -> ${target}: no table ${key} is declared in these files or exists in the database`, {
-        hint: "declare the parent first, or check its name (CamelCase class name)",
-        code: "definition.fk",
-      });
-    },
-    async codecDtype(type) {
-      return (await registry.resolveChain(type)).finalDtype;
-    },
-  };
 
   // Compile everything before the first statement: a bad definition changes nothing.
   const plan: Array<{ decl: DeclaredTable; heading: Heading; existing: Heading | null; create: string[] }> = [];
-  for (const { decl, def } of planned) {
-    const masterSql = decl.master ? sqlNames.get(`${decl.schema}.${decl.master}`) ?? (await ctx.parent("master", decl, decl.line)).table : null;
-    const heading = await compileTable(decl, def, ctx, masterSql);
-    compiled.set(keyOf(decl), heading);
-    sqlNames.set(keyOf(decl), heading.table);
-    const existing = await introspector.heading(decl.schema, heading.table);
-    if (existing && canonical(existing).join("\n") !== canonical(heading).join("\n")) {
+  for (const { decl, heading, existing } of await compilePlanned(planned, dialect, registry)) {
+    if (existing && !isIdentical(diffHeadings(existing, heading))) {
       throw new ConflictError(
         `${decl.file}:${decl.line}: table ${decl.schema}.${decl.className} (${heading.table}) exists with a different definition:\n${difference(existing, heading)}`,
-        { hint: "drop the table first (`dj drop`), or change the definition to match (`dj describe` shows the existing one)", code: "declare.conflict" },
+        { hint: "`dj alter` changes secondary attributes and the comment (`dj diff` shows what differs); or drop the table first (`dj drop`)", code: "declare.conflict" },
       );
     }
     // The DDL too: a table the dialect cannot create (a cross-schema reference on the embedded
@@ -204,6 +137,8 @@ export async function declarePipeline(
     plan.push({ decl, heading, existing, create: existing ? [] : compiler.createTable(heading) });
   }
 
+  // Contents are checked against existing rows before anything runs, too.
+  const contents = await planContents(dialect, plan);
   const results: DeclareResult[] = [];
   const schemasReady = new Set<string>();
   for (const { decl, heading, existing, create } of plan) {
@@ -223,6 +158,10 @@ export async function declarePipeline(
     if (opts.dryRun) continue;
     for (const s of statements) await driver.query(s);
     if (lineage.length) await driver.query(compiler.upsertLineage(decl.schema, lineage.length), lineage.flatMap(([attr, origin]) => [heading.table, attr, origin]));
+  }
+  for (const c of contents) {
+    const result = results.find((r) => r.schema === c.heading.schema && r.table === c.heading.table)!;
+    result.contents = { inserted: opts.dryRun ? c.insert.length : await writeContents(dialect, c), present: c.present };
   }
   return results;
 }

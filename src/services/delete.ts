@@ -9,6 +9,7 @@ import type { Param, Restriction } from "../db/types.js";
 import type { Heading } from "../schema/heading.js";
 import { openTable, type Session, type SessionOptions } from "./session.js";
 import { restrictionFromKeys } from "./key-restriction.js";
+import { applyPartIntegrity, type PartIntegrity } from "./part-integrity.js";
 
 export interface DeletePlan {
   schema: string;
@@ -30,7 +31,7 @@ async function matchingKeys(session: Session, h: Heading, restriction: Restricti
   return rows;
 }
 
-export async function deleteRows(session: Session, heading: Heading, keys: string[], opts: { cascade: boolean; dryRun: boolean; all?: boolean }): Promise<DeletePlan[]> {
+export async function deleteRows(session: Session, heading: Heading, keys: string[], opts: { cascade: boolean; dryRun: boolean; all?: boolean; partIntegrity?: PartIntegrity }): Promise<DeletePlan[]> {
   const { introspector, compiler, driver } = session.dialect;
   if (keys.length === 0 && !opts.all) {
     throw new UsageError(`no --key given: this would delete every row of ${heading.schema}.${heading.className}`, {
@@ -68,6 +69,14 @@ export async function deleteRows(session: Session, heading: Heading, keys: strin
     }
   };
   await visit(heading, await matchingKeys(session, heading, restriction), 0);
+  // Part rows go only with their master row (DataJoint's part_integrity).
+  await applyPartIntegrity(
+    opts.partIntegrity ?? "enforce",
+    heading,
+    nodes,
+    async (part) => (part.master ? introspector.heading(part.schema, part.master) : null),
+    async (master, keys) => visit(master, (await Promise.all(keys.map((k) => matchingKeys(session, master, k)))).flat(), 0),
+  );
   if (blocked.length) {
     throw new ConflictError(`rows of other tables reference the rows to delete: ${blocked.join(", ")}`, {
       hint: "delete those first, or add --cascade to delete them too",
@@ -76,11 +85,14 @@ export async function deleteRows(session: Session, heading: Heading, keys: strin
   }
   // Children were visited after their parents: delete in reverse.
   const plan = new Map<string, DeletePlan>();
+  const counted = new Map<string, Set<string>>();
   for (const n of nodes) {
     const key = `${n.heading.schema}.${n.heading.table}`;
-    const p = plan.get(key) ?? { schema: n.heading.schema, table: n.heading.table, rows: 0 };
-    p.rows += n.keys.length;
-    plan.set(key, p);
+    // A table reached twice (a master pulled in by its part) counts each row once.
+    const rows = counted.get(key) ?? new Set<string>();
+    for (const k of n.keys) rows.add(JSON.stringify(k, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+    counted.set(key, rows);
+    plan.set(key, { schema: n.heading.schema, table: n.heading.table, rows: rows.size });
   }
   if (opts.dryRun) return [...plan.values()];
   await driver.transaction(async (conn) => {
@@ -105,7 +117,7 @@ export async function planRowDelete(
   opts: SessionOptions,
   target: { ref: string; schema?: string },
   keys: string[],
-  how: { cascade: boolean; all: boolean },
+  how: { cascade: boolean; all: boolean; partIntegrity?: PartIntegrity },
 ): Promise<RowDeletePlan> {
   const { session, heading } = await openTable(opts, target.ref, target.schema);
   const tables = await deleteRows(session, heading, keys, { ...how, dryRun: true });

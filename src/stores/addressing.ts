@@ -6,9 +6,15 @@
  * separator or NUL, whatever the key values are.
  */
 import { createHash, randomInt } from "node:crypto";
-import type { KeyValue } from "../codecs/types.js";
 import type { CommonStoreSpec } from "../config/types.js";
 import { InputError } from "../errors.js";
+
+/**
+ * A primary-key value as it reaches a path. The same union as the codec API's `KeyValue`
+ * (codecs/types.ts), named here because stores sit below codecs and must not import them. The
+ * services hand `KeyValue`s to schemaPath, so the compiler fails there if the two drift apart.
+ */
+export type PathKeyValue = string | number | bigint | boolean | Date | null;
 
 const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
 
@@ -82,7 +88,7 @@ export function pythonQuote(s: string): string {
  * `True`/`False`, date-times `YYYY-MM-DDTHH-MM-SS`, strings quoted only when they hold a
  * path-special character or exceed 100 characters (then `first50_md5hex8`).
  */
-export function encodePkValue(value: KeyValue): string {
+export function encodePkValue(value: PathKeyValue): string {
   if (typeof value === "boolean") return value ? "True" : "False";
   if (typeof value === "number") return pythonNumber(value);
   if (typeof value === "bigint") return value.toString();
@@ -132,7 +138,7 @@ export interface SchemaPathInput {
   /** SQL table name with its tier prefix (`__recording`). */
   table: string;
   /** Primary-key values in the table's key order. */
-  primaryKey: Array<[string, KeyValue]>;
+  primaryKey: Array<[string, PathKeyValue]>;
   field: string;
   /** Extension with or without its dot (`.npy`, `zarr`); none for plain objects. */
   ext?: string | null;

@@ -13,6 +13,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync, readlinkSync } from "node:fs";
 import { hostname } from "node:os";
+import { isDjError } from "../errors.js";
 import type { Store } from "./types.js";
 
 export const CONTROL_PREFIX = ".dj-gc";
@@ -39,8 +40,11 @@ function localIdentity(): Identity {
   const read = (f: () => string) => {
     try {
       return f().trim();
-    } catch {
-      return null;
+    } catch (err) {
+      // Not Linux, or /proc hidden (a sandbox): then a pid proves nothing, and records wait out the TTL.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR" || code === "EACCES") return null;
+      throw err;
     }
   };
   identity = {
@@ -77,6 +81,17 @@ function provablyDead(r: Partial<ControlRecord>): boolean {
 
 const encode = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 
+/**
+ * The failures the control area lives with: a store failure, and a record that is not JSON.
+ * A refresh that fails leaves the record to go stale (a later one may succeed); a removal that
+ * fails leaves it to go stale too; a record that cannot be read counts as an unknown writer,
+ * which is the cautious reading. Anything else is a bug in dj and is thrown.
+ */
+function tolerated(err: unknown): undefined {
+  if (isDjError(err, "store") || err instanceof SyntaxError) return undefined;
+  throw err;
+}
+
 async function readJson(store: Store, key: string): Promise<unknown> {
   const data = await store.get(key);
   return data ? JSON.parse(Buffer.from(data).toString("utf8")) : undefined;
@@ -84,7 +99,7 @@ async function readJson(store: Store, key: string): Promise<unknown> {
 
 /** A heartbeat that rewrites `key` while the process runs; never keeps the process alive. */
 function heartbeat(store: Store, key: string, record: ControlRecord): NodeJS.Timeout {
-  const timer = setInterval(() => void store.set(key, encode({ ...record, refreshed: new Date().toISOString() })).catch(() => {}), HEARTBEAT_MS);
+  const timer = setInterval(() => void store.set(key, encode({ ...record, refreshed: new Date().toISOString() })).catch(tolerated), HEARTBEAT_MS);
   timer.unref();
   return timer;
 }
@@ -108,12 +123,13 @@ export class Intent {
     await this.store.set(`${INTENTS}${this.record.id}/p${this.parts++}.json`, encode(paths));
   }
 
-  /** Remove the intent (after commit, or after cleanup). Never throws: a leftover intent goes stale. */
+  /** Remove the intent (after commit, or after cleanup). A store failure is not thrown: a leftover intent goes stale. */
   async remove(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     if (!this.head) return;
+    // A head that failed was already thrown to name()'s caller, which awaited the same promise.
     await this.head.catch(() => {});
-    await this.store.deletePrefix(`${INTENTS}${this.record.id}/`).catch(() => {});
+    await this.store.deletePrefix(`${INTENTS}${this.record.id}/`).catch(tolerated);
   }
 }
 
@@ -136,7 +152,7 @@ export async function readIntents(store: Store, now = Date.now()): Promise<Inten
   const ttl = recordTtlMs();
   for (const [id, objects] of byId) {
     const newest = new Date(Math.max(...objects.map((o) => o.modified.getTime())));
-    const head = (await readJson(store, `${INTENTS}${id}/head.json`).catch(() => undefined)) as Partial<ControlRecord> | undefined;
+    const head = (await readJson(store, `${INTENTS}${id}/head.json`).catch(tolerated)) as Partial<ControlRecord> | undefined;
     if (newest.getTime() <= now - ttl || (head && provablyDead(head))) {
       scan.stale.push({ id, newest });
       continue;
@@ -173,7 +189,7 @@ export class GcRun {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await this.store.delete(this.key).catch(() => {});
+    await this.store.delete(this.key).catch(tolerated);
   }
 }
 
@@ -183,7 +199,7 @@ export async function activeGcRuns(store: Store, now = Date.now()): Promise<Cont
   const active: ControlRecord[] = [];
   for await (const o of store.list(RUNS)) {
     if (o.modified.getTime() <= now - ttl) continue;
-    const r = (await readJson(store, o.key).catch(() => undefined)) as ControlRecord | undefined;
+    const r = (await readJson(store, o.key).catch(tolerated)) as ControlRecord | undefined;
     if (r && provablyDead(r)) continue;
     active.push(r ?? ({ id: o.key, kind: "gc", pid: 0, host: "?", boot: null, pidns: null, started: o.modified.toISOString() } as ControlRecord));
   }

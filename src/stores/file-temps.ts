@@ -2,7 +2,7 @@
 import { stat } from "node:fs/promises";
 import { relative, sep } from "node:path";
 import { StoreError } from "../errors.js";
-import { filesUnder } from "./file-walk.js";
+import { filesUnder, isMissing } from "./file-walk.js";
 import type { Leftover } from "./types.js";
 
 /** `{path}.{12 hex}.saving` (dj) or `{path}.saving` (DataJoint for Python's safe_write). */
@@ -12,7 +12,10 @@ export async function* tempFilesUnder(root: string, start: string, inUse: (full:
   const listFailed = (dir: string, err: unknown) => new StoreError(`cannot list ${relative(root, dir)}: ${(err as Error).message}`, { cause: err, code: "store.io" });
   for await (const { full, name } of filesUnder(start, listFailed)) {
     if (!TEMP_NAME.test(name) || inUse(full)) continue;
-    const s = await stat(full).catch(() => null); // removed meanwhile: nothing left over
+    const s = await stat(full).catch((err: unknown) => {
+      if (isMissing(err)) return null; // removed meanwhile (its write finished): nothing left over
+      throw listFailed(full, err);
+    });
     if (s) yield { kind: "temp-file", key: relative(root, full).split(sep).join("/"), size: s.size, modified: s.mtime };
   }
 }

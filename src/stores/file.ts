@@ -3,34 +3,19 @@
  * config file's folder). Writes are atomic — a temporary file in the same folder, then rename —
  * so a reader or a killed process never sees half an object; `ifAbsent` never replaces one.
  */
-import { createReadStream, createWriteStream } from "node:fs";
-import { constants } from "node:fs";
-import { access, copyFile, link, mkdir, open, readFile, rename, rm, rmdir, stat, unlink, utimes } from "node:fs/promises";
+import { constants, createReadStream, createWriteStream } from "node:fs";
+import { copyFile, mkdir, open, readFile, rm, stat, utimes } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { randomBytes } from "node:crypto";
 import { ConflictError, StoreError } from "../errors.js";
-import { trackTempFile } from "../lifecycle.js";
 import { checkKey } from "./addressing.js";
+import { pruneEmptyParents, removeFolder, unlinkObject } from "./file-delete.js";
+import { ioFailure, writeFailure } from "./file-errors.js";
 import { tempFilesUnder } from "./file-temps.js";
+import { moveIntoPlace, TempFiles, writeAll } from "./file-write.js";
 import { filesUnder, isMissing } from "./file-walk.js";
 import type { Leftover, ObjectInfo, PutOptions, RangeQuery, Store } from "./types.js";
-
-
-/**
- * Create `path` (never an existing file) holding `value`. One write call for the whole buffer:
- * fs.promises.writeFile splits it into 512 KiB writes, each a trip through the thread pool.
- */
-async function writeAll(path: string, value: Uint8Array): Promise<void> {
-  const handle = await open(path, "wx");
-  try {
-    let at = 0;
-    while (at < value.byteLength) at += (await handle.write(value, at, value.byteLength - at, null)).bytesWritten;
-  } finally {
-    await handle.close();
-  }
-}
 
 export class FileStore implements Store {
   readonly protocol = "file";
@@ -45,7 +30,9 @@ export class FileStore implements Store {
   async assertRoot(): Promise<void> {
     try {
       if ((await stat(this.root)).isDirectory()) return;
-    } catch {}
+    } catch (err) {
+      if (!isMissing(err)) throw ioFailure(this.name, "open the location", this.root, err);
+    }
     throw new StoreError(`store "${this.name}": location ${this.root} does not exist or is not a directory`, {
       hint: `create it (mkdir -p ${this.root}) or fix stores.${this.name}.location`,
       code: "store.location",
@@ -59,26 +46,11 @@ export class FileStore implements Store {
   }
 
   private fail(op: string, key: string, err: unknown): StoreError {
-    return new StoreError(`store "${this.name}": cannot ${op} ${key}: ${(err as Error).message}`, { cause: err, code: "store.io" });
+    return ioFailure(this.name, op, key, err);
   }
 
-  /**
-   * A failed write, said plainly when the location is read-only or not writable: a recursive
-   * mkdir on a read-only file system reports ENOENT, which would send the user looking for a
-   * missing folder.
-   */
-  private async writeFailure(key: string, err: unknown): Promise<StoreError> {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "EROFS" || code === "EACCES" || code === "EPERM") {
-      const denied = await access(this.root, constants.W_OK).then(
-        () => null,
-        (e: NodeJS.ErrnoException) => e.code,
-      );
-      if (denied === "EROFS") return new StoreError(`store "${this.name}" is read-only: ${this.root} is on a read-only file system (writing ${key})`, { cause: err, hint: "mount it read-write, or configure a writable location", code: "store.readonly" });
-      if (denied === "EACCES" || denied === "EPERM") return new StoreError(`store "${this.name}" is read-only for this user: no write permission on ${this.root} (writing ${key})`, { cause: err, hint: "fix the folder's permissions, or configure a writable location", code: "store.readonly" });
-    }
-    if (code === "ENOSPC" || code === "EDQUOT") return new StoreError(`store "${this.name}": cannot write ${key}: the disk is full (${code})`, { cause: err, hint: `free space under ${this.root}`, code: "store.full" });
-    return this.fail("write", key, err);
+  private writeFailure(key: string, err: unknown): Promise<StoreError> {
+    return writeFailure(this.name, this.root, key, err);
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
@@ -124,43 +96,21 @@ export class FileStore implements Store {
     return createReadStream(path, { highWaterMark: 1 << 20 });
   }
 
-  /** Temporary files being written, each with its untrack function (see lifecycle.trackTempFile). */
-  private readonly temps = new Map<string, () => void>();
+  /** Temporary files being written (gc leaves them alone; an interrupt removes them). */
+  private readonly temps = new TempFiles();
 
-  private tempPath(path: string): string {
-    const tmp = `${path}.${randomBytes(6).toString("hex")}.saving`;
-    this.temps.set(tmp, trackTempFile(tmp));
-    return tmp;
-  }
-
-  private untrack(tmp: string): void {
-    this.temps.get(tmp)?.();
-    this.temps.delete(tmp);
-  }
-
-  /** Move a finished temporary file into place; with ifAbsent, a hard link fails if the target exists. */
+  /** Move a finished temporary file into place; with ifAbsent, an existing object is a conflict. */
   private async commit(tmp: string, path: string, key: string, ifAbsent?: boolean): Promise<void> {
     try {
-      await this.commitTemp(tmp, path, key, ifAbsent);
-    } finally {
-      this.untrack(tmp);
-    }
-  }
-
-  private async commitTemp(tmp: string, path: string, key: string, ifAbsent?: boolean): Promise<void> {
-    try {
-      if (ifAbsent) {
-        await link(tmp, path);
-        await unlink(tmp);
-      } else {
-        await rename(tmp, path);
-      }
+      await moveIntoPlace(tmp, path, ifAbsent);
     } catch (err) {
       await rm(tmp, { force: true });
       if ((err as NodeJS.ErrnoException).code === "EEXIST") {
         throw new ConflictError(`store "${this.name}": object ${key} already exists`, { code: "store.exists" });
       }
       throw await this.writeFailure(key, err);
+    } finally {
+      this.temps.untrack(tmp);
     }
   }
 
@@ -175,13 +125,13 @@ export class FileStore implements Store {
 
   async set(key: string, value: Uint8Array, opts: PutOptions = {}): Promise<void> {
     const path = this.path(key);
-    const tmp = this.tempPath(path);
+    const tmp = this.temps.create(path);
     try {
       await this.ensureFolder(dirname(path));
       await writeAll(tmp, value);
     } catch (err) {
       await rm(tmp, { force: true });
-      this.untrack(tmp);
+      this.temps.untrack(tmp);
       throw await this.writeFailure(key, err);
     }
     await this.commit(tmp, path, key, opts.ifAbsent);
@@ -189,13 +139,13 @@ export class FileStore implements Store {
 
   async setStream(key: string, body: Readable, opts: PutOptions & { size?: number } = {}): Promise<void> {
     const path = this.path(key);
-    const tmp = this.tempPath(path);
+    const tmp = this.temps.create(path);
     try {
       await mkdir(dirname(path), { recursive: true });
       await pipeline(body, createWriteStream(tmp, { flags: "wx", highWaterMark: 1 << 20 }), { signal: opts.signal });
     } catch (err) {
       await rm(tmp, { force: true });
-      this.untrack(tmp);
+      this.temps.untrack(tmp);
       if ((err as { name?: string }).name === "AbortError") throw err;
       if (err instanceof StoreError || (err as { _dj?: boolean })._dj) throw err;
       throw await this.writeFailure(key, err);
@@ -205,13 +155,13 @@ export class FileStore implements Store {
 
   async putFile(key: string, localPath: string, opts: PutOptions = {}): Promise<void> {
     const path = this.path(key);
-    const tmp = this.tempPath(path);
+    const tmp = this.temps.create(path);
     try {
       await mkdir(dirname(path), { recursive: true });
       await copyFile(localPath, tmp, constants.COPYFILE_EXCL);
     } catch (err) {
       await rm(tmp, { force: true });
-      this.untrack(tmp);
+      this.temps.untrack(tmp);
       throw await this.writeFailure(key, err);
     }
     await this.commit(tmp, path, key, opts.ifAbsent);
@@ -255,29 +205,44 @@ export class FileStore implements Store {
   async delete(key: string): Promise<void> {
     const path = this.path(key);
     try {
-      await unlink(path);
+      // Nothing to delete (missing, or a folder: not an object) needs no pruning either.
+      if (!(await unlinkObject(path))) return;
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      // A folder is not an object (deletePrefix removes folders); missing is not an error.
-      if (isMissing(err) || code === "EISDIR" || code === "EPERM") return;
       throw this.fail("delete", key, err);
     }
-    await this.pruneEmptyParents(dirname(path));
+    await this.prune(key, dirname(path));
   }
 
   async deletePrefix(prefix: string): Promise<number> {
     let count = 0;
     for await (const info of this.list(prefix)) {
-      await unlink(this.path(info.key)).catch((err) => {
-        if (!isMissing(err)) throw this.fail("delete", info.key, err);
-      });
-      count++;
+      try {
+        // Counted only when this call removed it: one deleted meanwhile is someone else's count.
+        if (await unlinkObject(this.path(info.key))) count++;
+      } catch (err) {
+        throw this.fail("delete", info.key, err);
+      }
     }
     const path = this.path(prefix.replace(/\/+$/, ""));
     this.folders.clear();
-    await rm(path, { recursive: true, force: true }).catch(() => {});
-    await this.pruneEmptyParents(dirname(path));
+    try {
+      await removeFolder(path);
+    } catch (err) {
+      throw this.fail("delete", prefix, err);
+    }
+    await this.prune(prefix, dirname(path));
     return count;
+  }
+
+  /** Remove the folders a delete of `key` left empty; a failure says the object itself is gone. */
+  private async prune(key: string, dir: string): Promise<void> {
+    this.folders.clear();
+    try {
+      await pruneEmptyParents(this.root, dir);
+    } catch (err) {
+      const folder = relative(this.root, (err as { folder?: string }).folder ?? dir).split(sep).join("/");
+      throw new StoreError(`store "${this.name}": deleted ${key}, but cannot remove the folder ${folder} it left empty: ${(err as Error).message}`, { cause: err, code: "store.io" });
+    }
   }
 
   async touch(key: string): Promise<boolean> {
@@ -298,18 +263,5 @@ export class FileStore implements Store {
 
   async removeLeftover(leftover: Leftover): Promise<void> {
     await this.delete(leftover.key);
-  }
-
-  /** Remove folders left empty by a delete, up to (not including) the store root. */
-  private async pruneEmptyParents(dir: string): Promise<void> {
-    this.folders.clear();
-    while (dir.startsWith(this.root + sep) && dir !== this.root) {
-      try {
-        await rmdir(dir);
-      } catch {
-        return; // not empty, or already gone
-      }
-      dir = dirname(dir);
-    }
   }
 }

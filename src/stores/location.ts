@@ -7,6 +7,7 @@
 import { realpath } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { ResolvedConfig, StoreSpec } from "../config/types.js";
+import { StoreError } from "../errors.js";
 
 export interface StoreRoot {
   name: string;
@@ -27,7 +28,11 @@ export async function storeRoot(config: ResolvedConfig, name: string): Promise<S
   if (!spec) return { name, root: null };
   if (spec.protocol === "s3") return { name, root: s3Root(spec as never) };
   if (spec.protocol === "file") {
-    const root = await realpath(resolve(config.baseDir, spec.location)).catch(() => null);
+    // A location that does not exist (yet) holds nothing, so it overlaps nothing.
+    const root = await realpath(resolve(config.baseDir, spec.location)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === "ENOENT" || err.code === "ENOTDIR") return null;
+      throw new StoreError(`store "${name}": cannot resolve its location ${spec.location}: ${err.message}`, { cause: err, code: "store.location" });
+    });
     return { name, root };
   }
   return { name, root: null };

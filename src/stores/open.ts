@@ -41,6 +41,8 @@ export function openResolvedStore(config: ResolvedConfig, { name: resolved, spec
           });
       }
     })();
+    // A store that failed to open is not cached (the next call tries again); the failure itself
+    // reaches every caller through `pending`.
     pending.catch(() => cache.delete(cacheKey));
     cache.set(cacheKey, pending);
   }

@@ -11,6 +11,8 @@ import { mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFil
 import { join } from "node:path";
 import { repoRoot, runDj, tempProject } from "../helpers/cli.js";
 import { connect, databaseSection, dropSchemas, schemaName } from "../helpers/db.js";
+import { postgresql } from "../helpers/dialects.js";
+import { pgDatabaseSection } from "../helpers/pg.js";
 import { holdFifo, makeFifo, startDj } from "../helpers/race.js";
 import { startS3rver, type S3Server } from "../helpers/s3rver.js";
 import { FileStore } from "../../src/stores/file.js";
@@ -22,11 +24,12 @@ const combos = [
   { db: "mariadb", store: "file" },
   { db: "embedded", store: "s3" },
   { db: "mariadb", store: "s3" },
+  { db: "postgresql", store: "file" },
 ] as const;
 
 for (const combo of combos)
 describe(`gc and inserts in flight (${combo.db} database, ${combo.store} store)`, () => {
-  const schema = combo.db === "mariadb" ? schemaName("gcrace") : "lab";
+  const schema = combo.db !== "embedded" ? schemaName("gcrace") : "lab";
   let srv: S3Server | null = null;
   let dir: string;
   let cleanup: () => void;
@@ -76,7 +79,7 @@ describe(`gc and inserts in flight (${combo.db} database, ${combo.store} store)`
       store = new S3Store("main", s);
     }
     ({ dir, cleanup } = tempProject({
-      "dj.config.json": { ...(combo.db === "mariadb" ? { database: databaseSection } : {}), schema, stores: { default: "main", main }, codecs: { zarr: { chunkBytes: 65536 } } },
+      "dj.config.json": { ...(combo.db === "mariadb" ? { database: databaseSection } : combo.db === "postgresql" ? { database: pgDatabaseSection } : {}), schema, stores: { default: "main", main }, codecs: { zarr: { chunkBytes: 65536 } } },
       "p.dj": `schema ${schema}\n\nT (manual)\n    id : int32\n    ---\n    b : <blob@>\n    o : <object@>\n\nZ (manual)\n    id : int32\n    ---\n    z : <zarr@>\n    o : <object@>\n`,
     }));
     mkdirSync(join(dir, "store"));
@@ -94,6 +97,7 @@ describe(`gc and inserts in flight (${combo.db} database, ${combo.store} store)`
       await dropSchemas(conn, schema);
       await conn.end();
     }
+    if (combo.db === "postgresql") await postgresql.dropSchemas(schema);
     cleanup();
     await srv?.stop();
   });

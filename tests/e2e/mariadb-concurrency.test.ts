@@ -1,5 +1,5 @@
 /**
- * 8 parallel `dj insert` processes into one MariaDB table with <zarr@> on s3rver: every row
+ * 8 parallel `dj insert` processes into one MariaDB (and PostgreSQL) table with <zarr@> on s3rver: every row
  * present and readable; a duplicate-key attempt fails cleanly and leaves no orphan.
  */
 import { describe, test, before, after } from "node:test";
@@ -8,11 +8,13 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot, runDj, tempProject } from "../helpers/cli.js";
-import { connect, databaseSection, dropSchemas, schemaName } from "../helpers/db.js";
+import { schemaName } from "../helpers/db.js";
+import { mariadb, postgresql } from "../helpers/dialects.js";
 import { startS3rver, type S3Server } from "../helpers/s3rver.js";
 import { S3Store } from "../../src/stores/s3.js";
 
-describe("parallel inserts on MariaDB with <zarr@> on S3", () => {
+for (const dialect of [mariadb, postgresql])
+describe(`parallel inserts on ${dialect.name} with <zarr@> on S3`, () => {
   const schema = schemaName("par");
   let srv: S3Server;
   let dir: string;
@@ -22,7 +24,7 @@ describe("parallel inserts on MariaDB with <zarr@> on S3", () => {
     const s = srv.spec();
     ({ dir, cleanup } = tempProject({
       "dj.config.json": {
-        database: databaseSection,
+        database: dialect.database,
         schema,
         stores: { default: "s3", s3: { protocol: "s3", endpoint: s.endpoint, bucket: s.bucket, location: "dj", access_key: s.access_key, secret_key: s.secret_key, secure: false } },
       },
@@ -34,9 +36,7 @@ describe("parallel inserts on MariaDB with <zarr@> on S3", () => {
     assert.equal((await runDj(["declare", "p.dj"], { cwd: dir })).code, 0);
   });
   after(async () => {
-    const conn = await connect();
-    await dropSchemas(conn, schema);
-    await conn.end();
+    await dialect.dropSchemas(schema);
     cleanup();
     await srv.stop();
   });

@@ -79,6 +79,8 @@ function inverted(src: NdArraySource, kind: string): NdArraySource {
   return {
     ...src,
     read: async (offset, length) => apply(await src.read(offset, length)),
+    // A box read by the Zarr source (only the chunks it meets), inverted like everything else.
+    readBox: src.readBox ? async (lo, hi) => apply(await src.readBox!(lo, hi)) : undefined,
     async *chunks(pieceBytes) {
       for await (const c of src.chunks(pieceBytes)) yield apply(c);
     },
@@ -177,6 +179,8 @@ const photon: Codec<PhotonMetadata> = {
   async verify(stored, ctx) {
     const storeName = typeof stored.store === "string" && stored.store !== "" ? stored.store : null;
     const store = await ctx.getStore(storeName);
+    // Metadata that cannot be read leaves no filters to apply; verifyZarr reads the same
+    // metadata and reports the problem itself (the failure is not dropped, it is told once).
     const meta = await readMeta(store, stored.path).catch(() => null);
     const filters = meta ? { "anscombe-v1": anscombeFilter(meta) } : undefined;
     const allChunksWritten = stored.transform === "anscombe-quantized";

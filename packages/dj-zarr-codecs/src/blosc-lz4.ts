@@ -23,17 +23,29 @@ const LZ4_CODE = 1;
 
 type Lz4 = { compressSync(data: Buffer): Buffer; uncompressSync(data: Uint8Array): Buffer };
 let lz4: Lz4 | null | undefined;
+let lz4Failure: string | null = null;
 
-/** lz4-napi, or null when its prebuilt binary is not available on this platform. */
+/**
+ * lz4-napi, or null when its prebuilt binary cannot be loaded on this platform (none is
+ * published for it, or npm skipped the optional one): Blosc-LZ4 then goes through numcodecs'
+ * WASM. The reason is kept for `dj codecs list --verify` (lz4Unavailable), not hidden.
+ */
 export function nativeLz4(): Lz4 | null {
   if (lz4 === undefined) {
     try {
       lz4 = createRequire(import.meta.url)("lz4-napi") as Lz4;
-    } catch {
+    } catch (err) {
       lz4 = null;
+      lz4Failure = String((err as Error).message).split("\n")[0]!;
     }
   }
   return lz4;
+}
+
+/** Why lz4-napi is not used, once nativeLz4() found it unusable; else null. */
+export function lz4Unavailable(): string | null {
+  nativeLz4();
+  return lz4Failure;
 }
 
 /** The most bytes encodeBloscLz4 writes for `nbytes` of input (its `output` must hold this many). */

@@ -2,7 +2,8 @@
 import type { DType } from "dj-cli";
 import { byteSwap } from "./dtype.js";
 
-const product = (a: number[]) => a.reduce((x, y) => x * y, 1);
+/** The number of elements of a shape (of chunks in a grid). */
+export const product = (a: readonly number[]) => a.reduce((x, y) => x * y, 1);
 
 /**
  * Chunks of about `targetBytes`, split along the first axis first: whole trailing dimensions
@@ -127,6 +128,35 @@ export function fToC(data: Uint8Array, shape: number[], itemsize: number): Uint8
   for (const idx of gridIndices(shape)) {
     let f = 0;
     for (let d = 0; d < nd; d++) f += idx[d]! * fStride[d]!;
+    out.set(data.subarray(f * itemsize, f * itemsize + itemsize), c * itemsize);
+    c++;
+  }
+  return out;
+}
+
+/**
+ * Undo a Zarr v3 transpose: `data` is `chunk.transpose(perm)` in C order (shape
+ * `perm.map(p => shape[p])`), the result the chunk of `shape` in C order. The full reversal of
+ * the axes is Fortran order (fToC).
+ */
+export function untranspose(data: Uint8Array, shape: number[], perm: number[], itemsize: number): Uint8Array {
+  const nd = shape.length;
+  if (perm.every((a, i) => a === nd - 1 - i)) return fToC(data, shape, itemsize);
+  // Stored strides (in elements) of the stored shape, then the stride each original axis has there.
+  const stored = perm.map((p) => shape[p]!);
+  const storedStride = new Array<number>(nd);
+  let acc = 1;
+  for (let k = nd - 1; k >= 0; k--) {
+    storedStride[k] = acc;
+    acc *= stored[k]!;
+  }
+  const strideOf = new Array<number>(nd);
+  perm.forEach((axis, k) => (strideOf[axis] = storedStride[k]!));
+  const out = new Uint8Array(data.length);
+  let c = 0;
+  for (const idx of gridIndices(shape)) {
+    let f = 0;
+    for (let d = 0; d < nd; d++) f += idx[d]! * strideOf[d]!;
     out.set(data.subarray(f * itemsize, f * itemsize + itemsize), c * itemsize);
     c++;
   }

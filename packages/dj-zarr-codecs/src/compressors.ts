@@ -1,13 +1,15 @@
 /**
- * Chunk compressors: zlib and gzip through Node's zlib (its thread pool already spreads them
- * over the cores); zstd and blosc through the native addon when it is installed (native.ts:
- * c-blosc and libzstd on libuv's thread pool), else through numcodecs' WASM builds (and the
+ * Chunk compressors: gzip through Node's zlib (its thread pool already spreads them over the
+ * cores); zlib through pako on the worker threads (numcodecs' exact bytes); zstd and blosc
+ * through the native addon when it is installed (native.ts: c-blosc and libzstd on libuv's
+ * thread pool), else through numcodecs' WASM builds (and the
  * lz4-napi Blosc writer and reader) in a pool of worker threads, one per core. Either way
  * (de)compression runs in parallel with reading and writing.
  */
 import { availableParallelism } from "node:os";
 import { promisify } from "node:util";
-import { deflate, gunzip, gzip, inflate } from "node:zlib";
+import { createRequire } from "node:module";
+import { gunzip, gzip, inflate } from "node:zlib";
 import { nativeLz4 } from "./blosc-lz4.js";
 import { nativeCodecs, withSlot } from "./native.js";
 import { WorkerPool } from "./worker-pool.js";
@@ -18,7 +20,6 @@ export type CompressorConfig =
   | { id: "zstd"; level: number; checksum?: boolean }
   | { id: "blosc"; cname: string; clevel: number; shuffle: number; blocksize: number };
 
-const deflateAsync = promisify(deflate);
 const inflateAsync = promisify(inflate);
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -71,7 +72,8 @@ export function usesLz4NapiBlosc(config: CompressorConfig): boolean {
  * promise settles). The worker-thread fallback moves the buffer to the worker instead.
  */
 export function compressKeepsInput(config: CompressorConfig | null): boolean {
-  if (!config || config.id === "zlib" || config.id === "gzip") return true;
+  if (!config || config.id === "gzip") return true;
+  if (config.id === "zlib") return false;
   return nativeCodecs() !== null;
 }
 
@@ -94,7 +96,10 @@ export async function compress(config: CompressorConfig | null, data: Uint8Array
   if (!config) return data;
   switch (config.id) {
     case "zlib":
-      return new Uint8Array(await deflateAsync(data, { level: config.level }));
+      // numcodecs' bytes (CPython's zlib 1.2.x): pako with legacyHash on the worker threads.
+      // Node's zlib is a fork whose deflate gives other bytes (docs/decisions.md).
+      if (data.byteLength === 0) return zlibDeflate(data, config.level);
+      return workers().run({ op: "encode", config, data }, recycle);
     case "gzip":
       return new Uint8Array(await gzipAsync(data, { level: config.level }));
     default: {
@@ -130,6 +135,18 @@ export async function decompress(config: CompressorConfig | null, data: Uint8Arr
       return workers().run({ op: "decode", config, data, ...(expectedBytes === undefined ? {} : { expectedBytes }) });
     }
   }
+}
+
+type Pako = { deflate(data: Uint8Array, options: Record<string, unknown>): Uint8Array };
+let pako: Pako | null = null;
+
+/**
+ * zlib's deflate as CPython's zlib 1.2.x (and so numcodecs' Zlib) does it at `level`: window 15,
+ * memLevel 8, default strategy. pako matches it only with `legacyHash`.
+ */
+export function zlibDeflate(data: Uint8Array, level: number): Uint8Array {
+  pako ??= createRequire(import.meta.url)("pako") as Pako;
+  return pako.deflate(data, { level, windowBits: 15, memLevel: 8, strategy: 0, legacyHash: true });
 }
 
 export async function loadWasmCodec(config: CompressorConfig) {

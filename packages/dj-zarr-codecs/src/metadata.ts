@@ -6,6 +6,9 @@ import type { DType } from "dj-cli";
 import type { CompressorConfig } from "./compressors.js";
 import { dtypeFromDescr, dtypeFromName } from "./dtype.js";
 import { PyFloat, pyJson } from "./pyjson.js";
+import { codecListJson, parseCodecList, V3CodecError, type ChunkCodecs, type ShardLayout } from "./v3-codecs.js";
+
+export type { BytesStep, ChunkCodecs, ShardLayout } from "./v3-codecs.js";
 
 export interface ArrayMeta {
   format: 2 | 3;
@@ -23,6 +26,13 @@ export interface ArrayMeta {
   filters?: Array<Record<string, unknown>>;
   /** v3 only: each stored chunk ends with a CRC-32C of the rest. */
   checksum?: "crc32c";
+  /**
+   * How each chunk's bytes decode (the read unit's: the inner chunks of a sharded array). Absent
+   * (older callers): made from `compressor`, `checksum` and `order` (chunkCodecs()).
+   */
+  codecs?: ChunkCodecs;
+  /** v3 `sharding_indexed`: `chunks` is the shard shape, `shard.chunks` the inner chunk shape. */
+  shard?: ShardLayout;
   /** How chunk indices become keys: v2 `0.1` (or `0/1`), v3 `c/0/1`. */
   chunkKey(index: number[]): string;
 }
@@ -63,32 +73,39 @@ export function zarrayText(m: Omit<ArrayMeta, "chunkKey" | "format">): string {
   });
 }
 
-const V3_SHUFFLE = ["noshuffle", "shuffle", "bitshuffle"];
-
+/**
+ * `zarr.json` as zarr-python 3 writes it for the same array (key order, `indent=2`, floats with
+ * their `.0`): `zarr.create_array(store, data=a, chunks=…, compressors=…)`.
+ */
 export function zarrJsonV3(m: Omit<ArrayMeta, "chunkKey" | "format">, attributes: Record<string, unknown> = {}): string {
-  const codecs: unknown[] = [{ name: "bytes", configuration: { endian: "little" } }];
-  const c = m.compressor;
-  if (c?.id === "zstd") codecs.push({ name: "zstd", configuration: { level: c.level, checksum: false } });
-  else if (c?.id === "gzip") codecs.push({ name: "gzip", configuration: { level: c.level } });
-  else if (c?.id === "blosc") codecs.push({ name: "blosc", configuration: { cname: c.cname, clevel: c.clevel, shuffle: V3_SHUFFLE[c.shuffle] ?? "shuffle", typesize: m.dtype.itemsize, blocksize: c.blocksize } });
-  else if (c?.id === "zlib") throw new ZarrFormatError("zlib is not a Zarr v3 codec; use gzip or zstd with format 3");
-  const fill = m.dtype.kind === "b" ? Boolean(m.fill) : m.dtype.kind === "c" ? [0, 0] : Number(m.fill);
-  return JSON.stringify(
+  const d = m.dtype;
+  const fill = d.kind === "b" ? Boolean(m.fill) : d.kind === "c" ? [new PyFloat(0), new PyFloat(0)] : d.kind === "f" ? fillJson(d, m.fill) : Number(m.fill);
+  return pyJson(
     {
       shape: m.shape,
-      data_type: m.dtype.name,
+      data_type: d.name,
       chunk_grid: { name: "regular", configuration: { chunk_shape: m.chunks } },
       chunk_key_encoding: { name: "default", configuration: { separator: "/" } },
       fill_value: fill,
-      codecs,
+      codecs: codecListJson(m.compressor, d.itemsize),
       attributes,
       zarr_format: 3,
       node_type: "array",
       storage_transformers: [],
     },
-    null,
     2,
+    0,
+    false,
   );
+}
+
+/** The chunk pipeline of an array's metadata (v2, or v3 parsed before `codecs` existed). */
+export function chunkCodecs(m: Pick<ArrayMeta, "codecs" | "compressor" | "checksum" | "order" | "shape">): ChunkCodecs {
+  if (m.codecs) return m.codecs;
+  const steps: ChunkCodecs["steps"] = [];
+  if (m.compressor) steps.push(m.compressor);
+  if (m.checksum) steps.push({ id: "crc32c" });
+  return { perm: m.order === "F" && m.shape.length > 1 ? m.shape.map((_, i) => m.shape.length - 1 - i) : null, steps };
 }
 
 function fillFrom(v: unknown, d: DType): ArrayMeta["fill"] {
@@ -129,39 +146,38 @@ export function parseZarrJson(text: string): ArrayMeta {
   if (j.zarr_format !== 3 || j.node_type !== "array") throw new ZarrFormatError("zarr.json is not a Zarr v3 array");
   const dtype = dtypeFromName(String(j.data_type));
   if (!dtype) throw new ZarrFormatError(`unsupported data_type ${JSON.stringify(j.data_type)}`);
-  let compressor: CompressorConfig | null = null;
-  let big = false;
-  let order: "C" | "F" = "C";
-  let checksum: "crc32c" | undefined;
-  for (const c of j.codecs as Array<{ name: string; configuration?: Record<string, unknown> }>) {
-    const cfg = c.configuration ?? {};
-    if (c.name === "bytes") big = cfg.endian === "big";
-    else if (c.name === "zstd") compressor = { id: "zstd", level: Number(cfg.level ?? 0) };
-    else if (c.name === "gzip") compressor = { id: "gzip", level: Number(cfg.level ?? 5) };
-    else if (c.name === "blosc") compressor = { id: "blosc", cname: String(cfg.cname), clevel: Number(cfg.clevel), shuffle: Math.max(0, V3_SHUFFLE.indexOf(String(cfg.shuffle))), blocksize: Number(cfg.blocksize ?? 0) };
-    else if (c.name === "transpose") {
-      // Only the full reversal of the axes (Fortran order) is supported.
-      const axes = (cfg.order as number[] | undefined) ?? [];
-      const shapeLength = (j.shape as number[]).length;
-      if (!axes.every((a, i) => a === shapeLength - 1 - i) || axes.length !== shapeLength) {
-        throw new ZarrFormatError(`Zarr v3 transpose order ${JSON.stringify(cfg.order)} is not supported (only the reversed axes, F order)`);
-      }
-      if (shapeLength > 1) order = "F";
-    } else if (c.name === "crc32c") checksum = "crc32c";
-    else throw new ZarrFormatError(`Zarr v3 codec "${c.name}" is not supported`);
+  const shape = j.shape as number[];
+  if (!Array.isArray(shape) || !shape.every((n) => Number.isInteger(n) && n >= 0)) throw new ZarrFormatError(`zarr.json shape ${JSON.stringify(j.shape)} is not a list of sizes`);
+  if (j.chunk_grid?.name !== "regular") throw new ZarrFormatError(`Zarr v3 chunk grid ${JSON.stringify(j.chunk_grid?.name)} is not supported (only "regular")`);
+  if (Array.isArray(j.storage_transformers) && j.storage_transformers.length) throw new ZarrFormatError("Zarr v3 storage transformers are not supported");
+  let parsed;
+  try {
+    parsed = parseCodecList(j.codecs, shape.length);
+  } catch (err) {
+    if (err instanceof V3CodecError) throw new ZarrFormatError(err.message);
+    throw err;
   }
+  const { codecs, bigEndian, shard } = parsed;
+  const chunks = j.chunk_grid.configuration.chunk_shape as number[];
+  if (shard && !shard.chunks.every((c, i) => chunks[i]! % c === 0)) {
+    throw new ZarrFormatError(`sharding_indexed chunk_shape [${shard.chunks.join(", ")}] does not divide the shard shape [${chunks.join(", ")}]`);
+  }
+  const compressors = codecs.steps.filter((s) => s.id !== "crc32c");
   const enc = j.chunk_key_encoding ?? { name: "default" };
   const sep = enc.configuration?.separator ?? (enc.name === "v2" ? "." : "/");
-  const shape = j.shape as number[];
+  const perm = codecs.perm;
   return {
     format: 3,
     shape,
-    chunks: j.chunk_grid.configuration.chunk_shape,
-    dtype: big ? dtypeFromDescr(">" + dtype.descr.slice(1))! : dtype,
+    chunks,
+    dtype: bigEndian && dtype.itemsize > 1 ? dtypeFromDescr(">" + dtype.descr.slice(1))! : dtype,
     fill: fillFrom(j.fill_value, dtype),
-    order,
-    compressor,
-    ...(checksum ? { checksum } : {}),
+    // Transposed by the reversed axes is Fortran order; any other permutation is in `codecs`.
+    order: perm && perm.every((a, i) => a === shape.length - 1 - i) ? "F" : "C",
+    compressor: compressors.length === 1 ? (compressors[0] as CompressorConfig) : null,
+    ...(codecs.steps.some((s) => s.id === "crc32c") && !shard ? { checksum: "crc32c" as const } : {}),
+    codecs,
+    ...(shard ? { shard } : {}),
     chunkKey: (idx) => (enc.name === "v2" ? (idx.length ? idx.join(sep) : "0") : ["c", ...idx].join(sep)),
   };
 }

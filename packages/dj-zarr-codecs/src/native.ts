@@ -24,20 +24,42 @@ export function encodedBound(n: number): number {
   return n + (n >>> 8) + 1024;
 }
 
-let loaded: NativeCodecs | null | undefined;
+/**
+ * Whether the addon runs, and if not, why: turned off, absent (not installed, or installed but
+ * not built: the portable encoders are the designed fallback), or present but failing to load,
+ * which falls back too but is said (`dj codecs list --verify` shows the reason) rather than hidden.
+ */
+export type NativeState =
+  | { status: "loaded"; codecs: NativeCodecs }
+  | { status: "off" | "absent"; reason: string }
+  | { status: "failed"; reason: string; error: Error };
+
+/** Load the addon with `load` (a require rooted where dj-zarr-codecs is installed). */
+export function loadNative(load: (id: string) => unknown, env: NodeJS.ProcessEnv = process.env): NativeState {
+  if (env.DJ_ZARR_NATIVE === "0") return { status: "off", reason: "DJ_ZARR_NATIVE=0 turns dj-zarr-native off" };
+  try {
+    return { status: "loaded", codecs: load("dj-zarr-native") as NativeCodecs };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const first = String(e.message).split("\n")[0]!;
+    if (e.code === "DJ_ZARR_NATIVE_NOT_BUILT") return { status: "absent", reason: "dj-zarr-native is not built" };
+    if (e.code === "MODULE_NOT_FOUND" && first.includes("'dj-zarr-native'")) return { status: "absent", reason: "dj-zarr-native is not installed" };
+    // An older dj-zarr-native, not built: its index.cjs fails to require the addon file itself.
+    if (e.code === "MODULE_NOT_FOUND" && first.includes("dj_zarr_native.node")) return { status: "absent", reason: "dj-zarr-native is not built" };
+    return { status: "failed", reason: `dj-zarr-native is installed but failed to load (${first})`, error: e };
+  }
+}
+
+let state: NativeState | undefined;
+
+export function nativeState(): NativeState {
+  state ??= loadNative(createRequire(import.meta.url));
+  return state;
+}
 
 export function nativeCodecs(): NativeCodecs | null {
-  if (loaded === undefined) {
-    if (process.env.DJ_ZARR_NATIVE === "0") loaded = null;
-    else {
-      try {
-        loaded = createRequire(import.meta.url)("dj-zarr-native") as NativeCodecs;
-      } catch {
-        loaded = null;
-      }
-    }
-  }
-  return loaded;
+  const s = nativeState();
+  return s.status === "loaded" ? s.codecs : null;
 }
 
 // Native work runs on libuv's thread pool (4 threads), which file reads and writes share: at most

@@ -1,16 +1,18 @@
 /**
  * A Zarr array in a store as an NdArraySource (C order, the stored dtype): chunks are fetched
- * and decompressed one chunk row at a time as the data is read, missing chunks are the fill
- * value (or an error, for arrays known to have every chunk), edge chunks are cropped, F-ordered
- * chunks are reordered.
+ * and decompressed one chunk row at a time as the data is read (the inner chunks of shards, for
+ * sharded v3 arrays), missing chunks are the fill value (or an error, for arrays known to have
+ * every chunk), edge chunks are cropped, F-ordered and transposed chunks are reordered.
+ * `readBox` reads only the chunks a box intersects.
  */
 import type { NdArraySource, Store } from "dj-cli";
-import { decompress, holdCompressors } from "./compressors.js";
-import { copyRegion, fillElement, filled, fToC, gridIndices, gridShape } from "./chunking.js";
-import { stripCrc32c } from "./crc32c.js";
-import { parseZarray, parseZarrJson, ZarrFormatError, ZarrMissingChunkError, type ArrayMeta } from "./metadata.js";
+import { readBox } from "./box.js";
+import { holdCompressors } from "./compressors.js";
+import { copyRegion, fillElement, filled, gridIndices, gridShape, product } from "./chunking.js";
+import { chunkFetcher } from "./fetch.js";
+import { chunkCodecs, parseZarray, parseZarrJson, ZarrFormatError, ZarrMissingChunkError, type ArrayMeta } from "./metadata.js";
+import { decodeChunkBytes } from "./pipeline.js";
 
-const product = (a: number[]) => a.reduce((x, y) => x * y, 1);
 const PREFETCH_ROWS = 4;
 
 export async function readMeta(store: Store, prefix: string): Promise<ArrayMeta | null> {
@@ -66,9 +68,13 @@ function missingChunk(store: Store, prefix: string, key: string, detail: string)
 }
 
 export function zarrSource(store: Store, prefix: string, meta: ArrayMeta, options: ZarrSourceOptions = {}): NdArraySource {
-  const { shape, chunks, dtype } = meta;
+  const { shape, dtype } = meta;
   const item = dtype.itemsize;
-  const chunkBytes = product(chunks) * item;
+  const fetcher = chunkFetcher(store, prefix, meta, options.missingChunks === "error" ? (key) => {
+    throw missingChunk(store, prefix, key, "it went missing during the fetch");
+  } : undefined);
+  // The read unit: the array's chunks, or the inner chunks of its shards.
+  const chunks = fetcher.chunks;
   // Decoding applies the filters last to first.
   const unfilter = (meta.filters ?? [])
     .map((config) => {
@@ -77,6 +83,7 @@ export function zarrSource(store: Store, prefix: string, meta: ArrayMeta, option
       return (data: Uint8Array) => decode(config, data, product(chunks));
     })
     .reverse();
+  const decoder = { shape: chunks, itemsize: item, codecs: chunkCodecs(meta), unfilter };
   const rows = shape.length ? shape[0]! : 1;
   const rowBytes = product(shape.slice(1)) * item;
   const grid = gridShape(shape, chunks);
@@ -85,7 +92,23 @@ export function zarrSource(store: Store, prefix: string, meta: ArrayMeta, option
 
   // When one chunk spans the trailing axes exactly, a chunk row is that chunk's first rows
   // (C order): its decoded bytes are used as they are, with no copy into a fresh block.
-  const wholeRows = shape.length > 0 && meta.order === "C" && chunks.slice(1).every((c, d) => c === shape[d + 1]);
+  const wholeRows = shape.length > 0 && chunks.slice(1).every((c, d) => c === shape[d + 1]);
+
+  /** Chunks of the read grid decoded to C order (undefined: never written, the fill value). */
+  async function decoded(indices: number[][]): Promise<Array<Uint8Array | undefined>> {
+    const raws = await fetcher.fetch(indices);
+    return Promise.all(
+      raws.map(async (raw, i) => {
+        if (!raw) return undefined;
+        const name = fetcher.name(indices[i]!);
+        try {
+          return await decodeChunkBytes(decoder, raw, name);
+        } catch (err) {
+          throw new ZarrFormatError(`<zarr>: cannot decode chunk ${prefix}/${name}: ${(err as Error).message}`);
+        }
+      }),
+    );
+  }
 
   /** Chunk row i0 (rows i0*chunks[0] .. ) assembled in C order. */
   async function chunkRow(i0: number): Promise<Uint8Array> {
@@ -94,43 +117,20 @@ export function zarrSource(store: Store, prefix: string, meta: ArrayMeta, option
     const blockShape = shape.length ? [r1 - r0, ...shape.slice(1)] : [];
     const rowBlockBytes = product(blockShape) * item;
     if (wholeRows) {
-      const data = await decodedChunk([i0, ...chunks.slice(1).map(() => 0)]);
+      const [data] = await decoded([shape.length ? [i0, ...chunks.slice(1).map(() => 0)] : []]);
       return data ? data.subarray(0, rowBlockBytes) : filled(rowBlockBytes, fill);
     }
     const block = filled(rowBlockBytes, fill);
     const subs = [...gridIndices(grid.slice(1))];
-    await Promise.all(
-      subs.map(async (sub) => {
-        const idx = shape.length ? [i0, ...sub] : [];
-        const data = await decodedChunk(idx);
-        if (!data) return; // never written: the fill value
-        const start = sub.map((s, d) => s * chunks[d + 1]!);
-        const count = blockShape.map((n, d) => (d === 0 ? n : Math.min(chunks[d]!, n - start[d - 1]!)));
-        copyRegion(data, chunks, chunks.map(() => 0), block, blockShape, [0, ...start], count, item);
-      }),
-    );
+    const datas = await decoded(subs.map((sub) => (shape.length ? [i0, ...sub] : [])));
+    subs.forEach((sub, k) => {
+      const data = datas[k];
+      if (!data) return; // never written: the fill value
+      const start = sub.map((s, d) => s * chunks[d + 1]!);
+      const count = blockShape.map((n, d) => (d === 0 ? n : Math.min(chunks[d]!, n - start[d - 1]!)));
+      copyRegion(data, chunks, chunks.map(() => 0), block, blockShape, [0, ...start], count, item);
+    });
     return block;
-  }
-
-  /** One chunk decoded to C order, or undefined when it was never written. */
-  async function decodedChunk(idx: number[]): Promise<Uint8Array | undefined> {
-    const key = meta.chunkKey(idx);
-    const raw = await store.get(`${prefix}/${key}`);
-    if (!raw) {
-      if (options.missingChunks === "error") throw missingChunk(store, prefix, key, "it went missing during the fetch");
-      return undefined;
-    }
-    let data: Uint8Array;
-    try {
-      // Without filters the chunk decodes to exactly the chunk's bytes; with them, the
-      // encoded size is the filter's business (unbounded here).
-      data = await decompress(meta.compressor, meta.checksum ? stripCrc32c(raw, key) : raw, unfilter.length ? undefined : chunkBytes);
-      for (const decode of unfilter) data = decode(data);
-      if (data.byteLength !== chunkBytes) throw new Error(`holds ${data.byteLength} bytes, expected ${chunkBytes}`);
-    } catch (err) {
-      throw new ZarrFormatError(`<zarr>: cannot decode chunk ${prefix}/${key}: ${(err as Error).message}`);
-    }
-    return meta.order === "F" ? fToC(data, chunks, item) : data;
   }
 
   const nBlocks = byteLength === 0 ? 0 : shape.length ? grid[0]! : 1;
@@ -159,6 +159,7 @@ export function zarrSource(store: Store, prefix: string, meta: ArrayMeta, option
       }
       return out;
     },
+    readBox: (start, stop) => readBox({ shape, chunks, itemsize: item, fill, decoded }, start, stop),
     async *chunks() {
       // A few chunk rows are fetched and decoded ahead, so reading, decoding and the consumer's
       // writing overlap (each row's promise is awaited in order).

@@ -6,11 +6,11 @@
  * every chunk present decodes (compressor, checksum, filters) to exactly a chunk's bytes.
  */
 import type { Store, VerifyProblem } from "dj-cli";
-import { gridIndices, gridShape } from "./chunking.js";
-import { decompress } from "./compressors.js";
-import { stripCrc32c } from "./crc32c.js";
+import { gridIndices, gridShape, product } from "./chunking.js";
 import { littleEndian } from "./dtype.js";
-import { parseZarray, parseZarrJson, type ArrayMeta } from "./metadata.js";
+import { ShardFetcher } from "./fetch.js";
+import { chunkCodecs, parseZarray, parseZarrJson, type ArrayMeta } from "./metadata.js";
+import { decodeChunkBytes, undoSteps } from "./pipeline.js";
 import type { FilterDecoder } from "./read.js";
 
 export interface ZarrExpectation {
@@ -26,7 +26,6 @@ export interface ZarrExpectation {
   filters?: Record<string, FilterDecoder>;
 }
 
-const product = (a: number[]) => a.reduce((x, y) => x * y, 1);
 const same = (a: unknown, b: number[]) => Array.isArray(a) && a.length === b.length && a.every((v, i) => v === b[i]);
 
 async function readMetadata(store: Store, prefix: string): Promise<{ file: string; meta: ArrayMeta } | { file: string; problem: string }> {
@@ -63,7 +62,9 @@ export async function verifyZarr(store: Store, prefix: string, expect: ZarrExpec
   const present = new Map<string, number>();
   for await (const o of store.list(`${prefix}/`)) present.set(o.key.slice(prefix.length + 1), o.size);
   const chunkBytes = product(meta.chunks) * meta.dtype.itemsize;
-  const plainSize = meta.compressor === null && !meta.filters?.length ? chunkBytes + (meta.checksum ? 4 : 0) : null;
+  const steps = chunkCodecs(meta).steps;
+  const plainSize = !meta.shard && steps.every((st) => st.id === "crc32c") && !meta.filters?.length ? chunkBytes + 4 * steps.length : null;
+  const shards = meta.shard ? new ShardFetcher(store, prefix, meta, meta.shard) : null;
   const unfilter = (meta.filters ?? []).map((config) => ({ config, decode: expect.filters?.[String(config.id)] })).reverse();
   const grid = product(meta.shape) === 0 ? [] : [...gridIndices(gridShape(meta.shape, meta.chunks))];
   for (const idx of grid) {
@@ -79,7 +80,7 @@ export async function verifyZarr(store: Store, prefix: string, expect: ZarrExpec
       continue;
     }
     if (!expect.deep) continue;
-    const problem = await decodeProblem(store, path, key, meta, chunkBytes, unfilter);
+    const problem = shards ? await shardProblem(shards, idx, meta) : await decodeProblem(store, path, key, meta, chunkBytes, unfilter);
     if (problem) out.push(at(path, problem));
   }
   return out;
@@ -97,7 +98,7 @@ async function decodeProblem(
   const raw = await store.get(path);
   if (!raw) return "chunk missing";
   try {
-    let data = await decompress(meta.compressor, meta.checksum ? stripCrc32c(raw, key) : raw, unfilter.length ? undefined : chunkBytes);
+    let data = await undoSteps(chunkCodecs(meta).steps, raw, key, unfilter.length ? undefined : chunkBytes);
     for (const { config, decode } of unfilter) {
       if (!decode) return null; // a filter this reader does not know: the compressed layer decoded
       data = decode(config, data, product(meta.chunks));
@@ -106,5 +107,27 @@ async function decodeProblem(
     return null;
   } catch (err) {
     return `chunk does not decode: ${(err as Error).message}`;
+  }
+}
+
+/** Why a shard's index or one of its inner chunks does not decode, or null when all do. */
+async function shardProblem(shards: ShardFetcher, shardIdx: number[], meta: ArrayMeta): Promise<string | null> {
+  const inner = meta.shard!.chunks;
+  const per = meta.chunks.map((s, i) => s / inner[i]!);
+  try {
+    const indices = [...gridIndices(per)].map((local) => local.map((l, i) => shardIdx[i]! * per[i]! + l));
+    const raws = await shards.fetch(indices);
+    const decoder = { shape: inner, itemsize: meta.dtype.itemsize, codecs: chunkCodecs(meta) };
+    for (const [k, raw] of raws.entries()) {
+      if (!raw) continue;
+      try {
+        await decodeChunkBytes(decoder, raw, shards.name(indices[k]!));
+      } catch (err) {
+        return `inner chunk ${shards.name(indices[k]!)} does not decode: ${(err as Error).message}`;
+      }
+    }
+    return null;
+  } catch (err) {
+    return (err as Error).message;
   }
 }

@@ -5,7 +5,7 @@
 import { parentPort } from "node:worker_threads";
 import { decodeBloscLz4 } from "./blosc-decode.js";
 import { encodeBloscLz4 } from "./blosc-lz4.js";
-import { loadWasmCodec, type CompressorConfig } from "./compressors.js";
+import { loadWasmCodec, zlibDeflate, type CompressorConfig } from "./compressors.js";
 import type { WorkerTask } from "./worker-pool.js";
 
 type WasmCodec = { encode(d: Uint8Array): Uint8Array | Promise<Uint8Array>; decode(d: Uint8Array): Uint8Array | Promise<Uint8Array> };
@@ -30,6 +30,7 @@ async function run(m: WorkerTask): Promise<Uint8Array> {
     const fast = m.config.id === "blosc" ? decodeBloscLz4(m.data, m.expectedBytes) : null;
     return fast ?? bytes(await (await wasm(m.config)).decode(m.data));
   }
+  if (m.config.id === "zlib") return zlibDeflate(m.data, m.config.level);
   return bytes(await (await wasm(m.config)).encode(m.data));
 }
 

@@ -6,7 +6,7 @@
 import type { DType, NdArraySource, Store } from "dj-cli";
 import { compress, compressFillsOutput, compressKeepsInput, holdCompressors, type CompressorConfig } from "./compressors.js";
 import { encodedBound } from "./native.js";
-import { copyRegion, fillElement, filled, gridIndices, gridShape } from "./chunking.js";
+import { copyRegion, fillElement, filled, gridIndices, gridShape, product } from "./chunking.js";
 import { byteSwap, littleEndian } from "./dtype.js";
 import { zarrayText, zarrJsonV3, ZarrFormatError, type ArrayMeta } from "./metadata.js";
 import { pyJson } from "./pyjson.js";
@@ -28,7 +28,6 @@ export interface WriteOptions {
   signal?: AbortSignal;
 }
 
-const product = (a: number[]) => a.reduce((x, y) => x * y, 1);
 const MAX_IN_FLIGHT_BYTES = 64 << 20;
 
 /**

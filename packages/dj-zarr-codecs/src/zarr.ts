@@ -11,7 +11,8 @@ import { readFileSync } from "node:fs";
 import type { Codec, EncodeContext, InputValue } from "dj-cli";
 import { defaultChunks } from "./chunking.js";
 import { compressorFromOptions } from "./compressors.js";
-import { nativeCodecs } from "./native.js";
+import { lz4Unavailable } from "./blosc-lz4.js";
+import { nativeState } from "./native.js";
 import { littleEndian } from "./dtype.js";
 import { assertEveryChunk, readMeta, zarrSource } from "./read.js";
 import { writeZarr } from "./write.js";
@@ -66,10 +67,10 @@ const zarr: Codec<ZarrMetadata> = {
   accepts: ["ndarray"],
   schemaAddressed: true,
   runtime() {
-    const native = nativeCodecs();
-    return native
-      ? `native c-blosc ${native.bloscVersion}, libzstd ${native.zstdVersion}`
-      : "portable encoders: dj-zarr-native is not built";
+    const native = nativeState();
+    if (native.status === "loaded") return `native c-blosc ${native.codecs.bloscVersion}, libzstd ${native.codecs.zstdVersion}`;
+    const lz4 = lz4Unavailable();
+    return `portable encoders: ${native.reason}${lz4 ? `; lz4-napi cannot be loaded (${lz4})` : ""}`;
   },
   getDtype(isStore, dj) {
     // dj passes its error helpers (older dj versions did not: then the legacy error shape).

@@ -8,6 +8,7 @@ import { numpyDtypeString } from "../../formats/dtype.js";
 import { open } from "node:fs/promises";
 import type { NdArraySource } from "../../formats/ndarray.js";
 import { npyByteLength, npyHeaderBytes, npyHeaderLength, npySource, npyStream, parseNpyHeader } from "../../formats/npy.js";
+import { readBoxByRanges } from "../../formats/box-ranges.js";
 import type { Codec, VerifyProblem } from "../types.js";
 import { jsonObject, storeNameOf, storeOf, recordedObject, recordedPath } from "./shared.js";
 import { problem } from "./verify-objects.js";
@@ -67,7 +68,10 @@ const npy: Codec = {
       if (!data || data.byteLength !== length) throw new StoreError(`store "${store.name}": ${path} is shorter than its header says`, { code: "store.corrupt" });
       return data;
     };
-    return { kind: "ndarray", array: npySource(header, read) };
+    const array = npySource(header, read);
+    // A box is a set of byte ranges of the file: range GETs, near ones merged, several in flight.
+    const readBox = (lo: readonly number[], hi: readonly number[]) => readBoxByRanges(array, lo, hi, { concurrency: 8 });
+    return { kind: "ndarray", array: { ...array, readBox } };
   },
   referencedPaths: (stored) => recordedPath(stored, "npy"),
   /** The file exists, its header gives the row's dtype and shape, and its size is what the header needs. */

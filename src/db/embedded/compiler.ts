@@ -6,7 +6,10 @@
  */
 import { ConfigError } from "../../errors.js";
 import type { Attribute, Heading } from "../../schema/heading.js";
+import type { HeadingDiff } from "../../schema/heading-diff.js";
 import { BaseCompiler } from "../base-compiler.js";
+import type { AlterStatements } from "../types.js";
+import { sqliteAlter } from "./alter.js";
 
 export function quoteIdent(name: string): string {
   return '"' + name.replace(/"/g, '""') + '"';
@@ -19,7 +22,8 @@ const list = (cols: string[]) => cols.map(quoteIdent).join(", ");
 function sqliteType(a: Attribute): string {
   if (a.sqlType === "json") return "TEXT";
   // SQLite type names take only numbers in parentheses: an enum is text checked against its values.
-  if (/^enum\s*\(/i.test(a.sqlType)) return `TEXT CHECK (${quoteIdent(a.name)} IN ${a.sqlType.slice(4).trim()})`;
+  // SQLite reads "M" as a column name: every value becomes a 'single-quoted' literal.
+  if (/^enum\s*\(/i.test(a.sqlType)) return `TEXT CHECK (${quoteIdent(a.name)} IN ${a.sqlType.slice(4).trim().replace(/"((?:[^"\\]|\\.)*)"/g, (_m, v: string) => literal(v))})`;
   return a.sqlType;
 }
 
@@ -58,6 +62,10 @@ export class SqliteCompiler extends BaseCompiler {
       `CREATE TABLE IF NOT EXISTS ${this.table(h.schema, h.table)} (\n${lines.join(",\n")}\n)`,
       `INSERT OR REPLACE INTO ${this.table(h.schema, "~dj_heading")} (table_name, heading) VALUES (${literal(h.table)}, ${literal(JSON.stringify({ ...h, lineage: {} }))})`,
     ];
+  }
+
+  alterTable(existing: Heading, wanted: Heading, diff: HeadingDiff): AlterStatements {
+    return sqliteAlter(existing, wanted, diff, (h) => this.createTable(h));
   }
 
   createLineageTable(schema: string): string {

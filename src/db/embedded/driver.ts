@@ -19,6 +19,14 @@ function loadBetterSqlite3(): typeof BetterSqlite3 {
   try {
     return createRequire(import.meta.url)("better-sqlite3") as typeof BetterSqlite3;
   } catch (err) {
+    // Installed but unloadable (built for another Node.js, a missing shared library): say that, not "not installed".
+    if ((err as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") {
+      throw new ConfigError(`the embedded database's better-sqlite3 package is installed but cannot be loaded: ${(err as Error).message.split("\n")[0]}`, {
+        hint: "rebuild it for this Node.js with `npm rebuild better-sqlite3` (it builds with python3, make and g++)",
+        code: "config.embedded",
+        cause: err,
+      });
+    }
     throw new ConfigError(`the embedded database needs the better-sqlite3 package, which is not installed (${(err as Error).message.split("\n")[0]})`, {
       hint: 'install it with `npm install better-sqlite3@12.11.1` (it builds with python3, make and g++), or add a "database" section for a MySQL/MariaDB server',
       code: "config.embedded",
@@ -95,8 +103,24 @@ export class SqliteDriver implements Driver {
       this.run("COMMIT");
       return out;
     } catch (err) {
-      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      this.rollback();
       throw err;
+    }
+  }
+
+  /**
+   * Undo a failed transaction. When ROLLBACK itself fails (an I/O error: SQLite may then have
+   * rolled back already, or not), the database is closed so nothing runs in what is left, and
+   * --verbose says why; the transaction's own error is the one thrown, not the ROLLBACK's.
+   */
+  private rollback(): void {
+    if (!this.db.inTransaction) return;
+    this.log("ROLLBACK");
+    try {
+      this.db.exec("ROLLBACK");
+    } catch (err) {
+      this.log(`-- ROLLBACK failed (${(err as Error).message}): the database is closed`);
+      this.db.close();
     }
   }
 

@@ -9,6 +9,7 @@ function diskFull(dir: string | undefined): boolean {
     const s = statfsSync(dir);
     return s.bavail * s.bsize < 1 << 20;
   } catch {
+    // Only a hint for the message of the error being translated: a probe that fails must not replace it.
     return false;
   }
 }

@@ -7,13 +7,16 @@
  * comments inherited through foreign keys, where DataJoint emits broken SQL.
  */
 import { userIndexes, type Attribute, type Heading } from "../../schema/heading.js";
+import type { HeadingDiff } from "../../schema/heading-diff.js";
 import { BaseCompiler } from "../base-compiler.js";
+import type { AlterStatements } from "../types.js";
+import { mysqlAlter } from "./alter.js";
 
 export function quoteIdent(name: string): string {
   return "`" + name.replace(/`/g, "``") + "`";
 }
 
-function commentLiteral(text: string): string {
+export function commentLiteral(text: string): string {
   return '"' + text.replace(/\\/g, "\\\\").replace(/"/g, '\\"') + '"';
 }
 
@@ -23,7 +26,7 @@ export function columnComment(a: Attribute): string {
   return a.marker ? `:${a.type}:${a.comment}` : a.comment;
 }
 
-function columnSql(a: Attribute): string {
+export function columnSql(a: Attribute): string {
   let sql = `${quoteIdent(a.name)} ${a.sqlType}`;
   // DataJoint writes a nullable foreign-key column with no default clause (MySQL's is NULL).
   if (a.nullable) sql += a.foreignKey ? "" : " DEFAULT NULL";
@@ -74,6 +77,10 @@ export class MysqlCompiler extends BaseCompiler {
   upsertLineage(schema: string, rows: number): string {
     const values = Array.from({ length: rows }, () => "(?, ?, ?)").join(", ");
     return `INSERT INTO ${this.table(schema, "~lineage")} (\`table_name\`, \`attribute_name\`, \`lineage\`) VALUES ${values} ON DUPLICATE KEY UPDATE \`lineage\` = VALUES(\`lineage\`)`;
+  }
+
+  alterTable(_existing: Heading, wanted: Heading, diff: HeadingDiff): AlterStatements {
+    return mysqlAlter(this.table(wanted.schema, wanted.table), wanted, diff);
   }
 
   dropTable(schema: string, table: string): string[] {

@@ -44,6 +44,8 @@ const isStall = (err: unknown) => (err as { code?: string }).code === "PROTOCOL_
 
 export class MysqlDriver {
   private stalled = false;
+  /** The first refusal of DataJoint's session settings on a new connection (see connect()). */
+  private sessionRefused: unknown = null;
   /** Every connection the pool made, so closing can let go of those a frozen server never closes. */
   private readonly connections = new Set<{ destroy(): void }>();
 
@@ -84,7 +86,11 @@ export class MysqlDriver {
         const conn = poolConn as unknown as CoreConnection;
         driver.connections.add(conn);
         // Queued before the first statement, so it gets the same deadline (a stall then shows there).
-        conn.query({ sql: `SET SESSION sql_mode = '${DATAJOINT_SQL_MODE}'`, timeout: timeouts.idleMs }, () => {});
+        // A stall shows in that statement. Any other refusal would leave the connection without
+        // DataJoint's strict rules: it is kept and thrown by the statement behind it (statement()).
+        conn.query({ sql: `SET SESSION sql_mode = '${DATAJOINT_SQL_MODE}'`, timeout: timeouts.idleMs }, (err) => {
+          if (err && !isStall(err)) driver.sessionRefused ??= err;
+        });
       });
       return driver;
     };
@@ -122,6 +128,7 @@ export class MysqlDriver {
     const target = conn ?? (await this.pool.getConnection());
     try {
       const [result] = await target.query({ sql, values: params, timeout: this.timeouts.idleMs });
+      if (this.sessionRefused) throw this.sessionError();
       if (Array.isArray(result)) return { rows: result as Row[], affectedRows: 0 };
       return { rows: [], affectedRows: (result as { affectedRows?: number }).affectedRows ?? 0 };
     } catch (err) {
@@ -192,11 +199,35 @@ export class MysqlDriver {
       await this.run(conn, "COMMIT");
       return out;
     } catch (err) {
-      await conn.query({ sql: "ROLLBACK", timeout: this.timeouts.idleMs }).catch(() => conn.destroy());
+      await this.rollback(conn);
       throw err;
     } finally {
-      conn.release();
+      conn.release(); // a no-op after destroy()
     }
+  }
+
+  /**
+   * Undo a failed transaction. A connection whose ROLLBACK fails (lost, stalled, or in a state
+   * ROLLBACK cannot end, such as an XA transaction) must not serve anyone else: it is destroyed,
+   * not returned to the pool, and --verbose says why. The transaction's own error is the one thrown.
+   */
+  private async rollback(conn: PoolConnection): Promise<void> {
+    this.log("ROLLBACK");
+    try {
+      await conn.query({ sql: "ROLLBACK", timeout: this.timeouts.idleMs });
+    } catch (err) {
+      this.log(`-- ROLLBACK failed (${(err as Error).message}): the connection is discarded`);
+      conn.destroy();
+    }
+  }
+
+  private sessionError(): DatabaseError {
+    const err = this.sessionRefused as Error;
+    return new DatabaseError(`the database at ${this.database.host}:${this.database.port} refused DataJoint's session settings (sql_mode): ${err.message}`, {
+      hint: "dj needs a MySQL 5.7+ or MariaDB 10.2+ server that accepts DataJoint's sql_mode",
+      code: "db.error",
+      cause: err,
+    });
   }
 
   async close(): Promise<void> {
@@ -206,7 +237,8 @@ export class MysqlDriver {
       timer = setTimeout(resolve, this.stalled ? 0 : this.timeouts.idleMs);
       timer.unref();
     });
-    await Promise.race([this.pool.end().catch(() => {}), deadline]);
+    // A pool that cannot end cleanly (the server went away) is let go all the same, below.
+    await Promise.race([this.pool.end().catch((err: Error) => this.log(`-- closing the connection pool: ${err.message}`)), deadline]);
     clearTimeout(timer);
     for (const conn of this.connections) conn.destroy();
   }

@@ -11,7 +11,7 @@ export interface ErrorContext {
   sources: Record<string, ValueSource>;
 }
 
-function passwordOrigin(sources: Record<string, ValueSource>): string {
+export function passwordOrigin(sources: Record<string, ValueSource>): string {
   switch (sources["database.password"]) {
     case "env":
       return "the DJ_PASS environment variable";

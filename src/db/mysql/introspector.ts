@@ -5,9 +5,10 @@
  * unknown codec kept as an opaque codec spec rather than failing the table.
  */
 import { parseTypeSpec } from "../../codecs/typespec.js";
+import { isDjError } from "../../errors.js";
 import type { Attribute, ForeignKey, Heading, Index } from "../../schema/heading.js";
 import { parseSqlName } from "../../schema/naming.js";
-import { matchType, nativeTypeFromSql, typeFromSql } from "../../schema/types.js";
+import { matchType, nativeTypeFromSql, TypeError_, typeFromSql } from "../../schema/types.js";
 import type { Connection, Introspector, TableInfo } from "../types.js";
 import { quoteIdent } from "./compiler.js";
 
@@ -56,7 +57,9 @@ export function attributeFromColumn(c: ColumnRow, inKey: boolean): Attribute {
       let codec;
       try {
         codec = parseTypeSpec(type);
-      } catch {
+      } catch (err) {
+        // A marker this version cannot parse: keep the name, so describe and fetch can say which codec.
+        if (!isDjError(err, "codec")) throw err;
         codec = { name: type.replace(/[<>]/g, ""), store: null };
       }
       const sqlType = /blob/i.test(c.COLUMN_TYPE) ? "longblob" : "json";
@@ -65,8 +68,9 @@ export function attributeFromColumn(c: ColumnRow, inKey: boolean): Attribute {
     let sqlType = c.COLUMN_TYPE;
     try {
       sqlType = matchType(type).sqlType;
-    } catch {
+    } catch (err) {
       // A type this version does not know: keep the column's own SQL type.
+      if (!(err instanceof TypeError_)) throw err;
     }
     return { ...base, sqlType, type, codec: null, marker: true, comment };
   }

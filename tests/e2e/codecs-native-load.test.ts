@@ -1,0 +1,52 @@
+/**
+ * `dj codecs list --verify` says why <zarr@> runs on the portable encoders: an addon that is
+ * installed but fails to load is named with the loader's reason, not passed off as "not built".
+ * The project gets its own copy of dj-zarr-codecs (its built dist/) next to a dj-zarr-native
+ * whose addon file the system loader refuses, so the plugin resolves that one.
+ */
+import assert from "node:assert/strict";
+import { copyFileSync, cpSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { repoRoot, runDj, tempProject } from "../helpers/cli.js";
+
+const { dir, cleanup } = tempProject({ "dj.config.json": {} });
+after(cleanup);
+
+/** dj-zarr-codecs as installed from its package, beside a dj-zarr-native that is not built. */
+function installPlugin(): void {
+  const modules = join(dir, "node_modules");
+  const plugin = join(modules, "dj-zarr-codecs");
+  mkdirSync(plugin, { recursive: true });
+  copyFileSync(join(repoRoot, "packages/dj-zarr-codecs/package.json"), join(plugin, "package.json"));
+  cpSync(join(repoRoot, "packages/dj-zarr-codecs/dist"), join(plugin, "dist"), { recursive: true });
+  for (const dep of ["numcodecs", "lz4-napi"]) symlinkSync(join(repoRoot, "node_modules", dep), join(modules, dep));
+  const native = join(modules, "dj-zarr-native");
+  mkdirSync(native);
+  for (const f of ["index.cjs", "package.json"]) copyFileSync(join(repoRoot, "packages/dj-zarr-native", f), join(native, f));
+}
+
+const zarrEntry = async () => {
+  const r = await runDj(["codecs", "list", "--verify", "--json"], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout).codecs.find((c: { name: string }) => c.name === "zarr");
+};
+
+test("an addon that is not built: the portable encoders, said so", async () => {
+  installPlugin();
+  const zarr = await zarrEntry();
+  assert.equal(zarr.status, "ok");
+  assert.equal(zarr.runtime, "portable encoders: dj-zarr-native is not built");
+});
+
+test("an addon that is built but fails to load: named, with the loader's reason", async () => {
+  const release = join(dir, "node_modules/dj-zarr-native/build/Release");
+  mkdirSync(release, { recursive: true });
+  writeFileSync(join(release, "dj_zarr_native.node"), "not a shared object\n");
+  const zarr = await zarrEntry();
+  assert.equal(zarr.status, "ok", "the codec still works, on the portable encoders");
+  assert.match(zarr.runtime, /^portable encoders: dj-zarr-native is installed but failed to load \(.*dj_zarr_native\.node: .*\)$/);
+  const table = await runDj(["codecs", "list", "--verify"], { cwd: dir });
+  assert.equal(table.code, 0, table.stderr);
+  assert.match(table.stdout, /failed/, "the table's status column says so too (wrapped: only one word is matched)");
+});
