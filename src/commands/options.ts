@@ -156,7 +156,7 @@ export const COMMANDS = {
     options: {
       key: list("<k=v>", "restrict by key (repeat)"),
       cascade: flag("also delete rows of child tables"),
-      partIntegrity: choice("<policy>", "part rows without their master: refuse (enforce), add the master rows (cascade), or allow (ignore)", ["enforce", "cascade", "ignore"]),
+      partIntegrity: choice("<policy>", "part rows without their master: refuse (enforce), add the master rows (cascade), or allow (ignore)", ["enforce", "ignore", "cascade"]),
       all: flag("delete every row of the table (instead of --key)"),
       force: flag("do not ask"),
       schema: schemaOfTable,
