@@ -79,7 +79,9 @@ Arr (manual)
 async function sliceAll(dir: string, specs: typeof SPECS, seedOffset: number, label: string): Promise<Check[]> {
   const { openSession } = await import("../../src/services/session.js");
   const { resolveTable } = await import("../../src/services/table-ref.js");
-  const { insertRow, prepareTable, rowFromFlags } = await import("../../src/services/insert.js");
+  const { insertRow } = await import("../../src/services/insert.js");
+  const { prepareTable } = await import("../../src/services/encode-row.js");
+  const { rowFromFlags } = await import("../../src/services/row-input.js");
   const { fetchSlice } = await import("../../src/services/slice-fetch.js");
   const { fetchRows, decodeCell } = await import("../../src/services/fetch.js");
   const { writeDecoded } = await import("../../src/services/output.js");
