@@ -1,7 +1,7 @@
 /**
  * Bad input against the built binary: each case gets its documented exit code, a one-line
  * message, no stack trace, and changes nothing (rows counted and store objects listed before and
- * after). All output is also searched for the configured secrets.
+ * after). All output is also searched for the configured secrets. On all three dialects.
  */
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -9,13 +9,15 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fixturesDir, repoRoot, runDj, tempProject, type RunResult } from "../helpers/cli.js";
-import { connect, databaseSection, dropSchemas, schemaName } from "../helpers/db.js";
+import { schemaName } from "../helpers/db.js";
+import { configFor, dialects } from "../helpers/dialects.js";
 import { caseFile, npyCases, numpyVerdicts, type NumpyVerdict } from "../helpers/npy-cases.js";
 
 const SECRET_PW = "db-secret-Zx81!";
 const SECRET_KEY = "s3-secret-Qv27?";
 
-describe("bad input changes nothing", () => {
+for (const dialect of dialects)
+describe(`bad input changes nothing (${dialect.name})`, () => {
   const schema = schemaName("bad");
   let dir: string;
   let cleanup: () => void;
@@ -39,15 +41,14 @@ describe("bad input changes nothing", () => {
     // The test server's root has no password, so the database secret is only given (DJ_PASS) to
     // runs that are expected to be refused; the store secret sits on a store that is never reachable.
     ({ dir, cleanup } = tempProject({
-      "dj.config.json": {
-        database: databaseSection,
+      "dj.config.json": configFor(dialect, {
         schema,
         stores: {
           default: "local",
           local: { protocol: "file", location: "./store" },
           vault: { protocol: "s3", endpoint: "127.0.0.1:1", bucket: "vault", location: "x", access_key: "AK", secret_key: SECRET_KEY, secure: false },
         },
-      },
+      }),
       "p.dj": `schema ${schema}\n\nRec (manual)\n    rec : varchar(200)\n    ---\n    w : <zarr@>\n    m = null : <photon@>\n`,
     }));
     mkdirSync(join(dir, "store"));
@@ -59,9 +60,7 @@ describe("bad input changes nothing", () => {
     assert.equal((await runDj(["insert", "Rec", "--key", "rec=ok", "--from", "w=a.npy"], { cwd: dir })).code, 0);
   });
   after(async () => {
-    const conn = await connect();
-    await dropSchemas(conn, schema);
-    await conn.end();
+    await dialect.dropSchemas(schema);
     cleanup();
   });
 
@@ -199,9 +198,13 @@ describe("bad input changes nothing", () => {
   });
 
   test("secrets never appear in any output, --verbose included", async () => {
-    const withPassword = (...a: string[]) => runDj(a, { cwd: dir, env: { DJ_PASS: SECRET_PW } });
+    // PostgreSQL here trusts loopback and ignores any password, so its refusal is for a user it
+    // does not know. On the embedded project DJ_PASS alone asks for DataJoint's default server
+    // (MySQL on localhost), whose answer depends on that server: only the secret is checked there.
+    const login = dialect.name === "postgresql" ? { DJ_PASS: SECRET_PW, DJ_USER: "djtest_nobody" } : { DJ_PASS: SECRET_PW };
+    const withPassword = (...a: string[]) => runDj(a, { cwd: dir, env: login });
     const denied = await withPassword("fetch", "Rec", "--verbose");
-    assert.equal(denied.code, 4);
+    if (dialect.database) assert.equal(denied.code, 4, denied.stderr);
     outputs.push(denied, await withPassword("config", "show", "--verbose"), await withPassword("schema", "list", "--json"));
     outputs.push(await dj("config", "show", "--verbose"));
     outputs.push(await dj("config", "show", "--sources", "--json"));

@@ -10,7 +10,7 @@ import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fixturesDir, repoRoot, runDj, tempProject, writeFile } from "../helpers/cli.js";
 import { schemaName } from "../helpers/db.js";
-import { embedded, mariadb, postgresql } from "../helpers/dialects.js";
+import { dialects } from "../helpers/dialects.js";
 import { startS3rver, type S3Server } from "../helpers/s3rver.js";
 import { FileStore } from "../../src/stores/file.js";
 import { S3Store } from "../../src/stores/s3.js";
@@ -29,7 +29,7 @@ async function keys(store: Store, prefix = ""): Promise<string[]> {
   return out.sort();
 }
 
-for (const dialect of [mariadb, embedded, postgresql])
+for (const dialect of dialects)
 describe(`dj insert / fetch (${dialect.name})`, () => {
   const schema = schemaName("data");
   let srv: S3Server;

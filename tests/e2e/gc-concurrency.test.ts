@@ -1,6 +1,6 @@
 /**
- * `dj gc` against inserts in flight, through the built binary, on the embedded database and
- * MariaDB, with a file store and s3rver. Each race is held open by a FIFO (an attribute's input,
+ * `dj gc` against inserts in flight, through the built binary, on the embedded database, MariaDB
+ * and PostgreSQL, each with a file store and with s3rver. Each race is held open by a FIFO (an attribute's input,
  * or the test-only DJ_TEST_PAUSE hook), never by timing. After every scenario each committed row
  * fetches byte-identical, and gc still removes true orphans.
  */
@@ -10,26 +10,19 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot, runDj, tempProject } from "../helpers/cli.js";
-import { connect, databaseSection, dropSchemas, schemaName } from "../helpers/db.js";
-import { postgresql } from "../helpers/dialects.js";
-import { pgDatabaseSection } from "../helpers/pg.js";
+import { schemaName } from "../helpers/db.js";
+import { configFor, dialects } from "../helpers/dialects.js";
 import { holdFifo, makeFifo, startDj } from "../helpers/race.js";
 import { startS3rver, type S3Server } from "../helpers/s3rver.js";
 import { FileStore } from "../../src/stores/file.js";
 import { S3Store } from "../../src/stores/s3.js";
 import type { Store } from "../../src/stores/types.js";
 
-const combos = [
-  { db: "embedded", store: "file" },
-  { db: "mariadb", store: "file" },
-  { db: "embedded", store: "s3" },
-  { db: "mariadb", store: "s3" },
-  { db: "postgresql", store: "file" },
-] as const;
+const combos = dialects.flatMap((dialect) => (["file", "s3"] as const).map((store) => ({ dialect, store })));
 
 for (const combo of combos)
-describe(`gc and inserts in flight (${combo.db} database, ${combo.store} store)`, () => {
-  const schema = combo.db !== "embedded" ? schemaName("gcrace") : "lab";
+describe(`gc and inserts in flight (${combo.dialect.name} database, ${combo.store} store)`, () => {
+  const schema = combo.dialect.database ? schemaName("gcrace") : "lab";
   let srv: S3Server | null = null;
   let dir: string;
   let cleanup: () => void;
@@ -79,7 +72,7 @@ describe(`gc and inserts in flight (${combo.db} database, ${combo.store} store)`
       store = new S3Store("main", s);
     }
     ({ dir, cleanup } = tempProject({
-      "dj.config.json": { ...(combo.db === "mariadb" ? { database: databaseSection } : combo.db === "postgresql" ? { database: pgDatabaseSection } : {}), schema, stores: { default: "main", main }, codecs: { zarr: { chunkBytes: 65536 } } },
+      "dj.config.json": configFor(combo.dialect, { schema, stores: { default: "main", main }, codecs: { zarr: { chunkBytes: 65536 } } }),
       "p.dj": `schema ${schema}\n\nT (manual)\n    id : int32\n    ---\n    b : <blob@>\n    o : <object@>\n\nZ (manual)\n    id : int32\n    ---\n    z : <zarr@>\n    o : <object@>\n`,
     }));
     mkdirSync(join(dir, "store"));
@@ -92,12 +85,7 @@ describe(`gc and inserts in flight (${combo.db} database, ${combo.store} store)`
     assert.equal(d.code, 0, d.stderr);
   });
   after(async () => {
-    if (combo.db === "mariadb") {
-      const conn = await connect();
-      await dropSchemas(conn, schema);
-      await conn.end();
-    }
-    if (combo.db === "postgresql") await postgresql.dropSchemas(schema);
+    await combo.dialect.dropSchemas(schema);
     cleanup();
     await srv?.stop();
   });

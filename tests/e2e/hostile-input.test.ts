@@ -11,6 +11,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { djBin } from "../helpers/cli.js";
+import { postgresql } from "../helpers/dialects.js";
 import { assertRefused, hostileProject, refusedWithoutChange, sparseFile, type HostileProject } from "../helpers/hostile.js";
 
 const NPY_U1_HEADER = (n: number) => {
@@ -135,55 +136,80 @@ describe("hostile input: limits, devices, streams, explicit delete, exit classes
     });
   });
 
+  databaseFacingCases(() => p, at);
+});
+
+/**
+ * The cases whose refusal the database could get wrong (out-of-range values, deep JSON, a delete
+ * without a key, a bad rows file): run on MariaDB above and on PostgreSQL below, each refused
+ * with no row half-inserted and nothing else changed.
+ */
+function databaseFacingCases(p: () => HostileProject, at: (f: string) => string): void {
   describe("exit classes", () => {
     test("a key value that makes a file name too long is input (exit 7), not codec", async () => {
-      await refusedWithoutChange(p, ["insert", "Item", "--key", `name=${"<".repeat(99)}`, "--from", "n=a.npy"], 7, /object path segment .* 302 bytes long; file systems allow 255/);
+      await refusedWithoutChange(p(), ["insert", "Item", "--key", `name=${"<".repeat(99)}`, "--from", "n=a.npy"], 7, /object path segment .* 302 bytes long; file systems allow 255/);
     });
 
     test("float32=1e39 is out of range (exit 7), not a database error", async () => {
-      await refusedWithoutChange(p, ["insert", "Item", "--key", "name=f", "--set", "f=1e39"], 7, /bad value for f: "1e39" is out of range for float32/);
-      await refusedWithoutChange(p, ["insert", "Item", "--key", "name=f", "--set", "f=-3.5e38"], 7, /out of range for float32/);
+      await refusedWithoutChange(p(), ["insert", "Item", "--key", "name=f", "--set", "f=1e39"], 7, /bad value for f: "1e39" is out of range for float32/);
+      await refusedWithoutChange(p(), ["insert", "Item", "--key", "name=f", "--set", "f=-3.5e38"], 7, /out of range for float32/);
     });
 
     test("JSON nested 30 000 levels deep (--set for json and for <blob>) is exit 7, not a crash", async () => {
       const deep = "[".repeat(30000) + "]".repeat(30000);
-      await refusedWithoutChange(p, ["insert", "Item", "--key", "name=deep", "--set", `j=${deep}`], 7, /the value for j is JSON nested more than 31 levels deep/);
-      await refusedWithoutChange(p, ["insert", "Item", "--key", "name=deep", "--set", `b=${deep}`], 7, /the value for b is JSON nested more than 31 levels deep/);
+      await refusedWithoutChange(p(), ["insert", "Item", "--key", "name=deep", "--set", `j=${deep}`], 7, /the value for j is JSON nested more than 31 levels deep/);
+      await refusedWithoutChange(p(), ["insert", "Item", "--key", "name=deep", "--set", `b=${deep}`], 7, /the value for b is JSON nested more than 31 levels deep/);
       writeFileSync(at("deep.jsonl"), `{"name": "deep", "j": ${deep}}\n`);
-      await refusedWithoutChange(p, ["insert", "Item", "--rows", "deep.jsonl"], 7, /deep\.jsonl:1 is JSON nested more than 31 levels deep/);
+      await refusedWithoutChange(p(), ["insert", "Item", "--rows", "deep.jsonl"], 7, /deep\.jsonl:1 is JSON nested more than 31 levels deep/);
       // 31 levels are still fine (the most MariaDB stores), in a json column and in a <blob>.
-      const ok = await p.dj(["insert", "Item", "--key", "name=deep31", "--set", `j=${"[".repeat(31)}1${"]".repeat(31)}`, "--set", `b=${"[".repeat(31)}1${"]".repeat(31)}`]);
+      const ok = await p().dj(["insert", "Item", "--key", "name=deep31", "--set", `j=${"[".repeat(31)}1${"]".repeat(31)}`, "--set", `b=${"[".repeat(31)}1${"]".repeat(31)}`]);
       assert.equal(ok.code, 0, ok.stderr);
-      assert.equal((await p.dj(["delete", "Item", "--key", "name=deep31", "--force"])).code, 0);
+      assert.equal((await p().dj(["delete", "Item", "--key", "name=deep31", "--force"])).code, 0);
     });
   });
 
   describe("delete is explicit", () => {
     test("a repeated --key for one attribute is a usage error (delete, fetch and insert)", async () => {
-      const r = await refusedWithoutChange(p, ["delete", "Item", "--key", "name=keep1", "--key", "name=keep2", "--force"], 2, /--key name is given twice \(name=keep1, name=keep2\)/);
+      const r = await refusedWithoutChange(p(), ["delete", "Item", "--key", "name=keep1", "--key", "name=keep2", "--force"], 2, /--key name is given twice \(name=keep1, name=keep2\)/);
       assert.match(r.stderr, /hint: run the command once per value/);
-      await refusedWithoutChange(p, ["fetch", "Item", "--key", "name=keep1", "--key", "name=keep2"], 2, /--key name is given twice/);
-      await refusedWithoutChange(p, ["insert", "Item", "--key", "name=x", "--key", "name=y", "--set", "f=1"], 2, /--key name is given twice/);
+      await refusedWithoutChange(p(), ["fetch", "Item", "--key", "name=keep1", "--key", "name=keep2"], 2, /--key name is given twice/);
+      await refusedWithoutChange(p(), ["insert", "Item", "--key", "name=x", "--key", "name=y", "--set", "f=1"], 2, /--key name is given twice/);
     });
 
     test("delete with no --key is refused, even with --force; --all with --key too", async () => {
-      const r = await refusedWithoutChange(p, ["delete", "Item", "--force"], 2, /no --key given: this would delete every row of \S+\.Item/);
+      const r = await refusedWithoutChange(p(), ["delete", "Item", "--force"], 2, /no --key given: this would delete every row of \S+\.Item/);
       assert.match(r.stderr, /hint: .*add --all to delete the whole table/);
-      await refusedWithoutChange(p, ["delete", "Item", "--all", "--key", "name=keep1", "--force"], 2, /--all deletes every row; it cannot be combined with --key/);
+      await refusedWithoutChange(p(), ["delete", "Item", "--all", "--key", "name=keep1", "--force"], 2, /--all deletes every row; it cannot be combined with --key/);
     });
 
     test("a CSV rows file with a repeated column is exit 7", async () => {
       writeFileSync(at("dup.csv"), "name,f,f\nrow1,1,2\n");
-      await refusedWithoutChange(p, ["insert", "Item", "--rows", "dup.csv"], 7, /dup\.csv:1: column "f" appears more than once in the header/);
+      await refusedWithoutChange(p(), ["insert", "Item", "--rows", "dup.csv"], 7, /dup\.csv:1: column "f" appears more than once in the header/);
     });
 
     test("--all --force deletes every row (the documented way)", async () => {
-      const before = (await p.state()).rows;
+      const before = (await p().state()).rows;
       assert.ok(before >= 2);
-      const r = await p.dj(["delete", "Item", "--all", "--force"]);
+      const r = await p().dj(["delete", "Item", "--all", "--force"]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, new RegExp(`deleted ${before} rows from`));
-      assert.equal((await p.state()).rows, 0);
+      assert.equal((await p().state()).rows, 0);
     });
   });
+}
+
+describe("hostile input on PostgreSQL: the database-facing cases", () => {
+  let p: HostileProject;
+  const at = (f: string) => join(p.dir, f);
+  before(async () => {
+    p = await hostileProject("hostilepg", { dialect: postgresql });
+    spawnSync("python3", ["-c", `import numpy as np; np.save("${at("a.npy")}", np.arange(60.0))`]);
+    for (const name of ["keep1", "keep2"]) {
+      const r = await p.dj(["insert", "Item", "--key", `name=${name}`, "--from", "n=a.npy", "--set", "f=1.5"]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+  });
+  after(() => p.close());
+
+  databaseFacingCases(() => p, at);
 });

@@ -13,11 +13,13 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { djBin, repoRoot, runDj } from "../helpers/cli.js";
 import { connect } from "../helpers/db.js";
+import { postgresql } from "../helpers/dialects.js";
+import { pgConnect } from "../helpers/pg.js";
 import { assertRefused, canMount, hostileProject, mountTmpfs, refusedWithoutChange, type HostileProject } from "../helpers/hostile.js";
 
 const mountable = canMount();
@@ -78,16 +80,8 @@ describe("fetch --out failures are user errors and leave nothing half-written", 
   test("attachment names from the database that are no file names (exit 7, no EISDIR)", async () => {
     const conn = await connect();
     try {
-      for (const name of ["..", ".", "", "a/b"]) {
-        await conn.query(`UPDATE \`${p.schema}\`.\`item\` SET a = ? WHERE name = 'r1'`, [Buffer.concat([Buffer.from(name), Buffer.from([0]), Buffer.from("data")])]);
-        const out = join(scratch, `att-${Buffer.from(name).toString("hex") || "empty"}`);
-        mkdirSync(out);
-        const r = await p.dj(["fetch", "Item", "--key", "name=r1", "--attr", "a", "--out", out]);
-        assertRefused(r, 7, new RegExp(`the attachment's stored file name ${JSON.stringify(JSON.stringify(name)).slice(1, -1).replace(/\./g, "\\.")} cannot be used as a file name`));
-        assert.deepEqual(tree(out), [], `nothing written for ${JSON.stringify(name)}`);
-      }
+      await assertAttachmentNamesRefused(p, scratch, async (value) => void (await conn.query(`UPDATE \`${p.schema}\`.\`item\` SET a = ? WHERE name = 'r1'`, [value])));
     } finally {
-      await conn.query(`UPDATE \`${p.schema}\`.\`item\` SET a = ? WHERE name = 'r1'`, [Buffer.from("notes.txt\0attached notes\n")]);
       await conn.end();
     }
   });
@@ -229,6 +223,59 @@ describe("read-only stores, a full spool folder and a full embedded database", {
       assert.deepEqual(JSON.parse(rows.stdout).rows.map((x: { id: number }) => x.id), [1]);
     } finally {
       unmount();
+    }
+  });
+});
+
+/**
+ * The in-table attachment of row r1 rewritten (by `setA`, straight into the database) with stored
+ * names that are no file names: each fetch is refused (exit 7) and writes nothing; then r1's
+ * attachment is put back.
+ */
+async function assertAttachmentNamesRefused(p: HostileProject, scratch: string, setA: (value: Buffer) => Promise<void>): Promise<void> {
+  try {
+    for (const name of ["..", ".", "", "a/b"]) {
+      await setA(Buffer.concat([Buffer.from(name), Buffer.from([0]), Buffer.from("data")]));
+      const out = join(scratch, `att-${p.schema}-${Buffer.from(name).toString("hex") || "empty"}`);
+      mkdirSync(out);
+      const r = await p.dj(["fetch", "Item", "--key", "name=r1", "--attr", "a", "--out", out]);
+      assertRefused(r, 7, new RegExp(`the attachment's stored file name ${JSON.stringify(JSON.stringify(name)).slice(1, -1).replace(/\./g, "\\.")} cannot be used as a file name`));
+      assert.deepEqual(tree(out), [], `nothing written for ${JSON.stringify(name)}`);
+    }
+  } finally {
+    await setA(Buffer.from("notes.txt\0attached notes\n"));
+  }
+}
+
+describe("fetch --out of an in-table attachment on PostgreSQL (bytea)", () => {
+  let p: HostileProject;
+  const scratch = mkdtempSync(join(tmpdir(), "dj-out-pg-"));
+  before(async () => {
+    p = await hostileProject("outerrpg", { dialect: postgresql });
+    writeFileSync(join(p.dir, "notes.txt"), "attached notes\n");
+    const r = await p.dj(["insert", "Item", "--key", "name=r1", "--from", "a=notes.txt"]);
+    assert.equal(r.code, 0, r.stderr);
+  });
+  after(async () => {
+    await p.close();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  test("the attachment fetches with its name and bytes", async () => {
+    const out = join(scratch, "good");
+    mkdirSync(out);
+    const r = await p.dj(["fetch", "Item", "--key", "name=r1", "--attr", "a", "--out", out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(tree(out), ["name=r1/", "name=r1/a/", "name=r1/a/notes.txt"]);
+    assert.equal(readFileSync(join(out, "name=r1", "a", "notes.txt"), "utf8"), "attached notes\n");
+  });
+
+  test("attachment names from the database that are no file names (exit 7, no EISDIR)", async () => {
+    const client = await pgConnect();
+    try {
+      await assertAttachmentNamesRefused(p, scratch, async (value) => void (await client.query(`UPDATE "${p.schema}"."item" SET a = $1 WHERE name = 'r1'`, [value])));
+    } finally {
+      await client.end();
     }
   });
 });

@@ -9,7 +9,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { djBin, repoRoot, runDj, tempProject, writeFile, writePlugin } from "../helpers/cli.js";
-import { connect, databaseSection, dropSchemas, schemaName } from "../helpers/db.js";
+import { schemaName } from "../helpers/db.js";
+import { configFor, dialects } from "../helpers/dialects.js";
 
 const cleanups: Array<() => void> = [];
 after(() => cleanups.forEach((c) => c()));
@@ -139,19 +140,15 @@ describe("dj config", () => {
   });
 });
 
-for (const dialect of ["embedded", "mariadb"] as const)
-describe(`data commands (${dialect})`, () => {
+for (const dialect of dialects)
+describe(`data commands (${dialect.name})`, () => {
   const schema = schemaName("edges");
   let dir: string;
   const dj = (...args: string[]) => runDj(args, { cwd: dir });
 
   before(async () => {
     dir = project({
-      "dj.config.json": {
-        ...(dialect === "mariadb" ? { database: databaseSection } : {}),
-        schema,
-        stores: { default: "local", local: { protocol: "file", location: "./store" } },
-      },
+      "dj.config.json": configFor(dialect, { schema, stores: { default: "local", local: { protocol: "file", location: "./store" } } }),
       "p.dj": `schema ${schema}
 
 Subject (manual)
@@ -176,13 +173,7 @@ Empty (manual)
     const d = await dj("declare", "p.dj");
     assert.equal(d.code, 0, d.stderr);
   });
-  after(async () => {
-    if (dialect === "mariadb") {
-      const conn = await connect();
-      await dropSchemas(conn, schema);
-      await conn.end();
-    }
-  });
+  after(() => dialect.dropSchemas(schema));
 
   test("a missing parent row names the parent table and the key; nothing is inserted", async () => {
     const r = await dj("insert", "Session", "--key", "subject_id=7", "--key", "session_idx=1", "--from", "small.npy");

@@ -9,7 +9,9 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runDj, tempProject, type RunResult } from "../helpers/cli.js";
-import { connect, databaseSection, dropSchemas, schemaName } from "../helpers/db.js";
+import { connect, schemaName } from "../helpers/db.js";
+import { configFor, mariadb, postgresql } from "../helpers/dialects.js";
+import { pgConnect } from "../helpers/pg.js";
 
 function assertOneLine(r: RunResult, code: number, mention: RegExp): void {
   assert.equal(r.code, code, r.stderr);
@@ -113,31 +115,48 @@ describe("schema names on the embedded database", () => {
   });
 });
 
-describe("schema names on MariaDB", () => {
+/** How many of `names` exist as schemas on the server. */
+const countSchemas: Record<"mariadb" | "postgresql", (names: string[]) => Promise<number>> = {
+  async mariadb(names) {
+    const conn = await connect();
+    try {
+      return (await conn.query<any[]>("SELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN (?)", [names]))[0][0].n as number;
+    } finally {
+      await conn.end();
+    }
+  },
+  async postgresql(names) {
+    const client = await pgConnect();
+    try {
+      return Number((await client.query("SELECT COUNT(*) AS n FROM information_schema.schemata WHERE schema_name = ANY($1)", [names])).rows[0].n);
+    } finally {
+      await client.end();
+    }
+  },
+};
+
+for (const dialect of [mariadb, postgresql])
+describe(`schema names on ${dialect.name}`, () => {
   const schema = schemaName("names");
   let dir: string;
   let cleanup: () => void;
   before(() => {
-    ({ dir, cleanup } = tempProject({ "dj.config.json": { database: databaseSection, schema } }));
+    ({ dir, cleanup } = tempProject({ "dj.config.json": configFor(dialect, { schema }) }));
   });
   after(async () => {
-    const conn = await connect();
-    await dropSchemas(conn, schema);
-    await conn.end();
+    await dialect.dropSchemas(schema);
     cleanup();
   });
   test("no schema is created and no SQL runs for a bad name", async () => {
-    const conn = await connect();
     // Only the names tried here: other test files create and drop schemas on this server at the
     // same time, so a count of all schemas would change under this test.
-    const tried = ["djtest_a`b", "djtest_../x", "djtest a", "djtest;DROP", "djtest_", "djtest", "x"];
-    const count = async () => ((await conn.query<any[]>("SELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN (?)", [tried]))[0][0].n as number);
+    const tried = ["djtest_a`b", 'djtest_a"b', "djtest_../x", "djtest a", "djtest;DROP", "djtest_", "djtest", "x"];
+    const count = () => countSchemas[dialect.name as "mariadb" | "postgresql"](tried);
     const before = await count();
-    for (const args of [["schema", "create", "djtest_a`b"], ["schema", "create", "djtest_../x"], ["tables", "djtest a"], ["fetch", "Rec", "--schema", "djtest;DROP"]]) {
+    for (const args of [["schema", "create", "djtest_a`b"], ["schema", "create", 'djtest_a"b'], ["schema", "create", "djtest_../x"], ["tables", "djtest a"], ["fetch", "Rec", "--schema", "djtest;DROP"]]) {
       const r = await runDj(args, { cwd: dir });
       assertOneLine(r, 2, /^dj: invalid schema name /);
     }
     assert.equal(await count(), before);
-    await conn.end();
   });
 });

@@ -5,6 +5,7 @@
  *   true   — verified against the system's CAs: a certificate from the test's own CA fails (exit 4);
  *   object — `ca` verifies it (and the host name, unless check_hostname is false);
  *   false  — no TLS; a server without TLS and use_tls true is exit 4.
+ * Then the same on PostgreSQL behind its own TLS front (tests/helpers/pg-tls-proxy.ts).
  */
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -14,7 +15,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runDj, tempProject, type RunResult } from "../helpers/cli.js";
 import { connect, dbConfig, dropSchemas, schemaName } from "../helpers/db.js";
+import { postgresql } from "../helpers/dialects.js";
 import { startMysqlTlsProxy, type MysqlTlsProxy } from "../helpers/mysql-tls-proxy.js";
+import { pgConfig, pgDatabaseSection, pgSchemaName } from "../helpers/pg.js";
+import { startPgTlsProxy, type PgTlsProxy } from "../helpers/pg-tls-proxy.js";
 
 function assertOneLine(r: RunResult, code: number, mention: RegExp, hint?: RegExp): void {
   assert.equal(r.code, code, r.stdout + r.stderr);
@@ -128,5 +132,95 @@ describe("database.use_tls", () => {
   test("a CA file that cannot be read, or an unknown TLS option, is exit 3", async () => {
     assertOneLine(await runDj(["tables"], { cwd: project(good.port, { ca: "certs/missing.pem" }) }), 3, /^dj: database\.use_tls\.ca: cannot read .*certs\/missing\.pem \(ENOENT\)$/);
     assertOneLine(await runDj(["tables"], { cwd: project(good.port, { cafile: "x.pem" }) }), 3, /database\.use_tls\.cafile: unknown TLS option; allowed: ca, cert, key, check_hostname, cipher$/);
+  });
+});
+
+/**
+ * The same reading of `database.use_tls` on PostgreSQL (mapped to sslmode as DataJoint maps it:
+ * unset = prefer, true or an object = require, false = disable), against the test server behind
+ * a TLS front (tests/helpers/pg-tls-proxy.ts), since the server itself runs with ssl = off.
+ */
+describe("database.use_tls on PostgreSQL", () => {
+  const schema = pgSchemaName("tls");
+  let certDir: string;
+  let good: PgTlsProxy;
+  let wrongName: PgTlsProxy;
+  let goodCa: string;
+  let wrongNameCa: string;
+  let otherCa: string;
+  const projects: Array<() => void> = [];
+
+  before(async () => {
+    certDir = mkdtempSync(join(tmpdir(), "dj-pgtls-"));
+    const main = makeCerts(certDir, "main", "IP:127.0.0.1");
+    const named = makeCerts(certDir, "named", "DNS:db.example.org");
+    otherCa = makeCerts(certDir, "other", "IP:127.0.0.1").ca;
+    goodCa = main.ca;
+    wrongNameCa = named.ca;
+    good = await startPgTlsProxy(pgConfig.port, main);
+    wrongName = await startPgTlsProxy(pgConfig.port, named);
+  });
+  after(async () => {
+    await good.close();
+    await wrongName.close();
+    await postgresql.dropSchemas(schema);
+    projects.forEach((c) => c());
+    rmSync(certDir, { recursive: true, force: true });
+  });
+
+  function project(port: number, useTls: unknown, ca?: string): string {
+    const files: Record<string, string | object> = {
+      "dj.config.json": { database: { ...pgDatabaseSection, port, use_tls: useTls }, schema },
+      "p.dj": `schema ${schema}\n\nRec (manual)\n    id : int32\n    ---\n    v : float64\n`,
+    };
+    if (ca) files["certs/ca.pem"] = readFileSync(ca, "utf8");
+    const p = tempProject(files);
+    projects.push(p.cleanup);
+    return p.dir;
+  }
+
+  test("an object with the CA: TLS verified, the main job works over it", async () => {
+    const dir = project(good.port, { ca: "certs/ca.pem" }, goodCa);
+    const sessions = good.tlsSessions();
+    const declared = await runDj(["declare", "p.dj"], { cwd: dir });
+    assert.equal(declared.code, 0, declared.stderr);
+    assert.equal((await runDj(["insert", "Rec", "--key", "id=1", "--set", "v=2.5"], { cwd: dir })).code, 0);
+    const fetched = await runDj(["fetch", "Rec", "--json"], { cwd: dir });
+    assert.deepEqual(JSON.parse(fetched.stdout).rows, [{ id: 1, v: 2.5 }]);
+    assert.ok(good.tlsSessions() > sessions, "the sessions ran over TLS");
+  });
+
+  test("true: verified against the system's CAs, so the test CA's certificate is refused (exit 4)", async () => {
+    assertOneLine(
+      await runDj(["insert", "Rec", "--key", "id=2", "--set", "v=1"], { cwd: project(good.port, true) }),
+      4,
+      new RegExp(`^dj: the certificate of the database at 127\\.0\\.0\\.1:${good.port} failed verification \\((unable to verify the first certificate|self-signed certificate in certificate chain|unable to get local issuer certificate)\\)$`),
+      /^ {2}hint: give the CA that signed the server's certificate with "use_tls": \{"ca": "path\/to\/ca\.pem"\}/,
+    );
+  });
+
+  test("an object with another CA is refused (exit 4)", async () => {
+    assertOneLine(await runDj(["tables"], { cwd: project(good.port, { ca: "certs/ca.pem" }, otherCa) }), 4, /failed verification/, /^ {2}hint: the server's certificate is not signed by database\.use_tls\.ca/);
+  });
+
+  test("the host name is checked, unless check_hostname is false", async () => {
+    assertOneLine(await runDj(["tables"], { cwd: project(wrongName.port, { ca: "certs/ca.pem" }, wrongNameCa) }), 4, /failed verification \(Hostname\/IP does not match certificate's altnames: IP: 127\.0\.0\.1 is not in the cert's list/);
+    const r = await runDj(["tables"], { cwd: project(wrongName.port, { ca: "certs/ca.pem", check_hostname: false }, wrongNameCa) });
+    assert.equal(r.code, 0, r.stderr);
+  });
+
+  test("false: no TLS, even where the server offers it (sslmode=disable)", async () => {
+    const [tlsBefore, plainBefore] = [good.tlsSessions(), good.plainSessions()];
+    const r = await runDj(["fetch", "Rec", "--json"], { cwd: project(good.port, false) });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(good.tlsSessions(), tlsBefore, "no TLS session");
+    assert.ok(good.plainSessions() > plainBefore);
+  });
+
+  test("unset: TLS where the server offers it (sslmode=prefer), here unverified as prefer is", async () => {
+    const sessions = good.tlsSessions();
+    const r = await runDj(["fetch", "Rec", "--json"], { cwd: project(good.port, null) });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(good.tlsSessions() > sessions, "prefer took the TLS the server offered");
   });
 });

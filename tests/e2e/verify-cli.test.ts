@@ -1,5 +1,5 @@
 /**
- * `dj verify` through the built binary, on MariaDB and on the embedded database: a clean schema
+ * `dj verify` through the built binary, on the embedded database, MariaDB and PostgreSQL: a clean schema
  * exits 0; damage of each kind planted by hand in the file store — an object deleted, one
  * truncated, a `_hash` object's bytes altered, an `.npy` header rewritten with another shape, a
  * `.zarray` edited, one Zarr chunk corrupted (found only with --deep), a blob that no longer
@@ -15,6 +15,8 @@ import { join } from "node:path";
 import type { Connection } from "mysql2/promise";
 import { repoRoot, runDj, tempProject, writePlugin } from "../helpers/cli.js";
 import { connect, databaseSection, dropSchemas, schemaName } from "../helpers/db.js";
+import { configFor, dialects } from "../helpers/dialects.js";
+import { pgConnect } from "../helpers/pg.js";
 import { startS3rver, type S3Server } from "../helpers/s3rver.js";
 import { S3Store } from "../../src/stores/s3.js";
 
@@ -25,10 +27,9 @@ function numpy(script: string): void {
 
 const ROWS = [1, 2, 3, 4, 5, 6, 7];
 
-for (const dialect of ["mariadb", "embedded"] as const)
-describe(`dj verify (${dialect})`, () => {
+for (const dialect of dialects)
+describe(`dj verify (${dialect.name})`, () => {
   const schema = schemaName("verify");
-  let conn: Connection | null = null;
   let dir: string;
   let cleanup: () => void;
   const dj = (...args: string[]) => runDj(args, { cwd: dir });
@@ -45,14 +46,12 @@ describe(`dj verify (${dialect})`, () => {
       });
 
   before(async () => {
-    if (dialect === "mariadb") conn = await connect();
     ({ dir, cleanup } = tempProject({
-      "dj.config.json": {
-        ...(dialect === "mariadb" ? { database: databaseSection } : {}),
+      "dj.config.json": configFor(dialect, {
         schema,
         stores: { default: "main", main: { protocol: "file", location: "./store" } },
         codecs: { zarr: { chunks: [16, 10] } },
-      },
+      }),
       "p.dj": `schema ${schema}\n\nRec (manual)\n    rec_id : int32\n    ---\n    arr : <npy@>\n    blb : <blob@>\n    obj : <object@>\n    z : <zarr@>\n`,
     }));
     mkdirSync(join(dir, "store"));
@@ -72,10 +71,7 @@ for i in ${JSON.stringify(ROWS)}:
     }
   });
   after(async () => {
-    if (conn) {
-      await dropSchemas(conn, schema);
-      await conn.end();
-    }
+    await dialect.dropSchemas(schema);
     cleanup();
   });
 
@@ -166,8 +162,15 @@ for i in ${JSON.stringify(ROWS)}:
     const path = `_hash/${schema}/${name}`;
     writeFileSync(storeFile(path), junk);
     const value = JSON.stringify({ hash: name, path, schema, store: "main", size: junk.length });
-    if (conn) await conn.query(`UPDATE \`${schema}\`.rec SET blb = ? WHERE rec_id = 8`, [value]);
-    else {
+    if (dialect.name === "mariadb") {
+      const conn = await connect();
+      await conn.query(`UPDATE \`${schema}\`.rec SET blb = ? WHERE rec_id = 8`, [value]);
+      await conn.end();
+    } else if (dialect.name === "postgresql") {
+      const client = await pgConnect();
+      await client.query(`UPDATE "${schema}".rec SET blb = $1 WHERE rec_id = 8`, [value]);
+      await client.end();
+    } else {
       const { createRequire } = await import("node:module");
       const Database = createRequire(import.meta.url)("better-sqlite3");
       const db = new Database(join(dir, `.dj/${schema}.sqlite`));

@@ -9,7 +9,8 @@ import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runDj, tempProject, type RunResult } from "./cli.js";
-import { connect, databaseSection, dropSchemas, schemaName } from "./db.js";
+import { schemaName } from "./db.js";
+import { configFor, embedded, mariadb, type TestDialect } from "./dialects.js";
 
 /** Every built-in codec, a varchar key (for long key values) and plain json/float32 columns. */
 export const ALL_CODECS_TABLE = `Item (manual)
@@ -56,15 +57,15 @@ function walk(root: string, skip: (name: string) => boolean = () => false): stri
   return out.sort();
 }
 
-/** A project on MariaDB (or the embedded database) with ALL_CODECS_TABLE declared. */
-export async function hostileProject(label: string, opts: { embedded?: boolean; storeLocation?: string } = {}): Promise<HostileProject> {
+/** A project on MariaDB (or another dialect: `embedded: true` or `dialect`) with ALL_CODECS_TABLE declared. */
+export async function hostileProject(label: string, opts: { embedded?: boolean; dialect?: TestDialect; storeLocation?: string } = {}): Promise<HostileProject> {
   const schema = schemaName(label);
+  const dialect = opts.dialect ?? (opts.embedded ? embedded : mariadb);
   const { dir, cleanup } = tempProject({
-    "dj.config.json": {
-      ...(opts.embedded ? {} : { database: databaseSection }),
+    "dj.config.json": configFor(dialect, {
       schema,
       stores: { default: "local", local: { protocol: "file", location: opts.storeLocation ?? "./store" } },
-    },
+    }),
     "p.dj": `schema ${schema}\n\n${ALL_CODECS_TABLE}`,
   });
   if (!opts.storeLocation) mkdirSync(join(dir, "store"));
@@ -88,11 +89,7 @@ export async function hostileProject(label: string, opts: { embedded?: boolean; 
       };
     },
     async close() {
-      if (!opts.embedded) {
-        const conn = await connect();
-        await dropSchemas(conn, schema);
-        await conn.end();
-      }
+      await dialect.dropSchemas(schema);
       cleanup();
     },
   };

@@ -1,27 +1,41 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import type { Connection } from "mysql2/promise";
 import { runDj, tempProject } from "../helpers/cli.js";
-import { connect, databaseSection, dropSchemas, schemaName } from "../helpers/db.js";
+import { connect, schemaName } from "../helpers/db.js";
+import { configFor, mariadb, postgresql } from "../helpers/dialects.js";
+import { pgConnect } from "../helpers/pg.js";
 
-describe("dj codecs check --schema", () => {
+/** Add a column as another tool would, with a codec marker in its comment (each server's way). */
+const addForeignColumn: Record<"mariadb" | "postgresql", (schema: string) => Promise<void>> = {
+  async mariadb(schema) {
+    const conn = await connect();
+    await conn.query(`ALTER TABLE \`${schema}\`.thing ADD COLUMN w json DEFAULT NULL COMMENT ':<zarr@s>:waves'`);
+    await conn.end();
+  },
+  async postgresql(schema) {
+    const client = await pgConnect();
+    await client.query(`ALTER TABLE "${schema}".thing ADD COLUMN w jsonb DEFAULT NULL`);
+    await client.query(`COMMENT ON COLUMN "${schema}".thing.w IS ':<zarr@s>:waves'`);
+    await client.end();
+  },
+};
+
+for (const dialect of [mariadb, postgresql])
+describe(`dj codecs check --schema (${dialect.name})`, () => {
   const schema = schemaName("cchk");
-  let conn: Connection;
   let dir: string;
   let cleanup: () => void;
   before(async () => {
-    conn = await connect();
     ({ dir, cleanup } = tempProject({
-      "dj.config.json": { database: databaseSection, stores: { default: "s", s: { protocol: "file", location: "." } } },
+      "dj.config.json": configFor(dialect, { stores: { default: "s", s: { protocol: "file", location: "." } } }),
       "p.dj": `schema ${schema}\n\nThing (manual)\n    id : int32\n    ---\n    a : <blob>\n    b = null : <npy@>\n`,
     }));
     assert.equal((await runDj(["declare", "p.dj"], { cwd: dir })).code, 0);
     // A column written by another tool with a codec this project does not have.
-    await conn.query(`ALTER TABLE \`${schema}\`.thing ADD COLUMN w json DEFAULT NULL COMMENT ':<zarr@s>:waves'`);
+    await addForeignColumn[dialect.name as "mariadb" | "postgresql"](schema);
   });
   after(async () => {
-    await dropSchemas(conn, schema);
-    await conn.end();
+    await dialect.dropSchemas(schema);
     cleanup();
   });
 

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type { Connection } from "mysql2/promise";
 import { fixturesDir, repoRoot, runDj, tempProject, writeFile } from "../helpers/cli.js";
 import { connect, databaseSection, dropSchemas, schemaName, showCreateTables } from "../helpers/db.js";
+import { configFor, dialects } from "../helpers/dialects.js";
 
 const fixture = (f: string) => readFileSync(join(fixturesDir, "datajoint", f), "utf8");
 
@@ -125,11 +126,12 @@ describe("dj declare: the reference pipeline", () => {
 });
 
 /**
- * The dialect-neutral behaviours of declare, on both dialects: the state is compared through
- * `dj describe --schema` (the DDL text comparisons above are MariaDB's own).
+ * The dialect-neutral behaviours of declare, on all three dialects: the state is compared through
+ * `dj describe --schema` (the DDL text comparisons above are MariaDB's own; PostgreSQL's are in
+ * schema-declare-postgres.test.ts).
  */
-for (const dialect of ["mariadb", "embedded"] as const)
-describe(`dj declare behaviours (${dialect})`, () => {
+for (const dialect of dialects)
+describe(`dj declare behaviours (${dialect.name})`, () => {
   const schema = schemaName("beh");
   let dir: string;
   let cleanup: () => void;
@@ -137,17 +139,13 @@ describe(`dj declare behaviours (${dialect})`, () => {
   const snapshot = async () => (await dj("describe", "--schema", schema)).stdout;
   before(async () => {
     ({ dir, cleanup } = tempProject({
-      "dj.config.json": { ...(dialect === "mariadb" ? { database: databaseSection } : {}), stores: { default: "main", main: { protocol: "file", location: "./store" } } },
+      "dj.config.json": configFor(dialect, { stores: { default: "main", main: { protocol: "file", location: "./store" } } }),
     }));
     const r = await dj("declare", join(repoRoot, "examples/pipeline.dj"), "--schema", schema);
     assert.equal(r.code, 0, r.stderr);
   });
   after(async () => {
-    if (dialect === "mariadb") {
-      const conn = await connect();
-      await dropSchemas(conn, schema);
-      await conn.end();
-    }
+    await dialect.dropSchemas(schema);
     cleanup();
   });
 
@@ -163,11 +161,7 @@ describe(`dj declare behaviours (${dialect})`, () => {
       assert.equal((await dj("declare", "d.dj")).code, 0);
       assert.equal((await dj("describe", "--schema", copy)).stdout.replace(copy, schema), before);
     } finally {
-      if (dialect === "mariadb") {
-        const conn = await connect();
-        await dropSchemas(conn, copy);
-        await conn.end();
-      }
+      await dialect.dropSchemas(copy);
     }
   });
 

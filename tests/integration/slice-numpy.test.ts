@@ -14,7 +14,8 @@ import assert from "node:assert/strict";
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot, runDj, tempProject } from "../helpers/cli.js";
-import { connect, databaseSection, dropSchemas, schemaName } from "../helpers/db.js";
+import { schemaName } from "../helpers/db.js";
+import { mariadb, postgresql } from "../helpers/dialects.js";
 import { skipWithout } from "../helpers/requires.js";
 import { startS3rver, type S3Server } from "../helpers/s3rver.js";
 import { checkWithNumpy, makeArrays, randomSlice, rng, type ArrayCase, type Check } from "../helpers/slice-cases.js";
@@ -162,20 +163,19 @@ describe("--slice matches NumPy", { skip: skipWithout("numpy") }, () => {
     });
   }
 
-  test("MariaDB and the file store: one array of each layout", async (t) => {
+  for (const dialect of [mariadb, postgresql])
+  test(`${dialect.name} and the file store: one array of each layout`, async (t) => {
     const schema = schemaName("slice");
-    const p = project(databaseSection, { default: "main", main: { protocol: "file", location: "./store" } }, schema);
+    const p = project(dialect.database!, { default: "main", main: { protocol: "file", location: "./store" } }, schema);
     try {
       mkdirSync(join(p.dir, "store"));
       writeFileSync(join(p.dir, "p.dj"), definition(schema, "main"));
       const r = await runDj(["declare", "p.dj"], { cwd: p.dir });
       assert.equal(r.code, 0, r.stderr);
-      const checks = await sliceAll(p.dir, [SPECS[2]!, SPECS[8]!], 2, "mariadb");
+      const checks = await sliceAll(p.dir, [SPECS[2]!, SPECS[8]!], 2, dialect.name);
       assertMatches(t, checks, 20);
     } finally {
-      const conn = await connect();
-      await dropSchemas(conn, schema);
-      await conn.end();
+      await dialect.dropSchemas(schema);
       p.cleanup();
     }
   });
