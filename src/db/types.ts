@@ -82,6 +82,11 @@ export interface Introspector {
 
 export interface Dialect {
   readonly name: "mysql" | "postgresql" | "sqlite";
+  /**
+   * True when CREATE/ALTER run inside a transaction and roll back with it (PostgreSQL), so a
+   * declare of several tables can be all or nothing. MySQL commits each DDL statement on its own.
+   */
+  readonly transactionalDdl?: boolean;
   readonly driver: Driver;
   readonly compiler: SqlCompiler;
   readonly introspector: Introspector;

@@ -29,7 +29,12 @@ export interface AddedAttribute {
 
 /** Why a difference cannot be altered, with the lines that differ (`-` database, `+` file). */
 export interface Refusal {
-  what: "primary key" | "foreign key" | "index";
+  /**
+   * `codec`: an attribute's codec or store would change. The values stay as the old codec wrote
+   * them, so the new codec would misread them, and once the column no longer names the old
+   * store, gc sees none of its objects referenced and deletes them. Never altered in place.
+   */
+  what: "primary key" | "foreign key" | "index" | "codec";
   lines: string[];
 }
 
@@ -126,6 +131,7 @@ export function diffHeadings(db: Heading, file: Heading): HeadingDiff {
   const elsewhere = (h: Heading, name: string) => h.attributes.some((a) => a.name === name && (a.inKey || a.foreignKey));
   const added: AddedAttribute[] = [];
   const changed: AttributeChange[] = [];
+  const codecChanges: string[] = [];
   file.attributes.forEach((a, i) => {
     if (!filePlain.includes(a)) return;
     const old = dbPlain.find((b) => b.name === a.name);
@@ -134,8 +140,13 @@ export function diffHeadings(db: Heading, file: Heading): HeadingDiff {
       return;
     }
     const fields = attributeFields(old, a);
+    if (fields.includes("type") && (old.codec || a.codec)) {
+      codecChanges.push(`- ${attributeLine(old)}`, `+ ${attributeLine(a)}`);
+      return;
+    }
     if (fields.length) changed.push({ name: a.name, fields, database: old, file: a });
   });
+  if (codecChanges.length) refused.push({ what: "codec", lines: codecChanges });
   const dropped = dbPlain.filter((a) => !filePlain.some((b) => b.name === a.name) && !elsewhere(file, a.name));
   const comment = db.comment === file.comment ? null : { database: db.comment, file: file.comment };
   return { comment, added, dropped, changed, refused };

@@ -8,8 +8,8 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { CodecRegistry } from "../codecs/registry.js";
 import type { ResolvedConfig } from "../config/types.js";
-import { ConflictError, InputError } from "../errors.js";
-import type { Dialect } from "../db/types.js";
+import { ConflictError, InputError, isDjError } from "../errors.js";
+import type { Connection, Dialect, Param } from "../db/types.js";
 import type { SessionOptions } from "./session.js";
 import { parseDefinition } from "../schema/definition.js";
 import { definitionLines } from "../schema/describe.js";
@@ -17,7 +17,7 @@ import { diffHeadings, isIdentical } from "../schema/heading-diff.js";
 import type { Heading } from "../schema/heading.js";
 import { parsePipelineFile, type DeclaredTable } from "../schema/pipeline-file.js";
 import { canonicalNativeType } from "../schema/types.js";
-import { planContents, writeContents } from "./lookup-contents.js";
+import { insertContents, planContents, writeContents, type ContentsPlan } from "./lookup-contents.js";
 import { compilePlanned, keyOf, targetKey, type Planned } from "./pipeline-compile.js";
 
 
@@ -141,6 +141,7 @@ export async function declarePipeline(
   const contents = await planContents(dialect, plan);
   const results: DeclareResult[] = [];
   const schemasReady = new Set<string>();
+  const work: Array<{ label: string; statements: string[]; lineage: { sql: string; params: Param[] } | null }> = [];
   for (const { decl, heading, existing, create } of plan) {
     const result: DeclareResult = { schema: decl.schema, className: decl.className, table: heading.table, status: "exists", sql: [] };
     results.push(result);
@@ -155,13 +156,40 @@ export async function declarePipeline(
     const lineage = Object.entries(heading.lineage).sort(([a], [b]) => a.localeCompare(b));
     result.sql = [...statements, ...(lineage.length ? [compiler.upsertLineage(decl.schema, lineage.length)] : [])];
     result.status = opts.dryRun ? "planned" : "created";
-    if (opts.dryRun) continue;
-    for (const s of statements) await driver.query(s);
-    if (lineage.length) await driver.query(compiler.upsertLineage(decl.schema, lineage.length), lineage.flatMap(([attr, origin]) => [heading.table, attr, origin]));
+    work.push({
+      label: `${decl.file}:${decl.line}: table ${decl.schema}.${decl.className} (${heading.table})`,
+      statements,
+      lineage: lineage.length ? { sql: compiler.upsertLineage(decl.schema, lineage.length), params: lineage.flatMap(([attr, origin]) => [heading.table, attr, origin]) } : null,
+    });
   }
-  for (const c of contents) {
-    const result = results.find((r) => r.schema === c.heading.schema && r.table === c.heading.table)!;
-    result.contents = { inserted: opts.dryRun ? c.insert.length : await writeContents(dialect, c), present: c.present };
+  const resultOf = (c: ContentsPlan) => results.find((r) => r.schema === c.heading.schema && r.table === c.heading.table)!;
+  if (opts.dryRun) {
+    for (const c of contents) resultOf(c).contents = { inserted: c.insert.length, present: c.present };
+    return results;
+  }
+  const create = async (conn: Connection) => {
+    for (const w of work) {
+      try {
+        for (const s of w.statements) await conn.query(s);
+        if (w.lineage) await conn.query(w.lineage.sql, w.lineage.params);
+      } catch (err) {
+        // The server's words alone do not say which table of the files it refused.
+        if (isDjError(err) && err instanceof Error) err.message = `${w.label}: ${err.message}`;
+        throw err;
+      }
+    }
+  };
+  if (dialect.transactionalDdl) {
+    // All or nothing: a table the server refuses halfway leaves no earlier table, lineage or row.
+    await driver.transaction(async (conn) => {
+      await create(conn);
+      for (const c of contents) resultOf(c).contents = { inserted: await insertContents(conn, compiler, c), present: c.present };
+    });
+  } else {
+    // MySQL commits each DDL statement on its own; SQLite cannot attach a schema's file inside a
+    // transaction. Tables go one by one, parents first, and each table's contents in a transaction.
+    await create(driver);
+    for (const c of contents) resultOf(c).contents = { inserted: c.insert.length ? await writeContents(dialect, c) : 0, present: c.present };
   }
   return results;
 }

@@ -6,7 +6,7 @@
  * (DataJoint inserts contents with skip_duplicates and never deletes them).
  */
 import { ConflictError, InputError, isDjError } from "../errors.js";
-import type { Dialect, Param, Restriction } from "../db/types.js";
+import type { Connection, Dialect, Param, Restriction, SqlCompiler } from "../db/types.js";
 import type { Attribute, Heading } from "../schema/heading.js";
 import { parseContents } from "../schema/lookup-contents.js";
 import type { DeclaredTable } from "../schema/pipeline-file.js";
@@ -67,6 +67,10 @@ export async function planContents(dialect: Dialect, tables: Array<{ decl: Decla
     const attrs = new Map(heading.attributes.map((a) => [a.name, a]));
     const plan: ContentsPlan = { heading, insert: [], present: 0 };
     plans.push(plan);
+    // Keys are compared as parsed values: `1` and `01` are one int key, caught here and not by
+    // the server halfway through writing.
+    const lineOfKey = new Map<string, number>();
+    const keyAttrs = heading.attributes.filter((a) => a.inKey && !a.hidden);
     for (const row of rows) {
       const values: Record<string, Param> = {};
       for (const [name, text] of Object.entries(row.values)) {
@@ -83,6 +87,12 @@ export async function planContents(dialect: Dialect, tables: Array<{ decl: Decla
           throw err;
         }
       }
+      const keyId = JSON.stringify(keyAttrs.map((a) => values[a.name] ?? null), (_k, v) => (typeof v === "bigint" ? v.toString() : Buffer.isBuffer(v) ? v.toString("hex") : v));
+      const earlier = lineOfKey.get(keyId);
+      if (earlier !== undefined) {
+        throw new InputError(`${decl.file}:${row.line}: ${decl.className} contents: this row has the key of the row on line ${earlier}`, { code: "definition.contents" });
+      }
+      lineOfKey.set(keyId, row.line);
       if (!existing) {
         plan.insert.push(values);
         continue;
@@ -112,15 +122,17 @@ export async function planContents(dialect: Dialect, tables: Array<{ decl: Decla
   return plans;
 }
 
+/** Insert the missing rows on `conn` (the caller's transaction). Returns the rows inserted. */
+export async function insertContents(conn: Connection, compiler: SqlCompiler, plan: ContentsPlan): Promise<number> {
+  for (const row of plan.insert) {
+    const names = Object.keys(row);
+    await conn.query(compiler.insert(plan.heading.schema, plan.heading.table, names, 1, {}), names.map((n) => row[n] as Param));
+  }
+  return plan.insert.length;
+}
+
 /** Insert the missing rows, one transaction per table. Returns the rows inserted per table. */
 export async function writeContents(dialect: Dialect, plan: ContentsPlan): Promise<number> {
   if (plan.insert.length === 0) return 0;
-  const { compiler, driver } = dialect;
-  await driver.transaction(async (conn) => {
-    for (const row of plan.insert) {
-      const names = Object.keys(row);
-      await conn.query(compiler.insert(plan.heading.schema, plan.heading.table, names, 1, {}), names.map((n) => row[n] as Param));
-    }
-  });
-  return plan.insert.length;
+  return dialect.driver.transaction((conn) => insertContents(conn, dialect.compiler, plan));
 }

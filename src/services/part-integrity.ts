@@ -59,10 +59,16 @@ export async function applyPartIntegrity(
     const next = orphanedParts(nodes).find((n) => !done.has(name(n.heading)));
     if (!next) return;
     done.add(name(next.heading));
+    // A master that cannot be found (dropped, or no foreign key to it) must stop the delete:
+    // going on would delete the part rows alone, which is what "cascade" promises not to do.
     const master = await masterOf(next.heading);
-    if (!master) continue;
+    if (!master) {
+      throw new ConflictError(`cannot delete rows of part table ${name(next.heading)} with their master: its master ${next.heading.schema}.${next.heading.master} is not in the database`, { hint: HINT, code: "delete.part" });
+    }
     const fk = next.heading.foreignKeys.find((f) => f.parentSchema === master.schema && f.parentTable === master.table);
-    if (!fk) continue;
+    if (!fk) {
+      throw new ConflictError(`cannot delete rows of part table ${name(next.heading)} with their master: it has no foreign key to ${name(master)}`, { hint: HINT, code: "delete.part" });
+    }
     const seen = new Set<string>();
     const keys: Restriction[] = [];
     for (const row of next.keys) {

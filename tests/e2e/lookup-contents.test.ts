@@ -69,6 +69,8 @@ describe(`Lookup contents (${dialect})`, () => {
       ["Thing (lookup)\n    thing : int32\n    ---\n    n : int16\n    contents\n        1\n", /l\.dj:8: Thing contents: no value for n, which has no default/],
       ["Thing (lookup)\n    thing : int32\n    ---\n    n : int16\n    contents\n        1, 2\n        x, 3\n", /l\.dj:9: Thing contents: .*thing/],
       ["Thing (lookup)\n    thing : int32\n    contents\n        1\n        1\n", /l\.dj:7: Thing contents: the key \["1"\] is given twice \(first on line 6\)/],
+      // The same int key written two ways: one key once parsed, refused before anything is made.
+      ["Thing (lookup)\n    thing : int32\n    contents\n        1\n        01\n", /l\.dj:7: Thing contents: this row has the key of the row on line 6/],
       ["Thing (lookup)\n    thing : int32\n    contents\n        [{\"thing\": 1, \"other\": 2}]\n", /l\.dj:6: Thing contents: no attribute "other"/],
       ["Thing (lookup)\n    thing : int32\n    contents\n        [{\"thing\": 1}\n", /l\.dj:6: Thing contents: not valid JSON/],
     ];

@@ -189,11 +189,37 @@ Tagged (manual)
     assert.ok(!JSON.parse((await dj("schema", "list", "--json")).stdout).schemas.includes(copy));
   });
 
-  // Found while extending the suites (issue 16, item 5): PostgreSQL has no unsigned integers, and
-  // a native type passes through as declared (as in DataJoint), so the server refuses table B —
-  // after table A of the same file was created, and with the server's words only. PostgreSQL's
-  // DDL is transactional, so declare could create all of a file's tables or none.
-  test("a table the server refuses stops declare with nothing of that file created, naming the table", { todo: "services/declare: each table's DDL commits on its own on PostgreSQL" }, async () => {
+  // DROP SCHEMA … CASCADE would also drop other schemas' foreign keys into it and their columns
+  // typed by its enums (a child inherits the parent's enum type): refused, as MySQL refuses.
+  test("schema drop refuses while another schema's tables depend on it (exit 8, nothing dropped)", async () => {
+    const parent = pgSchemaName("pgpar");
+    const child = pgSchemaName("pgchild");
+    writeFile(dir, "par.dj", `schema ${parent}\n\nKind (lookup)\n    kind : enum('x','y')\n`);
+    writeFile(dir, "child.dj", `schema ${child}\n\nUse (manual)\n    -> ${parent}.Kind\n    n : int16\n`);
+    try {
+      assert.equal((await dj("declare", "par.dj")).code, 0);
+      const c = await dj("declare", "child.dj");
+      assert.equal(c.code, 0, c.stderr);
+      const r = await dj("schema", "drop", parent, "--force");
+      assert.equal(r.code, 8, r.stderr);
+      assert.match(r.stderr, new RegExp(`cannot drop schema ${parent}: tables of other schemas depend on it: ${child}\\.use \\(foreign key [^)]+\\), ${child}\\.use \\(column kind has a type of ${parent}\\)`));
+      assert.doesNotMatch(r.stderr, /at .*\.js:\d+/);
+      // Nothing changed: the constraint and the column are still there.
+      const { rows: fk } = await client.query("SELECT 1 FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = $1 AND c.contype = 'f'", [child]);
+      assert.equal(fk.length, 1);
+      const { rows: col } = await client.query("SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'use' AND column_name = 'kind'", [child]);
+      assert.equal(col.length, 1);
+      assert.equal((await dj("schema", "drop", child, "--force")).code, 0);
+      assert.equal((await dj("schema", "drop", parent, "--force")).code, 0, "with the child gone, the parent drops");
+    } finally {
+      await pgDropSchemas(client, child, parent);
+    }
+  });
+
+  // PostgreSQL has no unsigned integers, and a native type passes through as declared (as in
+  // DataJoint), so the server refuses table B. Its DDL is transactional, so declare creates all
+  // of the files' tables or none, and says which table the server refused.
+  test("a table the server refuses stops declare with nothing of that file created, naming the table", async () => {
     const half = pgSchemaName("pghalf");
     writeFile(dir, "half.dj", `schema ${half}\n\nA (manual)\n    id : int32\n\nB (manual)\n    id : int32\n    ---\n    v : smallint unsigned\n`);
     try {

@@ -1,9 +1,10 @@
 /** The PostgreSQL dialect: node-postgres driver, DataJoint's PostgreSQL DDL, pg_catalog introspection. */
 import type { DatabaseConfig, Timeouts, ValueSource } from "../../config/types.js";
 import type { Dialect } from "../types.js";
-import { PostgresCompiler, quoteIdent } from "./compiler.js";
+import { PostgresCompiler } from "./compiler.js";
 import { PostgresDriver } from "./driver.js";
 import { PostgresIntrospector } from "./introspector.js";
+import { dropPostgresSchema } from "./schema-drop.js";
 
 export async function createPostgresDialect(
   database: DatabaseConfig,
@@ -14,13 +15,11 @@ export async function createPostgresDialect(
   const driver = await PostgresDriver.connect(database, sources, log, timeouts);
   return {
     name: "postgresql",
+    transactionalDdl: true,
     driver,
     compiler: new PostgresCompiler(),
     introspector: new PostgresIntrospector(driver),
-    async dropSchema(schema) {
-      // CASCADE: the schema's tables and its enum types go with it, as DataJoint drops a schema.
-      await driver.query(`DROP SCHEMA ${quoteIdent(schema)} CASCADE`);
-    },
+    dropSchema: (schema) => dropPostgresSchema(driver, schema),
     async version() {
       const { rows } = await driver.query<{ v: string }>("SELECT current_setting('server_version') AS v");
       return `PostgreSQL ${rows[0]?.v ?? "unknown"}`;
