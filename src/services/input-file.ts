@@ -18,7 +18,12 @@ export const STDIN = "-";
 export async function checkInputFile(path: string, baseDir: string, attr: string): Promise<{ full: string; stats: Stats }> {
   const full = path === STDIN ? "/dev/stdin" : resolve(baseDir, path);
   const shown = path === STDIN ? "standard input" : path;
-  const stats = await (path === STDIN ? fstat(0) : stat(full)).catch(() => null);
+  const stats = await (path === STDIN ? fstat(0) : stat(full)).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT" || e.code === "ENOTDIR") return null;
+    // Not "missing": a folder on the way that may not be searched, a symlink loop, an I/O error.
+    const why = e.code === "EACCES" || e.code === "EPERM" ? "permission denied" : e.code === "ELOOP" ? "too many levels of symbolic links" : (e.code ?? e.message);
+    throw new InputError(`cannot read ${shown} (for ${attr}): ${why}`, { code: "input.file" });
+  });
   if (!stats) throw new InputError(`${shown}: no such file or directory (for ${attr})`, { code: "input.file" });
   if (stats.isFile() || stats.isFIFO() || (stats.isDirectory() && path !== STDIN)) {
     if (path !== STDIN) {

@@ -71,6 +71,8 @@ describe(`bad input changes nothing (${dialect.name})`, () => {
     ["a dtype the codec rejects (complex movie for <photon@>)", () => ["insert", "Rec", "--key", "rec=c", "--from", "w=a.npy", "--from", "m=c.npy"], 7, /real numeric photon counts/],
     ["an unknown store in --from", () => ["insert", "Rec", "--key", "rec=x", "--from", "nope=a.npy"], 2, /has no attribute "nope"/],
     ["a key value with quotes and backticks", () => ["insert", "Rec", "--key", "rec=it's `x` \"y\"", "--from", "w=missing.npy"], 7, /missing\.npy: no such file/],
+    // Not "missing": the path exists, but following it loops.
+    ["a --from path that is a symlink loop", () => { for (const [to, at] of [["loop-b", "loop-a"], ["loop-a", "loop-b"]]) { try { symlinkSync(to!, join(dir, at!)); } catch (e) { if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e; } } return ["insert", "Rec", "--key", "rec=loop", "--from", "w=loop-a"]; }, 7, /cannot read loop-a \(for w\): too many levels of symbolic links/],
     // Command-line arguments cannot carry NUL; a rows file can.
     ["a key value with NUL", () => { writeFileSync(join(dir, "nul.jsonl"), '{"rec": "a\\u0000b", "w": "@a.npy"}\n'); return ["insert", "Rec", "--rows", "nul.jsonl"]; }, 7, /NUL/],
     ["key values with % and ..", () => ["insert", "Rec", "--key", "rec=../%2e%2e/x", "--from", "w=c.npy", "--from", "m=c.npy"], 7, /real numeric photon counts/],
