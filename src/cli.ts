@@ -1,6 +1,7 @@
 /**
  * The entry point and the one place where errors become exit codes (and `--json` error
- * documents). The command table and the handler loading are in cli/program.ts.
+ * documents). The command table is commands/options.ts; commands/program.ts builds commander
+ * from it and loads each handler lazily.
  *
  * `--json` prints exactly one document: the command's result; or, when it failed, the error
  * `{"error": {code, message, hint?, exit}}` — and when a command finished with a failed outcome
