@@ -95,3 +95,25 @@ export interface Dialect {
   /** Remove a schema with all its tables. */
   dropSchema(schema: string): Promise<void>;
 }
+
+/**
+ * A COMMIT that was sent but never answered (the connection dropped, the deadline passed): the
+ * server may have committed. Drivers mark such errors, so that the insert does not remove the
+ * objects a committed row may reference — an orphan is gc's to collect, a deleted live object is
+ * lost data.
+ */
+const COMMIT_UNANSWERED = Symbol.for("dj.commitUnanswered");
+
+/** Errors of these codes mean no answer came back (not a refusal by the server). */
+const UNANSWERED_CODES = new Set(["db.lost", "db.stalled", "db.unreachable"]);
+
+/** Mark `err` (raised by COMMIT) when it says the server's answer never came; returns it. */
+export function markCommitError(err: unknown): unknown {
+  const code = typeof err === "object" && err !== null ? (err as { code?: unknown }).code : undefined;
+  if (typeof code === "string" && UNANSWERED_CODES.has(code)) (err as Record<symbol, boolean>)[COMMIT_UNANSWERED] = true;
+  return err;
+}
+
+export function isCommitUnanswered(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as Record<symbol, unknown>)[COMMIT_UNANSWERED] === true;
+}

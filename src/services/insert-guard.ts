@@ -5,6 +5,7 @@
  * docs/decisions.md, "gc and inserts", for why this order makes gc unable to delete what a
  * committed row references.
  */
+import { isCommitUnanswered } from "../db/types.js";
 import type { Codec } from "../codecs/types.js";
 import type { ResolvedConfig } from "../config/types.js";
 import { CodecError, UsageError } from "../errors.js";
@@ -25,7 +26,8 @@ interface Touched {
 export class InsertGuard implements EncodeGuard {
   private readonly stores = new Map<Store, GuardedStore>();
   private readonly abort = new AbortController();
-  private state: "encoding" | "committing" | "committed" | "failed" = "encoding";
+  /** `unanswered`: COMMIT was sent and no answer came; the row may exist (see `fail`). */
+  private state: "encoding" | "committing" | "committed" | "failed" | "unanswered" = "encoding";
   private commitDone: Promise<unknown> | null = null;
   private cleanup: Promise<string[]> | null = null;
   private readonly unregister: () => void;
@@ -137,7 +139,12 @@ export class InsertGuard implements EncodeGuard {
       this.state = "committed";
       return result;
     } catch (err) {
-      this.state = "failed";
+      if (isCommitUnanswered(err)) {
+        this.state = "unanswered";
+        if (err instanceof Error) {
+          err.message += "; the database did not answer the COMMIT, so the row may have been stored: the objects it would reference are kept (`dj fetch` shows whether the row exists; if not, `dj gc` removes them)";
+        }
+      } else this.state = "failed";
       throw err;
     }
   }
@@ -154,6 +161,12 @@ export class InsertGuard implements EncodeGuard {
     this.cleanup ??= (async () => {
       this.unregister();
       if (this.state === "committed") return [];
+      if (this.state === "unanswered") {
+        // The row may have committed: removing its objects could lose data a row references.
+        // Only the intents go; an object no row references is an orphan gc collects.
+        await Promise.all([...this.stores.values()].map((s) => s.intent.remove()));
+        return [];
+      }
       this.state = "failed";
       this.abort.abort();
       // Aborted writes settle at once, except a read blocked on its input (a pipe) that never

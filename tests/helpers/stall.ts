@@ -62,9 +62,13 @@ export interface FreezingProxy {
 
 /**
  * `freezeWhen(chunk, forwardedSoFar)` is asked for every client→server chunk; when it returns
- * true, that chunk is not forwarded and nothing more is, either way.
+ * true, that chunk is not forwarded (unless `forwardTrigger`) and nothing more is, either way.
  */
-export async function startFreezingProxy(targetPort: number, freezeWhen: (chunk: Buffer, forwarded: number) => boolean): Promise<FreezingProxy> {
+export async function startFreezingProxy(
+  targetPort: number,
+  freezeWhen: (chunk: Buffer, forwarded: number) => boolean,
+  opts: { forwardTrigger?: boolean } = {},
+): Promise<FreezingProxy> {
   const sockets = new Set<net.Socket>();
   let frozen = false;
   let forwarded = 0;
@@ -84,7 +88,15 @@ export async function startFreezingProxy(targetPort: number, freezeWhen: (chunk:
       if (!frozen) client.destroy();
     });
     client.on("data", (chunk: Buffer) => {
-      if (!frozen && freezeWhen(chunk, forwarded)) frozen = true;
+      if (!frozen && freezeWhen(chunk, forwarded)) {
+        frozen = true;
+        // `forwardTrigger`: the server gets the statement, the client never hears back (a COMMIT
+        // that commits while its answer is lost).
+        if (opts.forwardTrigger) {
+          forwarded += chunk.length;
+          upstream.write(chunk);
+        }
+      }
       if (frozen) {
         // Stop reading too, so the sender's buffers fill and its writes stall.
         client.pause();
@@ -113,4 +125,14 @@ export async function startFreezingProxy(targetPort: number, freezeWhen: (chunk:
 export function isMysqlQuery(chunk: Buffer, verb: string): boolean {
   // packet: 3-byte length, 1-byte sequence, then the command byte (0x03 = COM_QUERY) and the SQL.
   return chunk.length > 5 && chunk[4] === 0x03 && chunk.subarray(5, 5 + verb.length).toString("latin1").toUpperCase() === verb.toUpperCase();
+}
+
+/** A PostgreSQL simple-protocol Query message ('Q') whose statement starts with `verb`. */
+export function isPgSimpleQuery(chunk: Buffer, verb: string): boolean {
+  for (let i = 0; i + 5 < chunk.length; ) {
+    const len = chunk.readUInt32BE(i + 1);
+    if (chunk[i] === 0x51 && chunk.subarray(i + 5, i + 5 + verb.length).toString("latin1").toUpperCase() === verb.toUpperCase()) return true;
+    i += 1 + len;
+  }
+  return false;
 }

@@ -15,6 +15,7 @@ import type { DatabaseConfig, Timeouts, ValueSource } from "../../config/types.j
 import { DatabaseError } from "../../errors.js";
 import { attemptsOf, withRetry } from "../../retry.js";
 import type { Connection, Driver, Param, QueryResult } from "../types.js";
+import { markCommitError } from "../types.js";
 import { translateMysqlError } from "./errors.js";
 import { sslOptions, translateTlsError } from "./tls.js";
 
@@ -196,7 +197,9 @@ export class MysqlDriver {
     try {
       await this.run(conn, "START TRANSACTION");
       const out = await fn(scoped);
-      await this.run(conn, "COMMIT");
+      await this.run(conn, "COMMIT").catch((err) => {
+        throw markCommitError(err);
+      });
       return out;
     } catch (err) {
       await this.rollback(conn);

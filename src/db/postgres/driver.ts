@@ -18,6 +18,7 @@ import type { DatabaseConfig, Timeouts, ValueSource } from "../../config/types.j
 import { attemptsOf, withRetry } from "../../retry.js";
 import { sslOptions } from "../mysql/tls.js";
 import type { Connection, Driver, Param, QueryResult } from "../types.js";
+import { markCommitError } from "../types.js";
 import { isConnectTimeout, isQueryTimeout, isTerminated, translatePgError } from "./errors.js";
 import { toNumberedPlaceholders } from "./placeholders.js";
 
@@ -173,7 +174,9 @@ export class PostgresDriver implements Driver {
     try {
       await this.run(client, "BEGIN");
       const out = await fn(scoped);
-      await this.run(client, "COMMIT");
+      await this.run(client, "COMMIT").catch((err) => {
+        throw markCommitError(err);
+      });
       return out;
     } catch (err) {
       const broken = (client as PoolClient & { $djBroken?: Error }).$djBroken;
