@@ -47,6 +47,8 @@ export class MysqlDriver {
   private stalled = false;
   /** The first refusal of DataJoint's session settings on a new connection (see connect()). */
   private sessionRefused: unknown = null;
+  /** Per connection: settles when its `SET SESSION sql_mode` has been answered. */
+  private readonly sessionReady = new WeakMap<object, Promise<void>>();
   /** Every connection the pool made, so closing can let go of those a frozen server never closes. */
   private readonly connections = new Set<{ destroy(): void }>();
 
@@ -86,12 +88,18 @@ export class MysqlDriver {
         // mysql2 hands the callback-style connection to this event, whatever the pool's flavour.
         const conn = poolConn as unknown as CoreConnection;
         driver.connections.add(conn);
-        // Queued before the first statement, so it gets the same deadline (a stall then shows there).
-        // A stall shows in that statement. Any other refusal would leave the connection without
-        // DataJoint's strict rules: it is kept and thrown by the statement behind it (statement()).
-        conn.query({ sql: `SET SESSION sql_mode = '${DATAJOINT_SQL_MODE}'`, timeout: timeouts.idleMs }, (err) => {
-          if (err && !isStall(err)) driver.sessionRefused ??= err;
-        });
+        // Sent at once, with the statement deadline (a stall then shows in the next statement).
+        // Any other refusal would leave the connection without DataJoint's strict rules: it is
+        // kept, and statement() throws it before running anything on that connection.
+        driver.sessionReady.set(
+          conn,
+          new Promise<void>((settled) =>
+            conn.query({ sql: `SET SESSION sql_mode = '${DATAJOINT_SQL_MODE}'`, timeout: timeouts.idleMs }, (err) => {
+              if (err && !isStall(err)) driver.sessionRefused ??= err;
+              settled();
+            }),
+          ),
+        );
       });
       return driver;
     };
@@ -128,8 +136,13 @@ export class MysqlDriver {
     this.log(sql);
     const target = conn ?? (await this.pool.getConnection());
     try {
-      const [result] = await target.query({ sql, values: params, timeout: this.timeouts.idleMs });
+      // The first statement on a connection waits for its session settings: a statement run
+      // without DataJoint's strict sql_mode (an autocommitted DDL or write) cannot be undone.
+      const core = (target as unknown as { connection?: object }).connection;
+      const ready = core && this.sessionReady.get(core);
+      if (ready) await ready;
       if (this.sessionRefused) throw this.sessionError();
+      const [result] = await target.query({ sql, values: params, timeout: this.timeouts.idleMs });
       if (Array.isArray(result)) return { rows: result as Row[], affectedRows: 0 };
       return { rows: [], affectedRows: (result as { affectedRows?: number }).affectedRows ?? 0 };
     } catch (err) {
