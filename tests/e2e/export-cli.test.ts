@@ -83,6 +83,14 @@ Item (manual)
     assert.equal(py.status, 0, py.stderr);
     const ins = await dj("insert", "Item", "--key", "item=0", "--set", "label=coded", "--from", "arr=a.npy", "--from", "params=a.npy");
     assert.equal(ins.code, 0, ins.stderr);
+    // --slice takes --where as its restriction too (one value), and refuses an order or a page.
+    const sl = await dj("fetch", "Item", "--where", "label = 'coded'", "--attr", "arr", "--slice", "1,::2", "--out", "s.npy");
+    assert.equal(sl.code, 0, sl.stderr);
+    const back = spawnSync("python3", ["-c", `import numpy as np; print(np.load("${dir}/s.npy").tolist())`], { encoding: "utf8" });
+    assert.equal(back.stdout.trim(), "[3.0, 5.0]");
+    const paged = await dj("fetch", "Item", "--where", "label = 'coded'", "--attr", "arr", "--slice", "0", "--limit", "1", "--out", "t.npy");
+    assert.equal(paged.code, 2);
+    assert.match(paged.stderr, /--slice reads one value; --limit does not apply/);
     // The export reads rows only: with the store gone it still works.
     renameSync(join(dir, "store"), join(dir, "store-away"));
     try {
