@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // bench/export: peak RSS of `dj fetch --format jsonl` (streamed through Driver.each) for N rows
-// against a baseline of 1k rows of the same table, side by side, on each dialect asked for; and
+// against a baseline of 1k rows of the same table (and N/10 rows, to see that it levels off), side
+// by side, on each dialect asked for; and
 // the old path (`dj fetch --json`, every row in memory) at N rows for contrast.
 // Goal: < 200 MB peak RSS at 100k rows, and close to the 1k-row baseline (constant memory).
 // Usage: node bench/export.mjs [rows=100000] [dialects=embedded,mariadb,postgresql]
@@ -23,7 +24,7 @@ const rows = (from, n) =>
   }).join("\n") + "\n";
 
 const mib = (r) => `${r.peak_rss_mib.toFixed(1).padStart(7)} MiB ${r.seconds.toFixed(2).padStart(7)} s`;
-console.log(`dj fetch --format jsonl, peak RSS of the dj process (bench/run-measured.py), ${N} rows vs 1000`);
+console.log(`dj fetch --format jsonl, peak RSS of the dj process (bench/run-measured.py), ${N} and ${N / 10} rows vs 1000`);
 for (const name of wanted) {
   const dir = project(configs[name], { "p.dj": definition });
   try {
@@ -34,9 +35,11 @@ for (const name of wanted) {
       measure("node", [dj, "insert", "Reading", "--rows", "rows.jsonl"], { cwd: dir });
     }
     const base = measure("node", [dj, "fetch", "Reading", "--format", "jsonl", "--limit", "1000", "--out", "base.jsonl"], { cwd: dir });
+    const tenth = measure("node", [dj, "fetch", "Reading", "--format", "jsonl", "--limit", String(N / 10), "--out", "tenth.jsonl"], { cwd: dir });
     const all = measure("node", [dj, "fetch", "Reading", "--format", "jsonl", "--out", "all.jsonl"], { cwd: dir });
     const old = measure("node", [dj, "fetch", "Reading", "--json"], { cwd: dir });
     console.log(`${name.padEnd(11)} 1k rows (baseline)   ${mib(base)}`);
+    console.log(`${name.padEnd(11)} ${String(N / 10).padStart(6)} rows jsonl  ${mib(tenth)}   RSS ratio ${(tenth.peak_rss_mib / base.peak_rss_mib).toFixed(2)}`);
     console.log(`${name.padEnd(11)} ${String(N).padStart(6)} rows jsonl  ${mib(all)}   RSS ratio ${(all.peak_rss_mib / base.peak_rss_mib).toFixed(2)}  ${all.peak_rss_mib < 200 ? "< 200 MB: ok" : ">= 200 MB: MISSED"}`);
     console.log(`${name.padEnd(11)} ${String(N).padStart(6)} rows --json ${mib(old)}   RSS ratio ${(old.peak_rss_mib / base.peak_rss_mib).toFixed(2)}  (in memory, for contrast)`);
   } finally {
