@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   "usage.one": "usage",
   "usage.slice": "usage",
   "usage.where": "usage",
+  "usage.order": "usage",
+  "usage.limit": "usage",
   // An invalid schema name is a usage error on the command line, a config error in the config
   // and an input error in a .dj file: one code, three classes.
   "schema.name": ["usage", "config", "input"],

@@ -1,4 +1,4 @@
-/** `dj insert`, `dj fetch`, `dj delete`: options checked here, the work in services/. */
+/** `dj insert`, `dj fetch`, `dj delete`, `dj count`: options checked here, the work in services/. */
 import { UsageError } from "../errors.js";
 import { plural } from "../ui/plural.js";
 import type { CommandContext } from "./context.js";
@@ -30,11 +30,26 @@ export const insert: Handler<"insert"> = async (ctx, [ref], opts) => {
   ctx.out.line(`${r.status} ${r.target.schema}.${r.target.className} (${describeKey(r.key)}) in ${ms} ms`);
 };
 
+/** `--limit`/`--offset`: a whole number, checked before anything is opened. */
+function wholeNumber(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n)) throw new UsageError(`--${flag} expects a whole number, got ${JSON.stringify(text)}`, { code: "usage.limit" });
+  return n;
+}
+
 export const fetch: Handler<"fetch"> = async (ctx, [ref], opts) => {
   if (opts.slice !== undefined) return (await import("./fetch-slice.js")).fetchSliceCommand(ctx, ref!, opts);
-  const limit = opts.limit === undefined ? undefined : Number(opts.limit);
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new UsageError(`--limit expects a whole number, got ${opts.limit}`);
-  const query = { keys: opts.key ?? [], attrs: opts.attr, limit };
+  const query = { keys: opts.key ?? [], where: opts.where, attrs: opts.attr, orderBy: opts.orderBy, limit: wholeNumber("limit", opts.limit), offset: wholeNumber("offset", opts.offset) };
+  if (opts.format === "csv" || opts.format === "jsonl") {
+    if (opts.inverse) throw new UsageError(`--inverse decodes values; --format ${opts.format} exports the rows as stored`, { code: "usage.out" });
+    if (ctx.out.json) throw new UsageError(`--json and --format ${opts.format} both choose the output: give one`, { code: "usage.out" });
+    const { exportRows } = await import("../services/export.js");
+    const r = await exportRows(where(ctx), { ref: ref!, schema: opts.schema, ...query, format: opts.format, out: opts.out }, process.stdout);
+    // The count goes to stderr: stdout is the data.
+    ctx.out.info(`${plural(r.rows, "row")}${r.out ? ` written to ${r.out}` : ""}${r.cut ? " (the reader closed stdout)" : ""}`);
+    return;
+  }
   if (opts.out) {
     const { fetchToFiles } = await import("../services/fetch-files.js");
     const written = await fetchToFiles(where(ctx), {
@@ -61,7 +76,7 @@ export const fetch: Handler<"fetch"> = async (ctx, [ref], opts) => {
 
 export const remove: Handler<"delete"> = async (ctx, [ref], opts) => {
   const { planRowDelete } = await import("../services/delete.js");
-  const plan = await planRowDelete(where(ctx), { ref: ref!, schema: opts.schema }, opts.key ?? [], { cascade: Boolean(opts.cascade), all: Boolean(opts.all), partIntegrity: opts.partIntegrity });
+  const plan = await planRowDelete(where(ctx), { ref: ref!, schema: opts.schema }, { keys: opts.key ?? [], where: opts.where }, { cascade: Boolean(opts.cascade), all: Boolean(opts.all), partIntegrity: opts.partIntegrity });
   if (plan.total === 0) {
     if (ctx.out.json) return ctx.out.data({ deleted: [] });
     return ctx.out.info("no rows match");
@@ -75,4 +90,11 @@ export const remove: Handler<"delete"> = async (ctx, [ref], opts) => {
   if (ctx.out.json) return ctx.out.data({ deleted: done });
   for (const p of done) ctx.out.line(`deleted ${plural(p.rows, "row")} from ${p.schema}.${p.table}`);
   ctx.out.info("store objects stay until `dj gc`");
+};
+
+export const count: Handler<"count"> = async (ctx, [ref], opts) => {
+  const { countRows } = await import("../services/count.js");
+  const r = await countRows(where(ctx), { ref: ref!, schema: opts.schema }, { keys: opts.key ?? [], where: opts.where });
+  if (ctx.out.json) return ctx.out.data({ table: r.table, rows: r.rows });
+  ctx.out.line(String(r.rows));
 };

@@ -12,11 +12,16 @@ export async function fetchSliceCommand(ctx: CommandContext, ref: string, opts: 
   const { fetchTableSlice, parseSlice } = await import("../services/slice-fetch.js");
   parseSlice(String(opts.slice));
   if (opts.format !== undefined && opts.format !== "npy") throw new UsageError(`--slice writes .npy; --format ${opts.format} does not apply`, { code: "usage.slice" });
+  // A slice is of one value: an order or a page would pick a row silently.
+  for (const [flag, given] of [["--order-by", opts.orderBy?.length], ["--limit", opts.limit], ["--offset", opts.offset]] as const) {
+    if (given) throw new UsageError(`--slice reads one value; ${flag} does not apply`, { hint: "name the row with --key or --where", code: "usage.slice" });
+  }
   if (!opts.out && (process.stdout.isTTY || ctx.out.json)) {
     throw new UsageError("--slice writes a .npy file: give --out FILE.npy, or redirect stdout", { hint: 'e.g. dj fetch ... --slice "0:1000,3" --out part.npy', code: "usage.out" });
   }
   const r = await fetchTableSlice(where(ctx), { ref, schema: opts.schema }, {
     keys: opts.key ?? [],
+    where: opts.where,
     attrs: opts.attr,
     slice: String(opts.slice),
     out: opts.out,

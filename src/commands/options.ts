@@ -52,6 +52,8 @@ export interface CommandSpec {
 }
 
 const schemaOfTable = value("<name>", "schema of the table");
+const keyFlag = list("<k=v>", "restrict by an attribute's value (repeat: all must hold)");
+const whereFlag = value("<expr>", "restrict by an expression: = != < <= > >= in (…) like, is [not] null, and/or/not, ( ) — AND-ed with --key");
 
 export const COMMANDS = {
   init: {
@@ -133,12 +135,15 @@ export const COMMANDS = {
     description: "print rows, or write values to files",
     args: [["<table>"]],
     options: {
-      key: list("<k=v>", "restrict by key (repeat)"),
+      key: keyFlag,
+      where: whereFlag,
       attr: list("<name>", "only these attributes (repeat)"),
-      out: value("<path>", "write the value to FILE, or every value under DIR"),
-      format: choice("<fmt>", "output format", ["npy", "zarr", "json"]),
+      out: value("<path>", "write the value to FILE, or every value under DIR (csv/jsonl: the rows to FILE)"),
+      format: choice("<fmt>", "npy/zarr/json: how values are written with --out; csv/jsonl: export the rows (stdout or --out FILE)", ["npy", "zarr", "json", "csv", "jsonl"]),
       inverse: choice("<kind>", "photon: invert the Anscombe transform", ["algebraic", "unbiased"]),
+      orderBy: list("<attr [asc|desc]>", "order rows (repeat, or a comma list); the primary key follows"),
       limit: value("<n>", "at most n rows"),
+      offset: value("<n>", "skip the first n rows (of the order)"),
       slice: value("<index>", 'NumPy slice of one array value, written as .npy (e.g. "0:1000,3", "...,-1", "::-2")'),
       schema: schemaOfTable,
     },
@@ -154,13 +159,20 @@ export const COMMANDS = {
     description: "delete rows (and their part rows)",
     args: [["<table>"]],
     options: {
-      key: list("<k=v>", "restrict by key (repeat)"),
+      key: keyFlag,
+      where: whereFlag,
       cascade: flag("also delete rows of child tables"),
       partIntegrity: choice("<policy>", "part rows without their master: refuse (enforce), add the master rows (cascade), or allow (ignore)", ["enforce", "ignore", "cascade"]),
-      all: flag("delete every row of the table (instead of --key)"),
+      all: flag("delete every row of the table (instead of --key/--where)"),
       force: flag("do not ask"),
       schema: schemaOfTable,
     },
+  },
+  count: {
+    words: ["count"],
+    description: "how many rows match (--key, --where)",
+    args: [["<table>"]],
+    options: { key: keyFlag, where: whereFlag, schema: schemaOfTable },
   },
 
   "store list": { words: ["store", "list"], description: "configured stores, masked, default marked" },

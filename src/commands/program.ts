@@ -48,6 +48,7 @@ const HANDLERS: { [N in CommandName]: Loaded<N> } = {
   fetch: handler(data, "fetch"),
   show: handler(() => import("./show.js"), "show"),
   delete: handler(data, "remove"),
+  count: handler(data, "count"),
   "store list": handler(store, "list"),
   "store check": handler(store, "check"),
   "store ls": handler(store, "ls"),

@@ -3,12 +3,20 @@
  * insert verb differ. DDL (tables, lineage) stays in each dialect's own compiler.
  */
 import type { Heading } from "../schema/heading.js";
-import type { Param, Restriction, SqlCompiler } from "./types.js";
+import { conditionSql, type Condition, type SelectOptions } from "./condition.js";
+import type { Param, SqlCompiler } from "./types.js";
 
 export abstract class BaseCompiler implements SqlCompiler {
   abstract quote(identifier: string): string;
   /** `INSERT IGNORE` (MySQL) or `INSERT OR IGNORE` (SQLite). */
   protected abstract insertIgnoreVerb: string;
+  /** The ESCAPE clause after a LIKE pattern that makes `\\` the escape character (condition.ts). */
+  protected abstract likeEscape: string;
+  /**
+   * The LIMIT written for an OFFSET without a limit (MySQL and SQLite need one; DataJoint
+   * itself writes a large number), or null when the dialect takes a bare OFFSET.
+   */
+  protected noLimit: string | null = "18446744073709551615";
   abstract createSchema(schema: string): string;
   abstract createTable(heading: Heading): string[];
   abstract createLineageTable(schema: string): string;
@@ -29,9 +37,15 @@ export abstract class BaseCompiler implements SqlCompiler {
     return `${verb} INTO ${this.table(schema, table)} (${this.list(columns)}) VALUES ${Array.from({ length: rows }, () => row).join(", ")}`;
   }
 
-  select(schema: string, table: string, columns: string[], where: string[], limit?: number): string {
+  select(schema: string, table: string, columns: string[], where: string[], opts: SelectOptions = {}): string {
     let sql = `SELECT ${columns.length ? this.list(columns) : "*"} FROM ${this.table(schema, table)}${this.whereClause(where)}`;
-    if (limit !== undefined) sql += ` LIMIT ${Math.max(0, Math.trunc(limit))}`;
+    if (opts.orderBy?.length) sql += ` ORDER BY ${opts.orderBy.map((o) => `${this.quote(o.column)}${o.descending ? " DESC" : " ASC"}`).join(", ")}`;
+    // Counts are checked whole numbers by the service; truncated again so no text can get here.
+    const whole = (n: number) => String(Math.max(0, Math.trunc(n)));
+    const offset = opts.offset ? whole(opts.offset) : null;
+    if (opts.limit !== undefined) sql += ` LIMIT ${whole(opts.limit)}`;
+    else if (offset !== null && this.noLimit !== null) sql += ` LIMIT ${this.noLimit}`;
+    if (offset !== null) sql += ` OFFSET ${offset}`;
     return sql;
   }
 
@@ -43,17 +57,10 @@ export abstract class BaseCompiler implements SqlCompiler {
     return `SELECT COUNT(*) AS n FROM ${this.table(schema, table)}${this.whereClause(where)}`;
   }
 
-  where(restriction: Restriction): { clauses: string[]; params: Param[] } {
-    const clauses: string[] = [];
-    const params: Param[] = [];
-    for (const [col, value] of Object.entries(restriction)) {
-      if (value === null) clauses.push(`${this.quote(col)} IS NULL`);
-      else {
-        clauses.push(`${this.quote(col)} = ?`);
-        params.push(value);
-      }
-    }
-    return { clauses, params };
+  where(condition: Condition | null): { clauses: string[]; params: Param[] } {
+    if (condition === null) return { clauses: [], params: [] };
+    const { sql, params } = conditionSql(condition, { quote: (c) => this.quote(c), likeEscape: this.likeEscape });
+    return { clauses: [condition.kind === "or" ? `(${sql})` : sql], params };
   }
 
   private whereClause(where: string[]): string {

@@ -68,3 +68,27 @@ export function conditionSql(condition: Condition, syntax: ConditionSyntax): Con
   };
   return { sql: render(condition, null), params };
 }
+
+/**
+ * Equality with every value of a row (a primary key, a foreign key's columns): `col = ?`, or
+ * `col IS NULL` for a null. The internal restrictions (parents, duplicates, cascades) and
+ * `--key` are built with it, so every restriction goes through `conditionSql`.
+ */
+export function keyCondition(row: Readonly<Record<string, Param>>): Condition | null {
+  return allOf(
+    Object.entries(row).map(([column, value]): Condition => (value === null ? { kind: "null", column, negated: false } : { kind: "compare", column, op: "=", value })),
+  );
+}
+
+/** One ORDER BY term; the column has been checked against the heading. */
+export interface OrderTerm {
+  column: string;
+  descending: boolean;
+}
+
+/** ORDER BY, LIMIT and OFFSET of a SELECT. */
+export interface SelectOptions {
+  orderBy?: readonly OrderTerm[];
+  limit?: number;
+  offset?: number;
+}

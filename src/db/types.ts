@@ -5,6 +5,7 @@
  */
 import type { Heading } from "../schema/heading.js";
 import type { HeadingDiff } from "../schema/heading-diff.js";
+import type { Condition, SelectOptions } from "./condition.js";
 
 export type Param = string | number | bigint | boolean | Buffer | Uint8Array | null;
 
@@ -18,6 +19,13 @@ export interface Connection {
 }
 
 export interface Driver extends Connection {
+  /**
+   * Run a SELECT and hand its rows to `onRows` in batches of at most `batch`, holding no more
+   * than about one batch in memory (a server cursor or a row stream, never the whole result).
+   * The next batch is read only after `onRows` resolved, so a slow consumer slows the read;
+   * when `onRows` throws, the query is abandoned and the error is thrown.
+   */
+  each<Row = Record<string, unknown>>(sql: string, params: Param[], batch: number, onRows: (rows: Row[]) => Promise<void>): Promise<void>;
   /** Run `fn` in one transaction on one connection: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (conn: Connection) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -35,8 +43,8 @@ export interface AlterStatements {
   onlyWhenEmpty?: string;
 }
 
-/** A WHERE clause as column → value equalities (AND-ed). */
-export type Restriction = Record<string, Param>;
+/** One row's values by column (a primary key, a foreign key's columns): see `keyCondition`. */
+export type KeyRow = Record<string, Param>;
 
 export interface SqlCompiler {
   quote(identifier: string): string;
@@ -55,11 +63,11 @@ export interface SqlCompiler {
   alterTable?(existing: Heading, wanted: Heading, diff: HeadingDiff): AlterStatements;
   /** `primaryKey` lets a dialect aim "skip duplicates" at the key (PostgreSQL's ON CONFLICT). */
   insert(schema: string, table: string, columns: string[], rows: number, opts: { skipDuplicates?: boolean; primaryKey?: string[] }): string;
-  select(schema: string, table: string, columns: string[], where: string[], limit?: number): string;
+  select(schema: string, table: string, columns: string[], where: string[], opts?: SelectOptions): string;
   delete(schema: string, table: string, where: string[]): string;
   count(schema: string, table: string, where: string[]): string;
-  /** `col = ?` (or `col IS NULL`) pieces for a restriction, with their params. */
-  where(restriction: Restriction): { clauses: string[]; params: Param[] };
+  /** The WHERE pieces of a restriction (none for null), with their params in `?` order. */
+  where(condition: Condition | null): { clauses: string[]; params: Param[] };
 }
 
 export interface TableInfo {

@@ -1,14 +1,15 @@
 /**
- * `dj delete`: rows matching a key, their part rows (as DataJoint deletes parts with their
+ * `dj delete`: rows matching a restriction (`--key`, `--where`), their part rows (as DataJoint deletes parts with their
  * master), and — with `--cascade` — rows of other tables that reference them. Without
  * `--cascade`, referencing rows are a conflict that names the tables. Everything is deleted in
  * one transaction, children first. Store objects stay until `dj gc` (DataJoint's rule).
  */
 import { ConflictError, UsageError } from "../errors.js";
-import type { Param, Restriction } from "../db/types.js";
+import { keyCondition, type Condition } from "../db/condition.js";
+import type { KeyRow, Param } from "../db/types.js";
 import type { Heading } from "../schema/heading.js";
 import { openTable, type Session, type SessionOptions } from "./session.js";
-import { restrictionFromKeys } from "./key-restriction.js";
+import { restrictionOf, restricts, type RestrictionInput } from "./restriction.js";
 import { applyPartIntegrity, type PartIntegrity } from "./part-integrity.js";
 
 export interface DeletePlan {
@@ -20,10 +21,10 @@ export interface DeletePlan {
 interface Node {
   heading: Heading;
   /** Primary keys of the rows to delete. */
-  keys: Restriction[];
+  keys: KeyRow[];
 }
 
-async function matchingKeys(session: Session, h: Heading, restriction: Restriction): Promise<Restriction[]> {
+async function matchingKeys(session: Session, h: Heading, restriction: Condition | null): Promise<KeyRow[]> {
   const { compiler, driver } = session.dialect;
   const pk = h.attributes.filter((a) => a.inKey).map((a) => a.name);
   const where = compiler.where(restriction);
@@ -31,32 +32,32 @@ async function matchingKeys(session: Session, h: Heading, restriction: Restricti
   return rows;
 }
 
-export async function deleteRows(session: Session, heading: Heading, keys: string[], opts: { cascade: boolean; dryRun: boolean; all?: boolean; partIntegrity?: PartIntegrity }): Promise<DeletePlan[]> {
+export async function deleteRows(session: Session, heading: Heading, input: RestrictionInput, opts: { cascade: boolean; dryRun: boolean; all?: boolean; partIntegrity?: PartIntegrity }): Promise<DeletePlan[]> {
   const { introspector, compiler, driver } = session.dialect;
-  if (keys.length === 0 && !opts.all) {
-    throw new UsageError(`no --key given: this would delete every row of ${heading.schema}.${heading.className}`, {
-      hint: "restrict with --key NAME=VALUE, or add --all to delete the whole table",
+  if (!restricts(input) && !opts.all) {
+    throw new UsageError(`no --key or --where given: this would delete every row of ${heading.schema}.${heading.className}`, {
+      hint: "restrict with --key NAME=VALUE or --where EXPR, or add --all to delete the whole table",
       code: "usage.all",
     });
   }
-  if (keys.length > 0 && opts.all) throw new UsageError("--all deletes every row; it cannot be combined with --key", { code: "usage.all" });
-  const restriction = restrictionFromKeys(heading, keys);
+  if (restricts(input) && opts.all) throw new UsageError("--all deletes every row; it cannot be combined with --key or --where", { code: "usage.all" });
+  const restriction = restrictionOf(heading, input);
   const nodes: Node[] = [];
   const blocked: string[] = [];
 
-  const visit = async (h: Heading, rows: Restriction[], depth: number) => {
+  const visit = async (h: Heading, rows: KeyRow[], depth: number) => {
     if (rows.length === 0) return;
     nodes.push({ heading: h, keys: rows });
     if (depth > 32) throw new ConflictError("dependency chain too deep while cascading", { code: "delete.depth" });
     for (const c of await introspector.children(h.schema, h.table)) {
       const child = await introspector.heading(c.schema, c.table);
       if (!child) continue;
-      const childRows: Restriction[] = [];
+      const childRows: KeyRow[] = [];
       for (const fk of child.foreignKeys.filter((f) => f.parentSchema === h.schema && f.parentTable === h.table)) {
         for (const row of rows) {
-          const r: Restriction = {};
+          const r: KeyRow = {};
           fk.columns.forEach((col, i) => (r[col] = row[fk.refColumns[i]!] ?? null));
-          childRows.push(...(await matchingKeys(session, child, r)));
+          childRows.push(...(await matchingKeys(session, child, keyCondition(r))));
         }
       }
       if (childRows.length === 0) continue;
@@ -75,7 +76,7 @@ export async function deleteRows(session: Session, heading: Heading, keys: strin
     heading,
     nodes,
     async (part) => (part.master ? introspector.heading(part.schema, part.master) : null),
-    async (master, keys) => visit(master, (await Promise.all(keys.map((k) => matchingKeys(session, master, k)))).flat(), 0),
+    async (master, keys) => visit(master, (await Promise.all(keys.map((k) => matchingKeys(session, master, keyCondition(k))))).flat(), 0),
   );
   if (blocked.length) {
     throw new ConflictError(`rows of other tables reference the rows to delete: ${blocked.join(", ")}`, {
@@ -98,7 +99,7 @@ export async function deleteRows(session: Session, heading: Heading, keys: strin
   await driver.transaction(async (conn) => {
     for (const n of [...nodes].reverse()) {
       for (const k of n.keys) {
-        const where = compiler.where(k);
+        const where = compiler.where(keyCondition(k));
         await conn.query(compiler.delete(n.heading.schema, n.heading.table, where.clauses), where.params);
       }
     }
@@ -116,15 +117,15 @@ export interface RowDeletePlan {
 export async function planRowDelete(
   opts: SessionOptions,
   target: { ref: string; schema?: string },
-  keys: string[],
+  restriction: RestrictionInput,
   how: { cascade: boolean; all: boolean; partIntegrity?: PartIntegrity },
 ): Promise<RowDeletePlan> {
   const { session, heading } = await openTable(opts, target.ref, target.schema);
-  const tables = await deleteRows(session, heading, keys, { ...how, dryRun: true });
+  const tables = await deleteRows(session, heading, restriction, { ...how, dryRun: true });
   return {
     tables,
     total: tables.reduce((n, p) => n + p.rows, 0),
     // Planned again inside the delete: rows may have changed while the user was asked.
-    run: () => deleteRows(session, heading, keys, { ...how, dryRun: false }),
+    run: () => deleteRows(session, heading, restriction, { ...how, dryRun: false }),
   };
 }

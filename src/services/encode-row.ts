@@ -13,6 +13,7 @@ import { jsonOrText } from "./json-text.js";
 import type { RowInput } from "./row-input.js";
 import type { Session } from "./session.js";
 import { checkJsonLimits, parseAttributeValue } from "./values.js";
+import { keyCondition } from "../db/condition.js";
 
 /** A table ready for inserts: its heading and each codec attribute's chain and store, resolved once. */
 export interface Prepared {
@@ -130,7 +131,7 @@ export async function encodeRow(session: Session, prepared: Prepared, row: RowIn
   // The key in table order, for addressing and for the duplicate check.
   const key: Record<string, KeyValue> = {};
   for (const a of heading.attributes.filter((x) => x.inKey && !x.hidden)) key[a.name] = pathKey[a.name]!;
-  const keyWhere = dialect.compiler.where(Object.fromEntries(heading.attributes.filter((a) => a.inKey && !a.hidden).map((a) => [a.name, columns[a.name]!])));
+  const keyWhere = dialect.compiler.where(keyCondition(Object.fromEntries(heading.attributes.filter((a) => a.inKey && !a.hidden).map((a) => [a.name, columns[a.name]!]))));
   const existing = await dialect.driver.query(dialect.compiler.count(heading.schema, heading.table, keyWhere.clauses), keyWhere.params);
   if (Number((existing.rows[0] as { n: number }).n) > 0) {
     if (opts.skipDuplicates) {

@@ -22,8 +22,11 @@ export interface FetchFilesRequest {
   ref: string;
   schema?: string;
   keys: string[];
+  where?: string;
   attrs?: string[];
+  orderBy?: string[];
   limit?: number;
+  offset?: number;
   out: string;
   format?: OutputFormat;
   /** Decoding options for the codecs (`{inverse: "algebraic"}` for photon). */
@@ -35,12 +38,12 @@ export interface FetchFilesRequest {
 /** The files written, in order. */
 export async function fetchToFiles(opts: SessionOptions, q: FetchFilesRequest): Promise<string[]> {
   const { session, heading } = await openTable(opts, q.ref, q.schema);
-  const result = await fetchRows(session, heading, { keys: q.keys, attrs: q.attrs, limit: q.limit });
+  const result = await fetchRows(session, heading, q);
   // Files are written for codec values; plain values too when --attr names them.
   const valueAttrs = result.attributes.filter((a) => !a.inKey && (q.attrs ? q.attrs.includes(a.name) : a.codec !== null));
   const targets = result.rows.flatMap((row) => valueAttrs.filter((a) => row.raw[a.name] !== null).map((a) => ({ row, a })));
   const table = `${heading.schema}.${heading.className}`;
-  if (targets.length === 0) throw nothingToWrite(table, result.rows.length, valueAttrs.map((a) => a.name), q.keys.length > 0);
+  if (targets.length === 0) throw nothingToWrite(table, result.rows.length, valueAttrs.map((a) => a.name), q.keys.length > 0 || q.where !== undefined);
   const outIsDir = (await stat(q.out).catch(() => null))?.isDirectory() ?? false;
   // `--out x.npy` names one file: several values there would need a folder, which is not what
   // the user asked for (and a folder named x.npy surprises everyone). `--out x.d/` is a folder.

@@ -1,21 +1,43 @@
 /**
- * `dj fetch`: rows restricted by key, codec values decoded lazily. Printing uses the stored
+ * `dj fetch`: rows restricted by `--key`/`--where`, in a total order, paged by --limit/--offset; codec values decoded lazily. Printing uses the stored
  * metadata where it can (an `<npy@>` value shows as `float32[4,100]` without reading the
  * array); writing streams arrays to `.npy`, restores attachments under their names and copies
  * objects and Zarr trees.
  */
 import type { DecodedValue, KeyValue } from "../codecs/types.js";
+import type { Param } from "../db/types.js";
 import { UsageError } from "../errors.js";
 import type { Attribute, Heading } from "../schema/heading.js";
 import { decodeValue, resolveAttributeCodec, type ResolvedAttributeCodec } from "./codec-context.js";
 import { jsonOrText } from "./json-text.js";
 import { openTable, type Session, type SessionOptions } from "./session.js";
-import { restrictionFromKeys } from "./key-restriction.js";
+import { orderOf, restrictionOf } from "./restriction.js";
 
 export interface FetchQuery {
   keys: string[];
+  /** A `--where` expression, AND-ed with the keys. */
+  where?: string;
   attrs?: string[];
+  /** `--order-by` values; the primary key always follows as the tie-breaker. */
+  orderBy?: string[];
   limit?: number;
+  offset?: number;
+}
+
+/** The attributes a fetch returns: the key and the `--attr` names (default: every visible one). */
+export function fetchedAttributes(heading: Heading, attrs: readonly string[] | undefined): Attribute[] {
+  const visible = heading.attributes.filter((a) => !a.hidden);
+  if (!attrs?.length) return visible;
+  for (const n of attrs) if (!visible.some((a) => a.name === n)) throw new UsageError(`${heading.schema}.${heading.className} has no attribute "${n}"`, { hint: `attributes: ${visible.map((x) => x.name).join(", ")}` });
+  return visible.filter((a) => a.inKey || attrs.includes(a.name));
+}
+
+/** The SELECT of a fetch: restriction bound, order total (the key last), page applied. */
+export function fetchSelect(session: Session, heading: Heading, attributes: Attribute[], q: FetchQuery): { sql: string; params: Param[] } {
+  const { compiler } = session.dialect;
+  const where = compiler.where(restrictionOf(heading, { keys: q.keys, where: q.where }));
+  const sql = compiler.select(heading.schema, heading.table, attributes.map((a) => a.name), where.clauses, { orderBy: orderOf(heading, q.orderBy), limit: q.limit, offset: q.offset });
+  return { sql, params: where.params };
 }
 
 export interface FetchedRow {
@@ -34,20 +56,10 @@ export interface FetchResult {
 
 export async function fetchRows(session: Session, heading: Heading, q: FetchQuery): Promise<FetchResult> {
   const { dialect } = session;
-  const visible = heading.attributes.filter((a) => !a.hidden);
-  const byName = new Map(visible.map((a) => [a.name, a]));
-  const restriction = restrictionFromKeys(heading, q.keys);
-  const pk = visible.filter((a) => a.inKey);
-  let attributes = visible;
-  if (q.attrs?.length) {
-    for (const n of q.attrs) if (!byName.has(n)) throw new UsageError(`${heading.schema}.${heading.className} has no attribute "${n}"`);
-    attributes = visible.filter((a) => a.inKey || q.attrs!.includes(a.name));
-  }
-  const where = dialect.compiler.where(restriction);
-  const { rows } = await dialect.driver.query<Record<string, unknown>>(
-    dialect.compiler.select(heading.schema, heading.table, attributes.map((a) => a.name), where.clauses, q.limit),
-    where.params,
-  );
+  const pk = heading.attributes.filter((a) => !a.hidden && a.inKey);
+  const attributes = fetchedAttributes(heading, q.attrs);
+  const select = fetchSelect(session, heading, attributes, q);
+  const { rows } = await dialect.driver.query<Record<string, unknown>>(select.sql, select.params);
   const codecs = new Map<string, ResolvedAttributeCodec | Error>();
   for (const a of attributes) {
     if (!a.codec) continue;

@@ -65,7 +65,7 @@ export async function collectReferences(session: Session, scope: StoreRoot[], sc
           const under = (prefix: string | undefined) => !!prefix && path.startsWith(prefix.replace(/^\/+|\/+$/g, "") + "/");
           return under(spec?.schema_prefix) ? refs.schema : under(spec?.hash_prefix) ? refs.hash : flagged;
         };
-        const w = dialect.compiler.where({});
+        const w = dialect.compiler.where(null);
         const { rows } = await dialect.driver.query<Record<string, unknown>>(dialect.compiler.select(schema, t.name, [a.name], w.clauses), w.params);
         let bad = 0;
         let firstProblem = "";

@@ -6,7 +6,8 @@
  * (DataJoint inserts contents with skip_duplicates and never deletes them).
  */
 import { ConflictError, InputError, isDjError } from "../errors.js";
-import type { Connection, Dialect, Param, Restriction, SqlCompiler } from "../db/types.js";
+import type { Connection, Dialect, KeyRow, Param, SqlCompiler } from "../db/types.js";
+import { keyCondition } from "../db/condition.js";
 import type { Attribute, Heading } from "../schema/heading.js";
 import { parseContents } from "../schema/lookup-contents.js";
 import type { DeclaredTable } from "../schema/pipeline-file.js";
@@ -97,8 +98,8 @@ export async function planContents(dialect: Dialect, tables: Array<{ decl: Decla
         plan.insert.push(values);
         continue;
       }
-      const key: Restriction = Object.fromEntries(heading.attributes.filter((a) => a.inKey && !a.hidden).map((a) => [a.name, values[a.name] as Param]));
-      const where = dialect.compiler.where(key);
+      const key: KeyRow = Object.fromEntries(heading.attributes.filter((a) => a.inKey && !a.hidden).map((a) => [a.name, values[a.name] as Param]));
+      const where = dialect.compiler.where(keyCondition(key));
       const { rows: found } = await dialect.driver.query<Record<string, unknown>>(dialect.compiler.select(heading.schema, heading.table, Object.keys(values), where.clauses), where.params);
       if (found.length === 0) {
         plan.insert.push(values);

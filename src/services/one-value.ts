@@ -11,6 +11,8 @@ import type { Session } from "./session.js";
 
 export interface ValueQuery {
   keys: string[];
+  /** A `--where` expression, AND-ed with the keys. */
+  where?: string;
   attrs?: string[];
 }
 
@@ -21,11 +23,11 @@ export interface ValueTarget {
 
 /** Every non-null codec value of the matching rows (or of the named attributes). */
 export async function valueTargets(session: Session, heading: Heading, q: ValueQuery): Promise<{ result: FetchResult; targets: ValueTarget[] }> {
-  const result = await fetchRows(session, heading, { keys: q.keys, attrs: q.attrs });
+  const result = await fetchRows(session, heading, { keys: q.keys, where: q.where, attrs: q.attrs });
   const table = `${heading.schema}.${heading.className}`;
   const attrs = result.attributes.filter((a) => !a.inKey && (q.attrs?.length ? q.attrs.includes(a.name) : a.codec !== null));
   if (result.rows.length === 0) {
-    throw new UsageError(q.keys.length ? `no row of ${table} matches the key` : `${table} has no rows`, { hint: `\`dj fetch ${table}\` lists its rows`, code: "usage.empty" });
+    throw new UsageError(q.keys.length || q.where !== undefined ? `no row of ${table} matches the ${q.where !== undefined ? "restriction" : "key"}` : `${table} has no rows`, { hint: `\`dj fetch ${table}\` lists its rows`, code: "usage.empty" });
   }
   if (attrs.length === 0) throw new UsageError(`${table} has no codec attributes`, { hint: "name the attribute with --attr", code: "usage.empty" });
   const targets = result.rows.flatMap((row) => attrs.filter((a) => row.raw[a.name] !== null && row.raw[a.name] !== undefined).map((attr) => ({ row, attr })));

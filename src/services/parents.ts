@@ -9,6 +9,7 @@ import { parseSqlName } from "../schema/naming.js";
 import type { Heading } from "../schema/heading.js";
 import { parseAttributeValue } from "./values.js";
 import type { Session } from "./session.js";
+import { keyCondition } from "../db/condition.js";
 
 /** `schema.ClassName` (parts as `schema.Master.Part`) for a SQL table name. */
 function displayName(schema: string, table: string): string {
@@ -29,7 +30,7 @@ export async function missingParent(session: Session, heading: Heading, values: 
       const type = parent?.attributes.find((a) => a.name === col)?.type ?? "varchar(255)";
       restriction[col] = parseAttributeValue(col, type, given[i]!).sql;
     });
-    const where = dialect.compiler.where(restriction);
+    const where = dialect.compiler.where(keyCondition(restriction));
     const { rows } = await dialect.driver.query<{ n: number | string }>(dialect.compiler.count(fk.parentSchema, fk.parentTable, where.clauses), where.params);
     if (Number(rows[0]?.n ?? 0) === 0) {
       return { parent: displayName(fk.parentSchema, fk.parentTable), key: fk.refColumns.map((c, i) => `${c}=${given[i]}`).join(", ") };

@@ -9,14 +9,14 @@
  * removes rows from.
  */
 import { ConflictError } from "../errors.js";
-import type { Param, Restriction } from "../db/types.js";
+import type { KeyRow, Param } from "../db/types.js";
 import type { Heading } from "../schema/heading.js";
 
 export type PartIntegrity = "enforce" | "ignore" | "cascade";
 
 export interface DeleteNode {
   heading: Heading;
-  keys: Restriction[];
+  keys: KeyRow[];
 }
 
 const name = (h: Heading) => `${h.schema}.${h.table}`;
@@ -39,7 +39,7 @@ export async function applyPartIntegrity(
   seed: Heading,
   nodes: DeleteNode[],
   masterOf: (part: Heading) => Promise<Heading | null>,
-  include: (master: Heading, keys: Restriction[]) => Promise<void>,
+  include: (master: Heading, keys: KeyRow[]) => Promise<void>,
 ): Promise<void> {
   if (mode === "ignore") return;
   if (mode === "enforce") {
@@ -70,7 +70,7 @@ export async function applyPartIntegrity(
       throw new ConflictError(`cannot delete rows of part table ${name(next.heading)} with their master: it has no foreign key to ${name(master)}`, { hint: HINT, code: "delete.part" });
     }
     const seen = new Set<string>();
-    const keys: Restriction[] = [];
+    const keys: KeyRow[] = [];
     for (const row of next.keys) {
       const k: Record<string, Param> = {};
       fk.refColumns.forEach((ref, i) => (k[ref] = row[fk.columns[i]!] ?? null));

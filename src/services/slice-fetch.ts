@@ -23,6 +23,7 @@ import type { Session, SessionOptions } from "./session.js";
 
 export interface SliceQuery {
   keys: string[];
+  where?: string;
   attrs?: string[];
   slice: string;
   /** A file to write; without it the `.npy` bytes are returned. */
@@ -51,7 +52,7 @@ function arrayOf(decoded: DecodedValue, attr: string): NdArraySource {
 
 export async function fetchSlice(session: Session, heading: Heading, q: SliceQuery): Promise<SliceResult> {
   const items = parseSlice(q.slice);
-  const { result, targets } = await valueTargets(session, heading, { keys: q.keys, attrs: q.attrs });
+  const { result, targets } = await valueTargets(session, heading, { keys: q.keys, where: q.where, attrs: q.attrs });
   const { row, attr } = theOneValue(heading, targets, "--slice");
   const decoded = (await decodeCell(session, result, row, attr, q.fetchOptions ?? {}))!;
   const source = arrayOf(decoded, attr.name);

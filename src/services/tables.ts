@@ -8,6 +8,7 @@ import type { Dialect } from "../db/types.js";
 import type { Heading } from "../schema/heading.js";
 import { openSession, openTable, type SessionOptions } from "./session.js";
 import { assertSchemaExists, schemaTables } from "./schema-tables.js";
+import { keyCondition } from "../db/condition.js";
 
 export interface TableRow {
   table: string;
@@ -92,7 +93,7 @@ async function dropTable(dialect: Dialect, h: Heading): Promise<void> {
   await dialect.driver.transaction(async (conn) => {
     for (const sql of compiler.dropTable(h.schema, h.table)) await conn.query(sql);
     if (hasLineage) {
-      const where = compiler.where({ table_name: h.table });
+      const where = compiler.where(keyCondition({ table_name: h.table }));
       await conn.query(compiler.delete(h.schema, "~lineage", where.clauses), where.params);
     }
   });

@@ -85,7 +85,7 @@ async function verifyTable(session: Session, heading: Heading, deep: boolean, re
     else checked.push({ attr, resolved, last });
   }
   if (checked.length === 0 && unchecked.length === 0) return; // no codec values in a store here
-  const where = dialect.compiler.where({});
+  const where = dialect.compiler.where(null);
   const columns = [...pk, ...checked.map((c) => c.attr), ...unchecked.map((u) => u.attr)].map((a) => a.name);
   const { rows } = await dialect.driver.query<Record<string, unknown>>(dialect.compiler.select(heading.schema, heading.table, columns, where.clauses), where.params);
   report.rows_checked += rows.length;

@@ -177,7 +177,7 @@ function databaseFacingCases(p: () => HostileProject, at: (f: string) => string)
     });
 
     test("delete with no --key is refused, even with --force; --all with --key too", async () => {
-      const r = await refusedWithoutChange(p(), ["delete", "Item", "--force"], 2, /no --key given: this would delete every row of \S+\.Item/);
+      const r = await refusedWithoutChange(p(), ["delete", "Item", "--force"], 2, /no --key or --where given: this would delete every row of \S+\.Item/);
       assert.match(r.stderr, /hint: .*add --all to delete the whole table/);
       await refusedWithoutChange(p(), ["delete", "Item", "--all", "--key", "name=keep1", "--force"], 2, /--all deletes every row; it cannot be combined with --key/);
     });

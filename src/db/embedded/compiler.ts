@@ -30,6 +30,10 @@ function sqliteType(a: Attribute): string {
 export class SqliteCompiler extends BaseCompiler {
   quote = quoteIdent;
   protected insertIgnoreVerb = "INSERT OR IGNORE";
+  /** SQLite has no default LIKE escape character: name one. */
+  protected likeEscape = " ESCAPE '\\'";
+  /** SQLite reads a negative LIMIT as none. */
+  protected noLimit = "-1";
 
   constructor(private readonly schemaFile: (schema: string) => string) {
     super();

@@ -96,6 +96,39 @@ export class SqliteDriver implements Driver {
     return this.run<Row>(sql, params);
   }
 
+  async each<Row = Record<string, unknown>>(sql: string, params: Param[], batch: number, onRows: (rows: Row[]) => Promise<void>): Promise<void> {
+    this.log(sql);
+    let rows: Row[] = [];
+    let iterator: IterableIterator<unknown>;
+    try {
+      // Integers as BigInt: an export must not round an int64 through a double.
+      iterator = this.db.prepare(sql).safeIntegers(true).iterate(...bind(params));
+    } catch (err) {
+      throw translateSqliteError(err, sql, this.dir);
+    }
+    // Stepped by hand so the statement is closed (iterator.return) when onRows throws.
+    for (;;) {
+      let step: IteratorResult<unknown>;
+      try {
+        step = iterator.next();
+      } catch (err) {
+        throw translateSqliteError(err, sql, this.dir);
+      }
+      if (!step.done) rows.push(step.value as Row);
+      if (rows.length >= batch || (step.done && rows.length > 0)) {
+        const full = rows;
+        rows = [];
+        try {
+          await onRows(full);
+        } catch (err) {
+          iterator.return?.();
+          throw err;
+        }
+      }
+      if (step.done) return;
+    }
+  }
+
   async transaction<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
     this.run("BEGIN IMMEDIATE");
     try {

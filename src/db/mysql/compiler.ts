@@ -41,6 +41,11 @@ const list = (cols: string[]) => cols.map(quoteIdent).join(", ");
 export class MysqlCompiler extends BaseCompiler {
   quote = quoteIdent;
   protected insertIgnoreVerb = "INSERT IGNORE";
+  /**
+   * `\\` is MySQL's default LIKE escape already; said explicitly, as a string literal read with
+   * backslash escapes: the session's sql_mode (DATAJOINT_SQL_MODE) has no NO_BACKSLASH_ESCAPES.
+   */
+  protected likeEscape = " ESCAPE '\\\\'";
 
   createSchema(schema: string): string {
     return `CREATE DATABASE ${quoteIdent(schema)}`;

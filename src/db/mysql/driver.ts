@@ -199,6 +199,40 @@ export class MysqlDriver {
     return this.run<Row>(null, sql, params);
   }
 
+  async each<Row = Record<string, unknown>>(sql: string, params: Param[], batch: number, onRows: (rows: Row[]) => Promise<void>): Promise<void> {
+    this.log(sql);
+    let conn: PoolConnection;
+    try {
+      conn = await this.pool.getConnection();
+    } catch (err) {
+      throw this.translate(err, "connecting");
+    }
+    // The callback connection's row stream: rows arrive as the server sends them, and the
+    // socket is paused while a batch is being written (the async iterator's backpressure).
+    const core = (conn as unknown as { connection: { query(o: object): { stream(o: object): AsyncIterable<Row> & { destroy(): void } } } }).connection;
+    const stream = core.query({ sql, values: params }).stream({ highWaterMark: batch });
+    let rows: Row[] = [];
+    let finished = false;
+    try {
+      for await (const row of stream) {
+        rows.push(row);
+        if (rows.length >= batch) {
+          const full = rows;
+          rows = [];
+          await onRows(full);
+        }
+      }
+      if (rows.length) await onRows(rows);
+      finished = true;
+    } catch (err) {
+      throw this.translate(err, undefined);
+    } finally {
+      // A result read to the end leaves the connection clean; an abandoned one does not.
+      if (finished) conn.release();
+      else conn.destroy();
+    }
+  }
+
   async transaction<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
     let conn: PoolConnection;
     try {

@@ -80,6 +80,10 @@ export function pgIndexes(h: Heading): Array<{ unique: boolean; columns: string[
 export class PostgresCompiler extends BaseCompiler {
   quote = quoteIdent;
   protected insertIgnoreVerb = "INSERT";
+  /** standard_conforming_strings (on since 9.1): a backslash in a literal is itself. */
+  protected likeEscape = " ESCAPE '\\'";
+  /** PostgreSQL takes OFFSET without LIMIT. */
+  protected noLimit = null;
 
   createSchema(schema: string): string {
     checkName("schema", schema);

@@ -162,6 +162,20 @@ export class PostgresDriver implements Driver {
     return this.run<Row>(null, sql, params);
   }
 
+  async each<Row = Record<string, unknown>>(sql: string, params: Param[], batch: number, onRows: (rows: Row[]) => Promise<void>): Promise<void> {
+    // A server-side cursor in its own read transaction: FETCH brings one batch at a time, and
+    // the next only after the previous was handled. The cursor ends with the transaction.
+    await this.transaction(async (conn) => {
+      await conn.query(`DECLARE dj_each NO SCROLL CURSOR FOR ${sql}`, params);
+      const size = Math.max(1, Math.trunc(batch));
+      for (;;) {
+        const { rows } = await conn.query<Row>(`FETCH FORWARD ${size} FROM dj_each`);
+        if (rows.length) await onRows(rows);
+        if (rows.length < size) break;
+      }
+    });
+  }
+
   async transaction<T>(fn: (conn: Connection) => Promise<T>): Promise<T> {
     let client: PoolClient;
     try {
