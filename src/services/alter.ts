@@ -72,8 +72,14 @@ export async function alterPipeline(session: Session, files: string[], cwd: stri
       code: "usage.force",
     });
   }
-  if (!opts.dryRun) {
-    for (const r of results.filter((x) => x.status === "altered")) {
+  const altered = results.filter((x) => x.status === "altered");
+  if (!opts.dryRun && compiler.transactionalDdl) {
+    // One transaction for the whole run: a table that fails leaves the ones before it unchanged too.
+    await driver.transaction(async (conn) => {
+      for (const r of altered) for (const s of [...r.before, ...r.sql, ...r.after]) await conn.query(s);
+    });
+  } else if (!opts.dryRun) {
+    for (const r of altered) {
       for (const s of r.before) await driver.query(s);
       try {
         await driver.transaction(async (conn) => {

@@ -13,7 +13,10 @@
  */
 import { InputError } from "../../errors.js";
 import { primaryKey, type Attribute, type Heading } from "../../schema/heading.js";
+import type { HeadingDiff } from "../../schema/heading-diff.js";
 import { BaseCompiler } from "../base-compiler.js";
+import type { AlterStatements } from "../types.js";
+import { postgresAlter } from "./alter.js";
 import { enumTypeName, enumValues, pgColumnType } from "./types.js";
 
 export function quoteIdent(name: string): string {
@@ -42,16 +45,30 @@ export function pgColumnComment(a: Attribute): string {
 }
 
 /** A default literal as PostgreSQL reads it (dj's neutral form doubles backslashes for MySQL). */
-function pgDefault(d: string): string {
+export function pgDefault(d: string): string {
   return d.startsWith("'") ? d.replace(/\\\\/g, "\\") : d;
 }
 
-function columnSql(a: Attribute, schema: string): string {
+export function columnSql(a: Attribute, schema: string): string {
   let sql = `${quoteIdent(a.name)} ${pgColumnType(a, schema, quoteIdent)}`;
   if (a.foreignKey) return a.nullable ? sql : `${sql} NOT NULL`;
   if (a.nullable) sql += " DEFAULT NULL";
   else sql += a.default !== null ? ` NOT NULL DEFAULT ${pgDefault(a.default)}` : " NOT NULL";
   return sql;
+}
+
+/** Whether an attribute's column is one of the schema's enum types (not inherited, not a codec). */
+export const isOwnEnum = (a: Attribute) => !a.foreignKey && !a.codec && /^enum\s*\(/i.test(a.type);
+
+/** The enum types the attributes need, created in the schema unless they exist (DataJoint's naming). */
+export function createEnumTypes(schema: string, attributes: Attribute[]): string[] {
+  const enums = new Map<string, string[]>();
+  for (const a of attributes) if (isOwnEnum(a)) enums.set(enumTypeName(a.type), enumValues(a.type));
+  return [...enums].map(([name, values]) => {
+    // CREATE TYPE has no IF NOT EXISTS; a second table with the same values reuses the type.
+    const create = `CREATE TYPE ${quoteIdent(schema)}.${quoteIdent(name)} AS ENUM (${values.map(literal).join(", ")})`;
+    return `DO $dj$ BEGIN ${create}; EXCEPTION WHEN duplicate_object THEN NULL; END $dj$`;
+  });
 }
 
 /** DataJoint's index name: `idx_<table>_<columns joined by _, first 30 characters>`. */
@@ -80,6 +97,8 @@ export function pgIndexes(h: Heading): Array<{ unique: boolean; columns: string[
 export class PostgresCompiler extends BaseCompiler {
   quote = quoteIdent;
   protected insertIgnoreVerb = "INSERT";
+  /** PostgreSQL DDL is transactional: a whole `dj alter` run is one transaction. */
+  readonly transactionalDdl = true;
 
   createSchema(schema: string): string {
     checkName("schema", schema);
@@ -91,16 +110,7 @@ export class PostgresCompiler extends BaseCompiler {
     for (const a of h.attributes) checkName("attribute", a.name);
     const table = this.table(h.schema, h.table);
     const out: string[] = [];
-    const enums = new Map<string, string[]>();
-    for (const a of h.attributes) {
-      if (a.foreignKey || a.codec || !/^enum\s*\(/i.test(a.type)) continue;
-      enums.set(enumTypeName(a.type), enumValues(a.type));
-    }
-    for (const [name, values] of enums) {
-      // CREATE TYPE has no IF NOT EXISTS; a second table with the same values reuses the type.
-      const create = `CREATE TYPE ${this.table(h.schema, name)} AS ENUM (${values.map(literal).join(", ")})`;
-      out.push(`DO $dj$ BEGIN ${create}; EXCEPTION WHEN duplicate_object THEN NULL; END $dj$`);
-    }
+    out.push(...createEnumTypes(h.schema, h.attributes));
     const lines = h.attributes.map((a) => columnSql(a, h.schema));
     lines.push(`PRIMARY KEY (${list(primaryKey(h))})`);
     for (const fk of h.foreignKeys) {
@@ -116,6 +126,10 @@ export class PostgresCompiler extends BaseCompiler {
       if (comment) out.push(`COMMENT ON COLUMN ${table}.${quoteIdent(a.name)} IS ${literal(comment)}`);
     }
     return out;
+  }
+
+  alterTable(existing: Heading, wanted: Heading, diff: HeadingDiff): AlterStatements {
+    return postgresAlter(this.table(wanted.schema, wanted.table), existing, wanted, diff);
   }
 
   createLineageTable(schema: string): string {

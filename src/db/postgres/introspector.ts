@@ -28,7 +28,8 @@ interface ColumnRow {
 export function definitionDefault(expr: string | null): string | null {
   if (expr === null) return null;
   let d = expr.trim();
-  const cast = /^(.*?)::[a-z_ "]+(\(\d+(,\d+)?\))?( without time zone)?(\[\])?$/is.exec(d);
+  // The cast may name a schema-qualified type: an enum default reads `'low'::s.enum_1a2b3c4d`.
+  const cast = /^(.*?)::[a-z0-9_ ".]+(\(\d+(,\d+)?\))?( without time zone)?(\[\])?$/is.exec(d);
   if (cast) d = cast[1]!;
   if (/^null$/i.test(d)) return null;
   if (/^(current_timestamp|now\(\))/i.test(d)) return "CURRENT_TIMESTAMP";
