@@ -10,10 +10,12 @@ import type pg from "pg";
 export interface CatalogOptions {
   /** Columns by name instead of by position (PostgreSQL appends added columns at the end). */
   ignoreColumnOrder?: boolean;
+  /** Leave schema names as they are (the caller renames several schemas itself). */
+  keepNames?: boolean;
 }
 
 export async function pgCatalog(client: pg.Client, schema: string, opts: CatalogOptions = {}): Promise<Record<string, unknown>> {
-  const norm = (v: unknown) => (typeof v === "string" ? v.split(schema).join("S") : v);
+  const norm = (v: unknown) => (typeof v === "string" && !opts.keepNames ? v.split(schema).join("S") : v);
   const q = async (sql: string, params: unknown[] = [schema]) => (await client.query(sql, params)).rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, norm(v)])));
   const tables = await q(
     `SELECT c.oid::int8 AS oid, c.relname AS name, obj_description(c.oid, 'pg_class') AS comment

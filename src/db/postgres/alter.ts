@@ -18,7 +18,7 @@
 import type { Attribute, Heading } from "../../schema/heading.js";
 import type { AttributeChange, HeadingDiff } from "../../schema/heading-diff.js";
 import type { AlterStatements } from "../types.js";
-import { columnSql, createEnumTypes, isOwnEnum, literal, pgColumnComment, pgDefault, quoteIdent } from "./compiler.js";
+import { checkNativeType, columnSql, createEnumTypes, isOwnEnum, literal, pgColumnComment, pgDefault, quoteIdent } from "./compiler.js";
 import { enumTypeName } from "./types.js";
 import { pgColumnType } from "./types.js";
 
@@ -65,6 +65,7 @@ export function postgresAlter(table: string, existing: Heading, wanted: Heading,
   const schema = wanted.schema;
   const statements: string[] = [];
   const touched = [...diff.added.map((a) => a.attribute), ...diff.changed.filter((c) => c.fields.includes("type")).map((c) => c.file)];
+  for (const a of touched) checkNativeType(wanted, a);
   statements.push(...createEnumTypes(schema, touched));
   for (const a of diff.dropped) statements.push(`ALTER TABLE ${table} DROP COLUMN ${quoteIdent(a.name)}`);
   for (const { attribute: a } of diff.added) {

@@ -17,7 +17,7 @@ import type { HeadingDiff } from "../../schema/heading-diff.js";
 import { BaseCompiler } from "../base-compiler.js";
 import type { AlterStatements } from "../types.js";
 import { postgresAlter } from "./alter.js";
-import { enumTypeName, enumValues, pgColumnType } from "./types.js";
+import { enumTypeName, enumValues, mysqlOnlyType, pgColumnType } from "./types.js";
 
 export function quoteIdent(name: string): string {
   return '"' + name.replace(/"/g, '""') + '"';
@@ -36,6 +36,17 @@ function checkName(kind: string, name: string): void {
   if (Buffer.byteLength(name) > MAX_NAME) {
     throw new InputError(`${kind} name ${name} is longer than ${MAX_NAME} bytes, the most PostgreSQL keeps`, { hint: "choose a shorter name", code: "definition.name" });
   }
+}
+
+/** Native types are passed through as declared: one PostgreSQL lacks is refused before anything runs. */
+export function checkNativeType(h: Heading, a: Attribute): void {
+  if (a.marker || a.codec || a.foreignKey) return;
+  const what = mysqlOnlyType(a.type);
+  if (!what) return;
+  throw new InputError(`${h.schema}.${h.className}: attribute ${a.name} has the native type ${a.type.trim()}, and PostgreSQL has no ${what}`, {
+    hint: "use a DataJoint core type (int8 … int64, float32, float64, bytes, json, datetime, …) or a PostgreSQL type (integer, bigint, text, bytea, serial, …)",
+    code: "definition.type",
+  });
 }
 
 /** The comment DataJoint writes on a column: none for inherited columns, `:type:comment` for core and codec types. */
@@ -107,7 +118,10 @@ export class PostgresCompiler extends BaseCompiler {
 
   createTable(h: Heading): string[] {
     checkName("table", h.table);
-    for (const a of h.attributes) checkName("attribute", a.name);
+    for (const a of h.attributes) {
+      checkName("attribute", a.name);
+      checkNativeType(h, a);
+    }
     const table = this.table(h.schema, h.table);
     const out: string[] = [];
     out.push(...createEnumTypes(h.schema, h.attributes));
