@@ -8,8 +8,8 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { CodecRegistry } from "../codecs/registry.js";
 import type { ResolvedConfig } from "../config/types.js";
-import { ConflictError, InputError } from "../errors.js";
-import type { Dialect } from "../db/types.js";
+import { ConflictError, DatabaseError, InputError } from "../errors.js";
+import type { Connection, Dialect, Param } from "../db/types.js";
 import type { SessionOptions } from "./session.js";
 import { parseDefinition } from "../schema/definition.js";
 import { definitionLines } from "../schema/describe.js";
@@ -141,6 +141,9 @@ export async function declarePipeline(
   const contents = await planContents(dialect, plan);
   const results: DeclareResult[] = [];
   const schemasReady = new Set<string>();
+  // What runs, table by table: on PostgreSQL (transactional DDL) all of it in one transaction, so
+  // a table the server refuses leaves nothing of the run behind; elsewhere each statement commits.
+  const runs: Array<{ label: string; steps: Array<[string, Param[]?]> }> = [];
   for (const { decl, heading, existing, create } of plan) {
     const result: DeclareResult = { schema: decl.schema, className: decl.className, table: heading.table, status: "exists", sql: [] };
     results.push(result);
@@ -156,9 +159,22 @@ export async function declarePipeline(
     result.sql = [...statements, ...(lineage.length ? [compiler.upsertLineage(decl.schema, lineage.length)] : [])];
     result.status = opts.dryRun ? "planned" : "created";
     if (opts.dryRun) continue;
-    for (const s of statements) await driver.query(s);
-    if (lineage.length) await driver.query(compiler.upsertLineage(decl.schema, lineage.length), lineage.flatMap(([attr, origin]) => [heading.table, attr, origin]));
+    const steps: Array<[string, Param[]?]> = statements.map((s) => [s]);
+    if (lineage.length) steps.push([compiler.upsertLineage(decl.schema, lineage.length), lineage.flatMap(([attr, origin]) => [heading.table, attr, origin])]);
+    runs.push({ label: `${decl.schema}.${decl.className} (${heading.table})`, steps });
   }
+  const execute = async (conn: Connection, whole: boolean) => {
+    for (const run of runs) {
+      try {
+        for (const [sql, params] of run.steps) await conn.query(sql, params);
+      } catch (err) {
+        if (!whole || !(err instanceof DatabaseError)) throw err;
+        throw new DatabaseError(`${run.label}: ${err.message}; nothing of this declare was created`, { hint: err.hint, code: err.code as never, cause: err });
+      }
+    }
+  };
+  if (compiler.transactionalDdl && runs.length) await driver.transaction((conn) => execute(conn, true));
+  else await execute(driver, false);
   for (const c of contents) {
     const result = results.find((r) => r.schema === c.heading.schema && r.table === c.heading.table)!;
     result.contents = { inserted: opts.dryRun ? c.insert.length : await writeContents(dialect, c), present: c.present };
