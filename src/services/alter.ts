@@ -5,6 +5,8 @@
  * any table refuses the whole run (exit 8, with the diff). Dropping attributes loses data, so
  * it needs the caller's confirmation. Tables not yet in the database are left to `dj declare`.
  * `~lineage` holds only key and foreign-key attributes, which alter never touches.
+ * Where DDL is transactional (PostgreSQL) the whole run is one transaction; elsewhere each
+ * table's statements run on their own (MySQL commits every ALTER TABLE by itself).
  */
 import { ConflictError, UsageError } from "../errors.js";
 import { renderDiff } from "../schema/heading-diff.js";
