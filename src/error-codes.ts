@@ -118,6 +118,7 @@ export const ERROR_CODES = {
   "definition.name": "input",
   "definition.part": "input",
   "definition.syntax": "input",
+  "definition.type": "input",
   "output.enotdir": "input",
   "output.eisdir": "input",
   "output.enametoolong": "input",

@@ -61,6 +61,12 @@ export interface SqlCompiler {
    * differences (heading-diff.ts). A dialect without it refuses `dj alter`.
    */
   alterTable?(existing: Heading, wanted: Heading, diff: HeadingDiff): AlterStatements;
+  /**
+   * DDL runs inside a transaction and rolls back with it (PostgreSQL): `dj alter` then runs every
+   * table's statements in ONE transaction, so a failure leaves no table changed. Without it
+   * (MySQL commits each DDL statement; SQLite's rebuild needs pragmas outside) each table has its own.
+   */
+  readonly transactionalDdl?: boolean;
   /** `primaryKey` lets a dialect aim "skip duplicates" at the key (PostgreSQL's ON CONFLICT). */
   insert(schema: string, table: string, columns: string[], rows: number, opts: { skipDuplicates?: boolean; primaryKey?: string[] }): string;
   select(schema: string, table: string, columns: string[], where: string[], opts?: SelectOptions): string;
@@ -90,11 +96,6 @@ export interface Introspector {
 
 export interface Dialect {
   readonly name: "mysql" | "postgresql" | "sqlite";
-  /**
-   * True when CREATE/ALTER run inside a transaction and roll back with it (PostgreSQL), so a
-   * declare of several tables can be all or nothing. MySQL commits each DDL statement on its own.
-   */
-  readonly transactionalDdl?: boolean;
   readonly driver: Driver;
   readonly compiler: SqlCompiler;
   readonly introspector: Introspector;

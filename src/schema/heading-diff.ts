@@ -67,6 +67,11 @@ function comparableType(a: Attribute): string {
 function comparableDefault(a: Attribute): string {
   if (a.nullable || a.default === null) return "";
   const v = a.default.replace(/^'(.*)'$/s, "$1").replace(/^current_timestamp(\(\))?$/i, "CURRENT_TIMESTAMP");
+  // PostgreSQL stores `= 0 : bool` as `false` and reads it back so; MySQL keeps the number.
+  if (/^(bool|boolean)$/i.test(a.type.trim())) {
+    if (/^(true|t|1)$/i.test(v)) return "1";
+    if (/^(false|f|0)$/i.test(v)) return "0";
+  }
   return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(v) ? String(Number(v)) : v;
 }
 

@@ -5,6 +5,8 @@
  * any table refuses the whole run (exit 8, with the diff). Dropping attributes loses data, so
  * it needs the caller's confirmation. Tables not yet in the database are left to `dj declare`.
  * `~lineage` holds only key and foreign-key attributes, which alter never touches.
+ * Where DDL is transactional (PostgreSQL) the whole run is one transaction; elsewhere each
+ * table's statements run on their own (MySQL commits every ALTER TABLE by itself).
  */
 import { ConflictError, UsageError } from "../errors.js";
 import { renderDiff } from "../schema/heading-diff.js";
@@ -72,8 +74,14 @@ export async function alterPipeline(session: Session, files: string[], cwd: stri
       code: "usage.force",
     });
   }
-  if (!opts.dryRun) {
-    for (const r of results.filter((x) => x.status === "altered")) {
+  const altered = results.filter((x) => x.status === "altered");
+  if (!opts.dryRun && compiler.transactionalDdl) {
+    // One transaction for the whole run: a table that fails leaves the ones before it unchanged too.
+    await driver.transaction(async (conn) => {
+      for (const r of altered) for (const s of [...r.before, ...r.sql, ...r.after]) await conn.query(s);
+    });
+  } else if (!opts.dryRun) {
+    for (const r of altered) {
       for (const s of r.before) await driver.query(s);
       try {
         await driver.transaction(async (conn) => {

@@ -157,7 +157,7 @@ export async function declarePipeline(
     result.sql = [...statements, ...(lineage.length ? [compiler.upsertLineage(decl.schema, lineage.length)] : [])];
     result.status = opts.dryRun ? "planned" : "created";
     work.push({
-      label: `${decl.file}:${decl.line}: table ${decl.schema}.${decl.className} (${heading.table})`,
+      label: `${decl.schema}.${decl.className} (${heading.table})`,
       statements,
       lineage: lineage.length ? { sql: compiler.upsertLineage(decl.schema, lineage.length), params: lineage.flatMap(([attr, origin]) => [heading.table, attr, origin]) } : null,
     });
@@ -167,28 +167,28 @@ export async function declarePipeline(
     for (const c of contents) resultOf(c).contents = { inserted: c.insert.length, present: c.present };
     return results;
   }
-  const create = async (conn: Connection) => {
+  const create = async (conn: Connection, whole: boolean) => {
     for (const w of work) {
       try {
         for (const s of w.statements) await conn.query(s);
         if (w.lineage) await conn.query(w.lineage.sql, w.lineage.params);
       } catch (err) {
         // The server's words alone do not say which table of the files it refused.
-        if (isDjError(err) && err instanceof Error) err.message = `${w.label}: ${err.message}`;
+        if (isDjError(err) && err instanceof Error) err.message = `${w.label}: ${err.message}${whole ? "; nothing of this declare was created" : ""}`;
         throw err;
       }
     }
   };
-  if (dialect.transactionalDdl) {
+  if (compiler.transactionalDdl) {
     // All or nothing: a table the server refuses halfway leaves no earlier table, lineage or row.
     await driver.transaction(async (conn) => {
-      await create(conn);
+      await create(conn, true);
       for (const c of contents) resultOf(c).contents = { inserted: await insertContents(conn, compiler, c), present: c.present };
     });
   } else {
     // MySQL commits each DDL statement on its own; SQLite cannot attach a schema's file inside a
     // transaction. Tables go one by one, parents first, and each table's contents in a transaction.
-    await create(driver);
+    await create(driver, false);
     for (const c of contents) resultOf(c).contents = { inserted: c.insert.length ? await writeContents(dialect, c) : 0, present: c.present };
   }
   return results;

@@ -1,8 +1,9 @@
 /**
- * `dj diff` and `dj alter` with the built binary, on MariaDB and on the embedded database:
+ * `dj diff` and `dj alter` with the built binary, on MariaDB, the embedded database and PostgreSQL:
  * the diff as a CI gate (exit 0 / 8, --json), alter's refusals (drops without --force, primary
  * key, foreign key, index), and the round trip: declare v1, alter to v2, `dj diff v2` is clean
- * and the tables read back as declaring v2 fresh does.
+ * and the tables read back as declaring v2 fresh does (on PostgreSQL the catalog, modulo column
+ * order: added columns go last there). On PostgreSQL the whole run is one transaction.
  */
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -10,6 +11,8 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { runDj, tempProject, writeFile } from "../helpers/cli.js";
 import { connect, databaseSection, dropSchemas, schemaName, showCreateTables } from "../helpers/db.js";
+import { pgConnect, pgDatabaseSection, pgDropSchemas } from "../helpers/pg.js";
+import { pgCatalog } from "../helpers/pg-catalog.js";
 
 const v1 = (s: string) => `schema ${s}
 
@@ -56,7 +59,7 @@ const refusals: Array<[string, (s: string) => string, RegExp]> = [
   ["codec", (s) => v2(s).replace("    weight = null : float64\n", "    weight = null : <blob>\n"), /codec differs[^\n]*\n\s+- weight : float32\n\s+\+ weight = null : <blob>/],
 ];
 
-for (const dialect of ["mariadb", "embedded"] as const)
+for (const dialect of ["mariadb", "embedded", "postgresql"] as const)
 describe(`dj diff / dj alter (${dialect})`, () => {
   const schema = schemaName("alter");
   const fresh = schemaName("alterfresh");
@@ -66,6 +69,15 @@ describe(`dj diff / dj alter (${dialect})`, () => {
 
   /** DDL of every table (MariaDB: SHOW CREATE TABLE; embedded: sqlite_master and ~dj_heading), schema name as S. */
   const ddl = async (s: string): Promise<Record<string, string>> => {
+    if (dialect === "postgresql") {
+      const client = await pgConnect();
+      try {
+        const cat = await pgCatalog(client, s, { ignoreColumnOrder: true });
+        return Object.fromEntries(Object.entries(cat).filter(([k]) => k !== "lineage").map(([k, v]) => [k, JSON.stringify(v, null, 1)]));
+      } finally {
+        await client.end();
+      }
+    }
     if (dialect === "mariadb") {
       const conn = await connect();
       try {
@@ -86,6 +98,14 @@ describe(`dj diff / dj alter (${dialect})`, () => {
     }
   };
   const lineage = async (s: string) => {
+    if (dialect === "postgresql") {
+      const client = await pgConnect();
+      try {
+        return (await client.query(`SELECT * FROM "${s}"."~lineage" ORDER BY table_name, attribute_name`)).rows;
+      } finally {
+        await client.end();
+      }
+    }
     if (dialect === "mariadb") {
       const conn = await connect();
       try {
@@ -106,7 +126,7 @@ describe(`dj diff / dj alter (${dialect})`, () => {
 
   before(async () => {
     ({ dir, cleanup } = tempProject({
-      "dj.config.json": { ...(dialect === "mariadb" ? { database: databaseSection } : {}), schema },
+      "dj.config.json": { ...(dialect === "mariadb" ? { database: databaseSection } : dialect === "postgresql" ? { database: pgDatabaseSection } : {}), schema },
     }));
     writeFile(dir, "v1.dj", v1(schema));
     writeFile(dir, "v2.dj", v2(schema));
@@ -123,6 +143,11 @@ describe(`dj diff / dj alter (${dialect})`, () => {
       const conn = await connect();
       await dropSchemas(conn, schema, fresh);
       await conn.end();
+    }
+    if (dialect === "postgresql") {
+      const client = await pgConnect();
+      await pgDropSchemas(client, schema, fresh);
+      await client.end();
     }
     cleanup();
   });
@@ -223,6 +248,29 @@ describe(`dj diff / dj alter (${dialect})`, () => {
           "",
         ].join("\n"),
       );
+    } else if (dialect === "postgresql") {
+      const t = `"${schema}"."animal"`;
+      assert.equal(
+        r.stdout,
+        [
+          `DO $dj$ BEGIN CREATE TYPE "${schema}"."enum_e54fc739" AS ENUM ('M', 'F', 'U'); EXCEPTION WHEN duplicate_object THEN NULL; END $dj$;`,
+          `ALTER TABLE ${t} DROP COLUMN "old_note";`,
+          `ALTER TABLE ${t} ADD COLUMN "sex" "${schema}"."enum_e54fc739" NOT NULL DEFAULT 'U';`,
+          `COMMENT ON COLUMN ${t}."sex" IS ':enum("M","F","U"):';`,
+          `ALTER TABLE ${t} ADD COLUMN "born" date DEFAULT NULL;`,
+          `COMMENT ON COLUMN ${t}."born" IS ':date:birth date';`,
+          `ALTER TABLE ${t} ALTER COLUMN "name" DROP DEFAULT;`,
+          `ALTER TABLE ${t} ALTER COLUMN "name" TYPE varchar(64);`,
+          `ALTER TABLE ${t} ALTER COLUMN "name" SET DEFAULT 'x';`,
+          `COMMENT ON COLUMN ${t}."name" IS ':varchar(64):what we call it now';`,
+          `ALTER TABLE ${t} ALTER COLUMN "weight" TYPE double precision;`,
+          `ALTER TABLE ${t} ALTER COLUMN "weight" DROP DEFAULT;`,
+          `ALTER TABLE ${t} ALTER COLUMN "weight" DROP NOT NULL;`,
+          `COMMENT ON COLUMN ${t}."weight" IS ':float64:';`,
+          `COMMENT ON TABLE ${t} IS 'an animal, v2';`,
+          `-- ${schema}.Session (session): unchanged`,
+        ].join("\n\n") + "\n",
+      );
     } else {
       assert.match(r.stdout, /^PRAGMA foreign_keys = OFF;/);
       assert.match(r.stdout, /INSERT INTO "[^"]+"\."animal~alter" \("animal_id", "name", "weight"\) SELECT "animal_id", "name", "weight" FROM/);
@@ -264,7 +312,7 @@ describe(`dj diff / dj alter (${dialect})`, () => {
     for (const t of Object.keys(declared)) assert.equal(altered[t], declared[t], t);
   });
 
-  test("a new non-null attribute without a default: MySQL fills it in, the embedded database refuses (exit 8)", async () => {
+  test("a new non-null attribute without a default: MySQL fills it in, the embedded database and PostgreSQL refuse (exit 8)", async () => {
     writeFile(dir, "v3.dj", v2(schema).replace("    born = null : date  # birth date\n", "    born = null : date  # birth date\n    height : float32\n"));
     const r = await dj("alter", "v3.dj");
     if (dialect === "mariadb") {
@@ -272,9 +320,43 @@ describe(`dj diff / dj alter (${dialect})`, () => {
       assert.deepEqual((await dj("fetch", "Animal", "--key", "animal_id=1", "--attr", "height", "--json")).stdout.includes('"height": 0'), true);
     } else {
       assert.equal(r.code, 8);
-      assert.match(r.stderr, /cannot alter \S+\.Animal \(animal\), which has 2 rows: the embedded database cannot fill the new non-null attribute height \(no default\) for existing rows; nothing was altered/);
+      const who = dialect === "postgresql" ? "PostgreSQL" : "the embedded database";
+      assert.match(r.stderr, new RegExp(`cannot alter \\S+\\.Animal \\(animal\\), which has 2 rows: ${who} cannot fill the new non-null attribute height \\(no default\\) for existing rows; nothing was altered`));
       assert.match(r.stderr, /hint: give the attribute a default/);
       assert.equal((await dj("diff", "v2.dj")).code, 0, "still v2");
     }
+  });
+
+  test("PostgreSQL: the whole run is one transaction; a table that fails leaves the tables before it unchanged", { skip: dialect !== "postgresql" }, async () => {
+    // Animal's comment changes first; then Session's notes become int32, which the server cannot
+    // cast from varchar without USING (dj, like DataJoint, writes none): the run fails there.
+    writeFile(dir, "v4.dj", v2(schema).replace("# an animal, v2", "# an animal, v4").replace('notes = "" : varchar(255)', "notes = 0 : int32"));
+    const before = await ddl(schema);
+    const r = await dj("alter", "v4.dj", "--force");
+    assert.equal(r.code, 4, r.stderr);
+    assert.match(r.stderr, /^dj: database error 42804: .*"notes".*integer/m);
+    assert.doesNotMatch(r.stderr, /at .*\.js:\d+/, "no stack trace");
+    assert.deepEqual(await ddl(schema), before, "Animal's comment was rolled back with the rest");
+    assert.equal((await dj("diff", "v2.dj")).code, 0, "still v2");
+  });
+
+  test("PostgreSQL: enum values changed: a new enum type by DataJoint's naming, values kept, the old type gone", { skip: dialect !== "postgresql" }, async () => {
+    writeFile(dir, "v5.dj", v2(schema).replace('sex = "U" : enum("M","F","U")', 'sex = "U" : enum("M","F","U","X")'));
+    const r = await dj("alter", "v5.dj", "--force");
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await dj("diff", "v5.dj")).code, 0);
+    const client = await pgConnect();
+    try {
+      const types = await client.query("SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = $1 AND t.typtype = 'e' ORDER BY 1", [schema]);
+      // md5 of the sorted values joined by "_": F_M_U_X
+      assert.deepEqual(types.rows.map((x) => x.typname), ["enum_dada722c"]);
+    } finally {
+      await client.end();
+    }
+    const rows = JSON.parse((await dj("fetch", "Animal", "--json")).stdout).rows;
+    assert.deepEqual(rows.map((x: any) => [x.animal_id, x.sex]), [[1, "U"], [2, "F"]]);
+    // Back: a value the new type lacks would fail; here every value is kept.
+    assert.equal((await dj("alter", "v2.dj", "--force")).code, 0);
+    assert.equal((await dj("diff", "v2.dj")).code, 0);
   });
 });

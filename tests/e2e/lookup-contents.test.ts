@@ -1,5 +1,5 @@
 /**
- * Lookup contents in `.dj` files, with the built binary on MariaDB and the embedded database:
+ * Lookup contents in `.dj` files, with the built binary on every dialect (embedded, MariaDB, PostgreSQL):
  * `dj declare` inserts them with the table, keeps them in step on later runs (missing rows
  * inserted), and refuses a row that differs (exit 8, a diff, nothing written). Bad blocks are
  * input errors naming the line, before anything is created.
@@ -7,7 +7,8 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { runDj, tempProject, writeFile } from "../helpers/cli.js";
-import { connect, databaseSection, dropSchemas, schemaName } from "../helpers/db.js";
+import { schemaName } from "../helpers/db.js";
+import { configFor, dialects } from "../helpers/dialects.js";
 
 const species = `Species (lookup)
     # species
@@ -36,8 +37,8 @@ const color = `Color (lookup)
         ]
 `;
 
-for (const dialect of ["mariadb", "embedded"] as const)
-describe(`Lookup contents (${dialect})`, () => {
+for (const dialect of dialects)
+describe(`Lookup contents (${dialect.name})`, () => {
   const schema = schemaName("lookup");
   let dir: string;
   let cleanup: () => void;
@@ -51,14 +52,10 @@ describe(`Lookup contents (${dialect})`, () => {
   const file = (...blocks: string[]) => writeFile(dir, "l.dj", [`schema ${schema}`, ...blocks].join("\n\n"));
 
   before(() => {
-    ({ dir, cleanup } = tempProject({ "dj.config.json": { ...(dialect === "mariadb" ? { database: databaseSection } : {}), schema } }));
+    ({ dir, cleanup } = tempProject({ "dj.config.json": configFor(dialect, { schema }) }));
   });
   after(async () => {
-    if (dialect === "mariadb") {
-      const conn = await connect();
-      await dropSchemas(conn, schema);
-      await conn.end();
-    }
+    await dialect.dropSchemas(schema);
     cleanup();
   });
 

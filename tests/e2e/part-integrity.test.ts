@@ -2,12 +2,13 @@
  * Part tables in `dj delete`, as DataJoint 2.x keeps them (part_integrity): a part alone is not
  * deleted unless asked (`--part-integrity ignore`), a master takes its parts along, and a cascade
  * reaching another master's part refuses (enforce, the default) or takes that master too
- * (`--part-integrity cascade`). Built binary, MariaDB and the embedded database.
+ * (`--part-integrity cascade`). Built binary, on every dialect (tests/helpers/dialects.ts).
  */
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { runDj, tempProject, writeFile } from "../helpers/cli.js";
-import { connect, databaseSection, dropSchemas, schemaName } from "../helpers/db.js";
+import { schemaName } from "../helpers/db.js";
+import { configFor, dialects } from "../helpers/dialects.js";
 
 const pipeline = (s: string) => `schema ${s}
 
@@ -40,8 +41,8 @@ const rows: Record<string, object[]> = {
   "Recording.Channel": [{ rec: 1, channel: 1, stim: 1 }, { rec: 1, channel: 2, stim: 2 }, { rec: 2, channel: 1, stim: 2 }],
 };
 
-for (const dialect of ["mariadb", "embedded"] as const)
-describe(`dj delete and part tables (${dialect})`, () => {
+for (const dialect of dialects)
+describe(`dj delete and part tables (${dialect.name})`, () => {
   const schema = schemaName("parts");
   let dir: string;
   let cleanup: () => void;
@@ -62,17 +63,13 @@ describe(`dj delete and part tables (${dialect})`, () => {
   };
 
   before(async () => {
-    ({ dir, cleanup } = tempProject({ "dj.config.json": { ...(dialect === "mariadb" ? { database: databaseSection } : {}), schema } }));
+    ({ dir, cleanup } = tempProject({ "dj.config.json": configFor(dialect, { schema }) }));
     writeFile(dir, "p.dj", pipeline(schema));
     const d = await dj("declare", "p.dj");
     assert.equal(d.code, 0, d.stderr);
   });
   after(async () => {
-    if (dialect === "mariadb") {
-      const conn = await connect();
-      await dropSchemas(conn, schema);
-      await conn.end();
-    }
+    await dialect.dropSchemas(schema);
     cleanup();
   });
 

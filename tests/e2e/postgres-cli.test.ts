@@ -221,13 +221,19 @@ Tagged (manual)
   // of the files' tables or none, and says which table the server refused.
   test("a table the server refuses stops declare with nothing of that file created, naming the table", async () => {
     const half = pgSchemaName("pghalf");
-    writeFile(dir, "half.dj", `schema ${half}\n\nA (manual)\n    id : int32\n\nB (manual)\n    id : int32\n    ---\n    v : smallint unsigned\n`);
+    // dj cannot know this limit of the server's (varchar at most 10485760 characters): the server refuses B after A was created, in the same transaction.
+    writeFile(dir, "half.dj", `schema ${half}\n\nA (manual)\n    id : int32\n\nB (manual)\n    id : int32\n    ---\n    v : varchar(20000000)\n`);
+    // A MySQL-only native type dj refuses itself, before anything runs (exit 7).
+    writeFile(dir, "mysql.dj", `schema ${half}\n\nA (manual)\n    id : int32\n\nB (manual)\n    id : int32\n    ---\n    v : smallint unsigned\n`);
     try {
       const r = await dj("declare", "half.dj");
       assert.equal(r.code, 4, r.stderr);
-      const { rows: tables } = await client.query("SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'a'", [half]);
-      assert.deepEqual(tables, [], "table A of the refused file stays");
-      assert.match(r.stderr, new RegExp(`${half}\\.B\\b`), "the message names the table the server refused");
+      assert.match(r.stderr, new RegExp(`^dj: ${half}\\.B \\(b\\): .*10485760.*; nothing of this declare was created`, "m"), "the message names the table the server refused");
+      const m = await dj("declare", "mysql.dj");
+      assert.equal(m.code, 7, m.stderr);
+      assert.match(m.stderr, new RegExp(`^dj: ${half}\\.B: attribute v has the native type smallint unsigned, and PostgreSQL has no unsigned integers`, "m"));
+      const { rows } = await client.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [half]);
+      assert.deepEqual(rows, [], "neither run left the schema or table A behind");
     } finally {
       await pgDropSchemas(client, half);
     }

@@ -13,8 +13,11 @@
  */
 import { InputError } from "../../errors.js";
 import { primaryKey, type Attribute, type Heading } from "../../schema/heading.js";
+import type { HeadingDiff } from "../../schema/heading-diff.js";
 import { BaseCompiler } from "../base-compiler.js";
-import { enumTypeName, enumValues, pgColumnType } from "./types.js";
+import type { AlterStatements } from "../types.js";
+import { postgresAlter } from "./alter.js";
+import { enumTypeName, enumValues, mysqlOnlyType, pgColumnType } from "./types.js";
 
 export function quoteIdent(name: string): string {
   return '"' + name.replace(/"/g, '""') + '"';
@@ -35,6 +38,17 @@ function checkName(kind: string, name: string): void {
   }
 }
 
+/** Native types are passed through as declared: one PostgreSQL lacks is refused before anything runs. */
+export function checkNativeType(h: Heading, a: Attribute): void {
+  if (a.marker || a.codec || a.foreignKey) return;
+  const what = mysqlOnlyType(a.type);
+  if (!what) return;
+  throw new InputError(`${h.schema}.${h.className}: attribute ${a.name} has the native type ${a.type.trim()}, and PostgreSQL has no ${what}`, {
+    hint: "use a DataJoint core type (int8 … int64, float32, float64, bytes, json, datetime, …) or a PostgreSQL type (integer, bigint, text, bytea, serial, …)",
+    code: "definition.type",
+  });
+}
+
 /** The comment DataJoint writes on a column: none for inherited columns, `:type:comment` for core and codec types. */
 export function pgColumnComment(a: Attribute): string {
   if (a.foreignKey) return "";
@@ -42,16 +56,30 @@ export function pgColumnComment(a: Attribute): string {
 }
 
 /** A default literal as PostgreSQL reads it (dj's neutral form doubles backslashes for MySQL). */
-function pgDefault(d: string): string {
+export function pgDefault(d: string): string {
   return d.startsWith("'") ? d.replace(/\\\\/g, "\\") : d;
 }
 
-function columnSql(a: Attribute, schema: string): string {
+export function columnSql(a: Attribute, schema: string): string {
   let sql = `${quoteIdent(a.name)} ${pgColumnType(a, schema, quoteIdent)}`;
   if (a.foreignKey) return a.nullable ? sql : `${sql} NOT NULL`;
   if (a.nullable) sql += " DEFAULT NULL";
   else sql += a.default !== null ? ` NOT NULL DEFAULT ${pgDefault(a.default)}` : " NOT NULL";
   return sql;
+}
+
+/** Whether an attribute's column is one of the schema's enum types (not inherited, not a codec). */
+export const isOwnEnum = (a: Attribute) => !a.foreignKey && !a.codec && /^enum\s*\(/i.test(a.type);
+
+/** The enum types the attributes need, created in the schema unless they exist (DataJoint's naming). */
+export function createEnumTypes(schema: string, attributes: Attribute[]): string[] {
+  const enums = new Map<string, string[]>();
+  for (const a of attributes) if (isOwnEnum(a)) enums.set(enumTypeName(a.type), enumValues(a.type));
+  return [...enums].map(([name, values]) => {
+    // CREATE TYPE has no IF NOT EXISTS; a second table with the same values reuses the type.
+    const create = `CREATE TYPE ${quoteIdent(schema)}.${quoteIdent(name)} AS ENUM (${values.map(literal).join(", ")})`;
+    return `DO $dj$ BEGIN ${create}; EXCEPTION WHEN duplicate_object THEN NULL; END $dj$`;
+  });
 }
 
 /** DataJoint's index name: `idx_<table>_<columns joined by _, first 30 characters>`. */
@@ -84,6 +112,8 @@ export class PostgresCompiler extends BaseCompiler {
   protected likeEscape = " ESCAPE '\\'";
   /** PostgreSQL takes OFFSET without LIMIT. */
   protected noLimit = null;
+  /** PostgreSQL DDL is transactional: a whole `dj alter` run is one transaction. */
+  readonly transactionalDdl = true;
 
   createSchema(schema: string): string {
     checkName("schema", schema);
@@ -92,19 +122,13 @@ export class PostgresCompiler extends BaseCompiler {
 
   createTable(h: Heading): string[] {
     checkName("table", h.table);
-    for (const a of h.attributes) checkName("attribute", a.name);
+    for (const a of h.attributes) {
+      checkName("attribute", a.name);
+      checkNativeType(h, a);
+    }
     const table = this.table(h.schema, h.table);
     const out: string[] = [];
-    const enums = new Map<string, string[]>();
-    for (const a of h.attributes) {
-      if (a.foreignKey || a.codec || !/^enum\s*\(/i.test(a.type)) continue;
-      enums.set(enumTypeName(a.type), enumValues(a.type));
-    }
-    for (const [name, values] of enums) {
-      // CREATE TYPE has no IF NOT EXISTS; a second table with the same values reuses the type.
-      const create = `CREATE TYPE ${this.table(h.schema, name)} AS ENUM (${values.map(literal).join(", ")})`;
-      out.push(`DO $dj$ BEGIN ${create}; EXCEPTION WHEN duplicate_object THEN NULL; END $dj$`);
-    }
+    out.push(...createEnumTypes(h.schema, h.attributes));
     const lines = h.attributes.map((a) => columnSql(a, h.schema));
     lines.push(`PRIMARY KEY (${list(primaryKey(h))})`);
     for (const fk of h.foreignKeys) {
@@ -120,6 +144,10 @@ export class PostgresCompiler extends BaseCompiler {
       if (comment) out.push(`COMMENT ON COLUMN ${table}.${quoteIdent(a.name)} IS ${literal(comment)}`);
     }
     return out;
+  }
+
+  alterTable(existing: Heading, wanted: Heading, diff: HeadingDiff): AlterStatements {
+    return postgresAlter(this.table(wanted.schema, wanted.table), existing, wanted, diff);
   }
 
   createLineageTable(schema: string): string {

@@ -15,7 +15,6 @@ export async function createPostgresDialect(
   const driver = await PostgresDriver.connect(database, sources, log, timeouts);
   return {
     name: "postgresql",
-    transactionalDdl: true,
     driver,
     compiler: new PostgresCompiler(),
     introspector: new PostgresIntrospector(driver),

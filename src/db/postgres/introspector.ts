@@ -28,7 +28,8 @@ interface ColumnRow {
 export function definitionDefault(expr: string | null): string | null {
   if (expr === null) return null;
   let d = expr.trim();
-  const cast = /^(.*?)::[a-z_ "]+(\(\d+(,\d+)?\))?( without time zone)?(\[\])?$/is.exec(d);
+  // The cast may name a schema-qualified type: an enum default reads `'low'::s.enum_1a2b3c4d`.
+  const cast = /^(.*?)::[a-z0-9_ ".]+(\(\d+(,\d+)?\))?( without time zone)?(\[\])?$/is.exec(d);
   if (cast) d = cast[1]!;
   if (/^null$/i.test(d)) return null;
   if (/^(current_timestamp|now\(\))/i.test(d)) return "CURRENT_TIMESTAMP";
@@ -49,6 +50,8 @@ function sqlTypeOf(c: ColumnRow): string {
     .replace(/^character\(/, "char(")
     .replace(/^(timestamp|time)(\(\d+\))? without time zone$/, "$1$2");
 }
+
+const SERIALS: Record<string, string> = { integer: "serial", bigint: "bigserial", smallint: "smallserial" };
 
 export function attributeFromPgColumn(c: ColumnRow, inKey: boolean, inherited: boolean): Attribute {
   const pgType = sqlTypeOf(c);
@@ -71,7 +74,12 @@ export function attributeFromPgColumn(c: ColumnRow, inKey: boolean, inherited: b
     return { ...base, sqlType: neutralSqlType(type, pgType), type, codec: null, marker: true, comment: marker[2]! };
   }
   // No marker: an inherited foreign-key column (typed from its SQL type), or a native type as declared.
-  const type = inherited ? coreTypeFromPg(pgType, c.typtype === "e" ? c.labels ?? [] : null) : pgType;
+  // `serial` is an integer column whose default draws from its own sequence: described as written.
+  const serial = !inherited && /^nextval\(/i.test(c.dflt ?? "") ? SERIALS[pgType] : undefined;
+  if (serial) return { ...base, default: null, sqlType: serial, type: serial, codec: null, marker: false, comment };
+  // `float` is PostgreSQL's double precision, which it reads back as such; DataJoint's grammar
+  // has no `double precision`, so a native one is described as `float`, which declares it again.
+  const type = inherited ? coreTypeFromPg(pgType, c.typtype === "e" ? c.labels ?? [] : null) : pgType === "double precision" ? "float" : pgType;
   return { ...base, sqlType: neutralSqlType(type, pgType), type, codec: null, marker: false, comment };
 }
 

@@ -56,6 +56,9 @@ export function coreTypeToPg(declared: string, schema: string, quote: (s: string
 
 /** MySQL spellings the neutral heading may carry for a column that has no core type (codec chains, inherited columns). */
 const FROM_MYSQL: Array<[RegExp, string]> = [
+  // A foreign key to a `serial` parent: compile.ts gives MySQL's serial type (bigint unsigned);
+  // PostgreSQL's serial is integer, and no column there can be unsigned (refused at declare).
+  [/^bigint unsigned$/i, "integer"],
   [/^longblob$/i, "bytea"],
   [/^json$/i, "jsonb"],
   [/^longtext$/i, "jsonb"],
@@ -153,4 +156,30 @@ export function neutralSqlType(djType: string, pgType: string): string {
   if (pgType === "bytea") return "longblob";
   if (pgType === "jsonb" || pgType === "json") return "json";
   return pgType;
+}
+
+/** Native MySQL spellings PostgreSQL has no type for: [pattern, what to name in the refusal]. */
+const MYSQL_ONLY: Array<[RegExp, string]> = [
+  [/\bunsigned\b/i, "unsigned integers"],
+  [/\bzerofill\b/i, "zerofill"],
+  [/\bauto_increment\b/i, "auto_increment (it has serial)"],
+  [/^(tinyint|mediumint)\b/i, "tinyint or mediumint"],
+  [/^(int|integer|smallint|bigint)\s*\(/i, "integer display widths"],
+  [/^double$/i, "double without precision (float64 is portable)"],
+  [/^year\b/i, "year type"],
+  [/^(tiny|medium|long)?blob$/i, "blob types (it has bytea)"],
+  [/^(tiny|medium|long)text$/i, "tinytext, mediumtext or longtext (it has text)"],
+  [/^(var)?binary\s*\(/i, "binary strings (it has bytea)"],
+  [/^set\s*\(/i, "set types"],
+];
+
+/**
+ * Why a native type cannot be declared on PostgreSQL (null: it can, as far as dj knows).
+ * DataJoint for Python passes native types through and the server refuses them with a syntax
+ * error; dj refuses them before anything is created, naming the attribute.
+ */
+export function mysqlOnlyType(type: string): string | null {
+  const t = type.trim();
+  for (const [re, what] of MYSQL_ONLY) if (re.test(t)) return what;
+  return null;
 }
