@@ -7,8 +7,11 @@ import type { Param, Restriction, SqlCompiler } from "./types.js";
 
 export abstract class BaseCompiler implements SqlCompiler {
   abstract quote(identifier: string): string;
-  /** `INSERT IGNORE` (MySQL) or `INSERT OR IGNORE` (SQLite). */
-  protected abstract insertIgnoreVerb: string;
+  /**
+   * What follows `VALUES (…)` to skip a row whose primary key exists, and only that: a missing
+   * parent or a bad value still fails (unlike `INSERT IGNORE`, which turns those into warnings).
+   */
+  protected abstract skipDuplicatesClause(primaryKey: string[]): string;
   abstract createSchema(schema: string): string;
   abstract createTable(heading: Heading): string[];
   abstract createLineageTable(schema: string): string;
@@ -23,10 +26,10 @@ export abstract class BaseCompiler implements SqlCompiler {
     return `${this.quote(schema)}.${this.quote(table)}`;
   }
 
-  insert(schema: string, table: string, columns: string[], rows: number, opts: { skipDuplicates?: boolean }): string {
+  insert(schema: string, table: string, columns: string[], rows: number, opts: { skipDuplicates?: boolean; primaryKey?: string[] }): string {
     const row = `(${columns.map(() => "?").join(", ")})`;
-    const verb = opts.skipDuplicates ? this.insertIgnoreVerb : "INSERT";
-    return `${verb} INTO ${this.table(schema, table)} (${this.list(columns)}) VALUES ${Array.from({ length: rows }, () => row).join(", ")}`;
+    const sql = `INSERT INTO ${this.table(schema, table)} (${this.list(columns)}) VALUES ${Array.from({ length: rows }, () => row).join(", ")}`;
+    return opts.skipDuplicates ? `${sql} ${this.skipDuplicatesClause(opts.primaryKey ?? [])}` : sql;
   }
 
   select(schema: string, table: string, columns: string[], where: string[], limit?: number): string {

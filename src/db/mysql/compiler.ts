@@ -40,7 +40,14 @@ const list = (cols: string[]) => cols.map(quoteIdent).join(", ");
 
 export class MysqlCompiler extends BaseCompiler {
   quote = quoteIdent;
-  protected insertIgnoreVerb = "INSERT IGNORE";
+  /**
+   * DataJoint's own form: a no-op update of the key. The connection leaves FOUND_ROWS off
+   * (driver.ts), so a skipped row counts 0 affected rows and an inserted one 1.
+   */
+  protected skipDuplicatesClause(primaryKey: string[]): string {
+    const k = quoteIdent(primaryKey[0]!);
+    return `ON DUPLICATE KEY UPDATE ${k} = ${k}`;
+  }
 
   createSchema(schema: string): string {
     return `CREATE DATABASE ${quoteIdent(schema)}`;
