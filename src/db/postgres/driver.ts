@@ -45,6 +45,24 @@ function statementName(text: string): string {
   return name;
 }
 
+/**
+ * `import("pg")`, without the ~20 ms its runtime probe costs: at load, pg/lib/stream.js asks
+ * whether it runs in a Cloudflare Worker through `navigator.userAgent`, and where Node has no
+ * `navigator` (20) by building a `Response` — which loads Node's whole fetch implementation.
+ * A `navigator` that names Node, present only while pg loads, answers the first question.
+ */
+async function importPg(): Promise<typeof import("pg")> {
+  const g = globalThis as { navigator?: unknown };
+  // Node 21+ has its own navigator (a lazy getter, not called here): pg's first question is answered.
+  if (Object.getOwnPropertyDescriptor(globalThis, "navigator")) return import("pg");
+  Object.defineProperty(globalThis, "navigator", { value: { userAgent: `Node.js/${process.versions.node}` }, configurable: true, writable: true });
+  try {
+    return await import("pg");
+  } finally {
+    delete g.navigator;
+  }
+}
+
 /** Node's TLS options for `database.use_tls` (the same reading as the MySQL driver's). */
 function tlsFor(useTls: DatabaseConfig["use_tls"]): PoolConfig["ssl"] {
   const o = sslOptions(useTls);
@@ -63,7 +81,7 @@ export class PostgresDriver implements Driver {
   ) {}
 
   static async connect(database: DatabaseConfig, sources: Record<string, ValueSource>, log: (sql: string) => void, timeouts: Timeouts = DEFAULT_TIMEOUTS): Promise<PostgresDriver> {
-    const { default: pg } = await import("pg");
+    const { default: pg } = await importPg();
     const parsers: Record<number, (v: string) => unknown> = {
       [OID.int8]: int8,
       [OID.numeric]: asText,
