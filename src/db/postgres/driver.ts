@@ -12,6 +12,7 @@
  * transaction, and the first connection, are retried with backoff; nothing that writes is.
  */
 import { createHash } from "node:crypto";
+import { Socket as NetSocket, type Socket } from "node:net";
 import type { Pool, PoolClient, PoolConfig } from "pg";
 import { DEFAULT_TIMEOUTS } from "../../config/timeouts.js";
 import type { DatabaseConfig, Timeouts, ValueSource } from "../../config/types.js";
@@ -20,6 +21,7 @@ import { sslOptions } from "../mysql/tls.js";
 import type { Connection, Driver, Param, QueryResult } from "../types.js";
 import { isConnectTimeout, isQueryTimeout, isTerminated, translatePgError } from "./errors.js";
 import { toNumberedPlaceholders } from "./placeholders.js";
+import { askForTls } from "./tls-probe.js";
 
 const READ_ONLY = /^\s*(SELECT|SHOW|EXPLAIN|WITH)\b/i;
 const TRANSIENT = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "57P01", "57P03"]);
@@ -95,8 +97,16 @@ export class PostgresDriver implements Driver {
     const types = {
       getTypeParser: (oid: number, format?: string) => (format !== "binary" && parsers[oid]) || pg.types.getTypeParser(oid, format as "text"),
     };
-    const make = (useTls: DatabaseConfig["use_tls"]) => {
+    const make = (useTls: DatabaseConfig["use_tls"], asked?: Socket) => {
+      let unused = asked;
+      // The socket that asked for TLS and heard no carries the first connection (tls-probe.ts).
+      const stream = () => {
+        const s = unused ?? new NetSocket();
+        unused = undefined;
+        return s;
+      };
       const pool = new pg.Pool({
+        ...(asked ? { stream } : {}),
         host: database.host,
         port: database.port,
         user: database.user ?? undefined,
@@ -122,6 +132,20 @@ export class PostgresDriver implements Driver {
       }
     };
     // DataJoint: use_tls null is sslmode=prefer (TLS when the server offers it); true or an object requires it; false never.
+    if (database.use_tls === null) {
+      const answer = await askForTls(database.host, database.port, timeouts.connectMs).catch((err: unknown) => err as Error);
+      if (answer instanceof Error && (answer as { code?: string }).code === "ETIMEDOUT") {
+        const unused = make(false);
+        await unused.close();
+        throw unused.translate(answer, "connecting");
+      }
+      if (!(answer instanceof Error) && answer.offered === false) {
+        const plain = make(false, answer.socket);
+        await probe(plain);
+        return plain;
+      }
+      // Offered, or the question failed (refused, reset): the path below connects and reports.
+    }
     const first = make(database.use_tls);
     try {
       await probe(first);
