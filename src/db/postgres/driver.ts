@@ -21,7 +21,7 @@ import { sslOptions } from "../mysql/tls.js";
 import type { Connection, Driver, Param, QueryResult } from "../types.js";
 import { isConnectTimeout, isQueryTimeout, isTerminated, translatePgError } from "./errors.js";
 import { toNumberedPlaceholders } from "./placeholders.js";
-import { askForTls } from "./tls-probe.js";
+import { askForTls, type TlsAnswer } from "./tls-probe.js";
 
 const READ_ONLY = /^\s*(SELECT|SHOW|EXPLAIN|WITH)\b/i;
 const TRANSIENT = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "57P01", "57P03"]);
@@ -133,18 +133,23 @@ export class PostgresDriver implements Driver {
     };
     // DataJoint: use_tls null is sslmode=prefer (TLS when the server offers it); true or an object requires it; false never.
     if (database.use_tls === null) {
-      const answer = await askForTls(database.host, database.port, timeouts.connectMs).catch((err: unknown) => err as Error);
-      if (answer instanceof Error && (answer as { code?: string }).code === "ETIMEDOUT") {
-        const unused = make(false);
-        await unused.close();
-        throw unused.translate(answer, "connecting");
+      // The question is the first connection attempt: retried (and counted) as the probe's would be.
+      let answer: TlsAnswer = { offered: true };
+      try {
+        answer = await withRetry(() => askForTls(database.host, database.port, timeouts.connectMs), { retries: timeouts.retries }, isTransient);
+      } catch (err) {
+        // A garbled answer (not PostgreSQL?) goes the path below, whose errors say more.
+        if (!/unexpected answer/.test((err as Error).message)) {
+          const unused = make(false);
+          await unused.close();
+          throw unused.translate(err, "connecting");
+        }
       }
-      if (!(answer instanceof Error) && answer.offered === false) {
+      if (answer.offered === false) {
         const plain = make(false, answer.socket);
         await probe(plain);
         return plain;
       }
-      // Offered, or the question failed (refused, reset): the path below connects and reports.
     }
     const first = make(database.use_tls);
     try {

@@ -13,7 +13,10 @@ const SSL_REQUEST = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
 
 export type TlsAnswer = { offered: true } | { offered: false; socket: Socket };
 
-/** Resolves with the server's answer; rejects on a socket error or no answer within `timeoutMs`. */
+/**
+ * Resolves with the server's answer; rejects on a socket error, a close, or no answer within
+ * `timeoutMs` (errors shaped like pg's, so that retries and messages treat them alike).
+ */
 export function askForTls(host: string, port: number, timeoutMs: number): Promise<TlsAnswer> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port, noDelay: true });
@@ -22,11 +25,14 @@ export function askForTls(host: string, port: number, timeoutMs: number): Promis
       reject(err);
     };
     socket.setTimeout(timeoutMs, () => fail(Object.assign(new Error("timeout expired"), { code: "ETIMEDOUT" })));
+    const closed = () => fail(Object.assign(new Error("Connection terminated unexpectedly"), { code: "ECONNRESET" }));
     socket.once("error", fail);
+    socket.once("close", closed);
     socket.once("connect", () => socket.write(SSL_REQUEST));
     socket.once("data", (buf) => {
       socket.setTimeout(0);
       socket.off("error", fail);
+      socket.off("close", closed);
       if (buf.length === 1 && buf[0] === 0x53 /* S */) {
         socket.destroy();
         return resolve({ offered: true });
