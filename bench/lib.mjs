@@ -7,7 +7,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-export const dj = join(root, "dist/bin/dj.js");
+// DJ_BIN points a bench at another build (e.g. the main checkout's) for a before/after run.
+export const dj = process.env.DJ_BIN ?? join(root, "dist/bin/dj.js");
 
 export function measure(cmd, args, opts = {}) {
   const r = spawnSync("python3", [join(root, "bench/run-measured.py"), cmd, ...args], { encoding: "utf8", ...opts });

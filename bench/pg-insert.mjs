@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // bench/pg-insert: PostgreSQL insert costs, each side by side with its baseline in the same run.
-//  1. `dj insert --rows` of a 10k-row CSV vs the raw driver (`pg`) doing the same inserts (one
-//     INSERT per row, in one transaction, in its own node process that connects first).
+//  1. `dj insert --rows` of a 10k-row CSV vs the raw driver (`pg`, and `mysql2` on MariaDB) doing
+//     the same inserts in one transaction, in its own node process that connects first: one INSERT
+//     per row, and 500-row VALUES.
 //     Goal: ratio <= 2.
 //  2. The fixed cost of a small `dj insert` (one row) on PostgreSQL vs the same on MariaDB.
 //     Goal: ratio <= 1.
-// Usage: node bench/pg-insert.mjs [rounds]   (needs PostgreSQL at 127.0.0.1:5432 and MariaDB, like the tests; npm run build first)
+// Usage: [DJ_BIN=other/dist/bin/dj.js] node bench/pg-insert.mjs [rounds]   (needs PostgreSQL at 127.0.0.1:5432 and MariaDB, like the tests; npm run build first)
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { database, dj, dropSchema, measure, median, project, root } from "./lib.mjs";
@@ -20,34 +21,55 @@ const myDir = project({ database, schema }, { "p.dj": definition(schema) });
 for (const dir of [pgDir, myDir]) measure("node", [dj, "declare", "p.dj"], { cwd: dir });
 
 const csv = (from) => "point_id,name,x\n" + Array.from({ length: N }, (_, i) => `${from + i},p${from + i},${(from + i) / 3}`).join("\n") + "\n";
-// The raw driver: connect, then the same INSERTs dj sends (one per row, parameterised), in one transaction.
+// The raw drivers: connect, then the same rows in one transaction, as a script in its own node
+// process. "row" sends one parameterised INSERT per row (what dj did before batching); "batch"
+// sends multi-row VALUES of 500 rows (what dj sends now), the fairer baseline.
 const raw = join(pgDir, "raw.mjs");
-writeFileSync(raw, `import pg from ${JSON.stringify(join(root, "node_modules/pg/lib/index.js"))};
-const [from, n] = process.argv.slice(2).map(Number);
-const c = new pg.Client(${JSON.stringify({ host: pgDb.host, port: pgDb.port, user: pgDb.user, database: "postgres" })});
-await c.connect();
-await c.query("BEGIN");
-for (let i = from; i < from + n; i++) await c.query('INSERT INTO "${schema}"."point" ("point_id", "name", "x") VALUES ($1, $2, $3)', [i, "p" + i, i / 3]);
-await c.query("COMMIT");
-await c.end();
+writeFileSync(raw, `const [which, mode, from, n] = [process.argv[2], process.argv[3], ...process.argv.slice(4).map(Number)];
+const rows = Array.from({ length: n }, (_, k) => [from + k, "p" + (from + k), (from + k) / 3]);
+let q, end;
+if (which === "pg") {
+  const pg = (await import(${JSON.stringify(join(root, "node_modules/pg/lib/index.js"))})).default;
+  const c = new pg.Client(${JSON.stringify({ host: pgDb.host, port: pgDb.port, user: pgDb.user, database: "postgres" })});
+  await c.connect();
+  q = (sql, p) => c.query(sql.replace(/\\?/g, ((i) => () => "$" + ++i)(0)), p);
+  end = () => c.end();
+} else {
+  const mysql = await import(${JSON.stringify(join(root, "node_modules/mysql2/promise.js"))});
+  const c = await mysql.createConnection(${JSON.stringify({ host: database.host, port: database.port, user: database.user, password: database.password ?? "" })});
+  q = (sql, p) => c.query(sql, p);
+  end = () => c.end();
+}
+const t = which === "pg" ? '"${schema}"."point"' : "\`${schema}\`.\`point\`";
+await q(which === "pg" ? "BEGIN" : "START TRANSACTION");
+const size = mode === "row" ? 1 : 500;
+for (let at = 0; at < n; at += size) {
+  const part = rows.slice(at, at + size);
+  await q("INSERT INTO " + t + " (point_id, name, x) VALUES " + part.map(() => "(?, ?, ?)").join(", "), part.flat());
+}
+await q("COMMIT");
+await end();
 `);
 
-const times = { dj: [], raw: [] };
-let next = 0;
-for (let r = 0; r < rounds; r++) {
-  for (const tool of r % 2 ? ["raw", "dj"] : ["dj", "raw"]) {
-    const from = next;
-    next += N;
-    if (tool === "dj") {
-      writeFileSync(join(pgDir, "rows.csv"), csv(from));
-      times.dj.push(measure("node", [dj, "insert", "Point", "--rows", "rows.csv"], { cwd: pgDir }).seconds);
-    } else {
-      times.raw.push(measure("node", [raw, String(from), String(N)], { cwd: pgDir }).seconds);
+for (const [which, dir] of [["pg", pgDir], ["mysql", myDir]]) {
+  const times = { dj: [], row: [], batch: [] };
+  let next = 0;
+  for (let r = 0; r < rounds; r++) {
+    for (const tool of r % 2 ? ["row", "batch", "dj"] : ["dj", "batch", "row"]) {
+      const from = next;
+      next += N;
+      if (tool === "dj") {
+        writeFileSync(join(dir, "rows.csv"), csv(from));
+        times.dj.push(measure("node", [dj, "insert", "Point", "--rows", "rows.csv"], { cwd: dir }).seconds);
+      } else {
+        times[tool].push(measure("node", [raw, which, tool, String(from), String(N)], { cwd: dir }).seconds);
+      }
     }
   }
+  const m = (k) => median(times[k]);
+  console.log(`${N}-row insert on ${which === "pg" ? "PostgreSQL" : "MariaDB"}, ${rounds} rounds each (median)`);
+  console.log(`  dj insert --rows ${m("dj").toFixed(2)} s; raw driver, one INSERT per row ${m("row").toFixed(2)} s (ratio ${(m("dj") / m("row")).toFixed(2)}); raw driver, 500-row VALUES ${m("batch").toFixed(2)} s (ratio ${(m("dj") / m("batch")).toFixed(2)}) (goal <= 2)`);
 }
-console.log(`${N}-row insert on PostgreSQL, ${rounds} rounds each (median)`);
-console.log(`  dj insert --rows ${median(times.dj).toFixed(2)} s, raw pg driver ${median(times.raw).toFixed(2)} s, ratio ${(median(times.dj) / median(times.raw)).toFixed(2)} (goal <= 2)`);
 
 const small = { pg: [], mysql: [] };
 const smallRounds = rounds * 4;

@@ -5,7 +5,7 @@
 // and headers as they cross the wire); stored bytes come from `dj show --json`. Baseline, side by
 // side: zarr-python 2.13 reading the same slice of the same Zarr array copied to a local folder.
 // Goals (issue 18): slice bytes <= 3% of stored bytes, slice time <= 1/20 of the full fetch.
-// Usage: node bench/slice.mjs [MiB=256] [rounds=3]   (embedded database; no MariaDB needed)
+// Usage: [DJ_BENCH_TRACE=1] node bench/slice.mjs [MiB=256] [rounds=3]   (embedded database; no MariaDB needed)
 import { createServer, request } from "node:http";
 import { createRequire } from "node:module";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
@@ -29,6 +29,9 @@ const { port: s3port } = await s3.run();
 const counted = { bytes: 0, requests: 0 };
 const proxy = createServer((req, res) => {
   counted.requests++;
+  const t0 = performance.now();
+  // DJ_BENCH_TRACE=1: each request on stderr (method, path, ms to the last byte, body bytes).
+  if (process.env.DJ_BENCH_TRACE) res.on("finish", () => console.error(`  ${req.method} ${req.url} ${(performance.now() - t0).toFixed(0)} ms ${res.getHeader("content-length") ?? ""}`));
   const up = request({ host: "127.0.0.1", port: s3port, path: req.url, method: req.method, headers: req.headers }, (r) => {
     res.writeHead(r.statusCode ?? 502, r.headers);
     counted.bytes += JSON.stringify(r.headers).length;
@@ -73,6 +76,7 @@ async function timed(args) {
     counted.bytes = 0;
     counted.requests = 0;
     const t0 = process.hrtime.bigint();
+    if (process.env.DJ_BENCH_TRACE) console.error(`dj ${args.join(" ")}`);
     await run(...args);
     t.push(Number(process.hrtime.bigint() - t0) / 1e9);
     last = { ...counted };

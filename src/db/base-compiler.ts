@@ -8,8 +8,6 @@ import type { Param, SqlCompiler } from "./types.js";
 
 export abstract class BaseCompiler implements SqlCompiler {
   abstract quote(identifier: string): string;
-  /** `INSERT IGNORE` (MySQL) or `INSERT OR IGNORE` (SQLite). */
-  protected abstract insertIgnoreVerb: string;
   /** The ESCAPE clause after a LIKE pattern that makes `\\` the escape character (condition.ts). */
   protected abstract likeEscape: string;
   /**
@@ -17,6 +15,11 @@ export abstract class BaseCompiler implements SqlCompiler {
    * itself writes a large number), or null when the dialect takes a bare OFFSET.
    */
   protected noLimit: string | null = "18446744073709551615";
+  /**
+   * What follows `VALUES (…)` to skip a row whose primary key exists, and only that: a missing
+   * parent or a bad value still fails (unlike `INSERT IGNORE`, which turns those into warnings).
+   */
+  protected abstract skipDuplicatesClause(primaryKey: string[]): string;
   abstract createSchema(schema: string): string;
   abstract createTable(heading: Heading): string[];
   abstract createLineageTable(schema: string): string;
@@ -31,10 +34,10 @@ export abstract class BaseCompiler implements SqlCompiler {
     return `${this.quote(schema)}.${this.quote(table)}`;
   }
 
-  insert(schema: string, table: string, columns: string[], rows: number, opts: { skipDuplicates?: boolean }): string {
+  insert(schema: string, table: string, columns: string[], rows: number, opts: { skipDuplicates?: boolean; primaryKey?: string[] }): string {
     const row = `(${columns.map(() => "?").join(", ")})`;
-    const verb = opts.skipDuplicates ? this.insertIgnoreVerb : "INSERT";
-    return `${verb} INTO ${this.table(schema, table)} (${this.list(columns)}) VALUES ${Array.from({ length: rows }, () => row).join(", ")}`;
+    const sql = `INSERT INTO ${this.table(schema, table)} (${this.list(columns)}) VALUES ${Array.from({ length: rows }, () => row).join(", ")}`;
+    return opts.skipDuplicates ? `${sql} ${this.skipDuplicatesClause(opts.primaryKey ?? [])}` : sql;
   }
 
   select(schema: string, table: string, columns: string[], where: string[], opts: SelectOptions = {}): string {

@@ -1,6 +1,7 @@
 /**
  * One row's values → SQL columns: plain values parsed by type, `--from` files routed and opened,
- * the duplicate check, then every codec value encoded (objects written through the guard).
+ * then (after the caller's duplicate check, insert-keys.ts) every codec value encoded, objects
+ * written through the guard.
  */
 import type { InputValue, KeyValue, MeasuredFigures } from "../codecs/types.js";
 import { ConflictError, UsageError } from "../errors.js";
@@ -13,7 +14,6 @@ import { jsonOrText } from "./json-text.js";
 import type { RowInput } from "./row-input.js";
 import type { Session } from "./session.js";
 import { checkJsonLimits, parseAttributeValue } from "./values.js";
-import { keyCondition } from "../db/condition.js";
 
 /** A table ready for inserts: its heading and each codec attribute's chain and store, resolved once. */
 export interface Prepared {
@@ -73,15 +73,19 @@ function route(file: string, prepared: Prepared, taken: Set<string>): Attribute 
   throw new UsageError(`--from ${file}: several attributes could take it (${candidates.map((c) => c.name).join(", ")}); write --from ATTR=${file}`);
 }
 
-export async function encodeRow(session: Session, prepared: Prepared, row: RowInput, opts: EncodeOptions, written: WrittenObject[], guard: InsertGuard): Promise<EncodedRow> {
+/** One row parsed and checked, before any object is written: its SQL columns, key and codec inputs. */
+export interface ParsedRow {
+  key: Record<string, KeyValue>;
+  /** The key's SQL values in table order (for the batch's duplicate check). */
+  keyParams: Param[];
+  columns: Record<string, Param>;
+  codecInputs: Map<string, InputValue>;
+}
+
+/** Parse one row's values by type and open its `--from` files; nothing is written yet. */
+export async function parseRow(prepared: Prepared, row: RowInput, opts: EncodeOptions): Promise<ParsedRow> {
   const { heading } = prepared;
-  const { dialect, config } = session;
-  const byName = new Map(heading.attributes.filter((a) => !a.hidden).map((a) => [a.name, a]));
-  const attr = (name: string) => {
-    const a = byName.get(name);
-    if (!a) throw new UsageError(`${heading.schema}.${heading.className} has no attribute "${name}"`, { hint: `attributes: ${[...byName.keys()].join(", ")}` });
-    return a;
-  };
+  const attr = attributeLookup(prepared);
   const files = { ...row.files };
   const taken = new Set([...Object.keys(row.text), ...Object.keys(row.values), ...Object.keys(files)]);
   for (const f of row.unrouted) {
@@ -91,7 +95,6 @@ export async function encodeRow(session: Session, prepared: Prepared, row: RowIn
   }
 
   const columns: Record<string, Param> = {};
-  const measured: Record<string, MeasuredFigures> = {};
   const pathKey: Record<string, KeyValue> = {};
   const codecInputs = new Map<string, InputValue>();
   for (const [name, text] of Object.entries(row.text)) {
@@ -115,47 +118,79 @@ export async function encodeRow(session: Session, prepared: Prepared, row: RowIn
       if (a.inKey) pathKey[name] = parsed.key;
     }
   }
-  for (const [name, path] of Object.entries(files)) {
-    const a = attr(name);
-    if (!a.codec) throw new UsageError(`--from ${name}=${path}: ${name} is a ${a.type} attribute; give its value with --set ${name}=VALUE`);
-    codecInputs.set(name, await inputFor(path, a, prepared, opts.baseDir));
-  }
-
-  const missing = heading.attributes.filter((a) => !a.hidden && !a.nullable && a.default === null && !(a.name in columns) && !codecInputs.has(a.name));
-  if (missing.length) {
-    throw new UsageError(`missing value${missing.length > 1 ? "s" : ""} for ${missing.map((m) => m.name).join(", ")} of ${heading.schema}.${heading.className}`, {
-      hint: "primary-key attributes go in --key NAME=VALUE, arrays and files in --from [NAME=]FILE, other values in --set NAME=VALUE",
-    });
+  try {
+    for (const [name, path] of Object.entries(files)) {
+      const a = attr(name);
+      if (!a.codec) throw new UsageError(`--from ${name}=${path}: ${name} is a ${a.type} attribute; give its value with --set ${name}=VALUE`);
+      codecInputs.set(name, await inputFor(path, a, prepared, opts.baseDir));
+    }
+    const missing = heading.attributes.filter((a) => !a.hidden && !a.nullable && a.default === null && !(a.name in columns) && !codecInputs.has(a.name));
+    if (missing.length) {
+      throw new UsageError(`missing value${missing.length > 1 ? "s" : ""} for ${missing.map((m) => m.name).join(", ")} of ${heading.schema}.${heading.className}`, {
+        hint: "primary-key attributes go in --key NAME=VALUE, arrays and files in --from [NAME=]FILE, other values in --set NAME=VALUE",
+      });
+    }
+  } catch (err) {
+    await closeInputs(codecInputs);
+    throw err;
   }
 
   // The key in table order, for addressing and for the duplicate check.
   const key: Record<string, KeyValue> = {};
-  for (const a of heading.attributes.filter((x) => x.inKey && !x.hidden)) key[a.name] = pathKey[a.name]!;
-  const keyWhere = dialect.compiler.where(keyCondition(Object.fromEntries(heading.attributes.filter((a) => a.inKey && !a.hidden).map((a) => [a.name, columns[a.name]!]))));
-  const existing = await dialect.driver.query(dialect.compiler.count(heading.schema, heading.table, keyWhere.clauses), keyWhere.params);
-  if (Number((existing.rows[0] as { n: number }).n) > 0) {
-    if (opts.skipDuplicates) {
-      await closeInputs(codecInputs);
-      return { status: "skipped", key, columns, measured: {} };
-    }
-    await closeInputs(codecInputs);
-    throw new ConflictError(`duplicate entry: ${heading.schema}.${heading.className} already has a row with ${describeKey(key)}`, {
-      hint: "use --skip-duplicates to skip rows whose key exists",
-      code: "db.duplicate",
-    });
+  const keyParams: Param[] = [];
+  for (const a of keyAttributes(heading)) {
+    key[a.name] = pathKey[a.name]!;
+    keyParams.push(columns[a.name]!);
   }
+  return { key, keyParams, columns, codecInputs };
+}
 
+export function keyAttributes(heading: Heading): Attribute[] {
+  return heading.attributes.filter((a) => a.inKey && !a.hidden);
+}
+
+function attributeLookup(prepared: Prepared): (name: string) => Attribute {
+  const { heading } = prepared;
+  const byName = new Map(heading.attributes.filter((a) => !a.hidden).map((a) => [a.name, a]));
+  return (name) => {
+    const a = byName.get(name);
+    if (!a) throw new UsageError(`${heading.schema}.${heading.className} has no attribute "${name}"`, { hint: `attributes: ${[...byName.keys()].join(", ")}` });
+    return a;
+  };
+}
+
+/** The error for a row whose key exists (without --skip-duplicates). */
+export function duplicateError(heading: Heading, key: Record<string, KeyValue>): ConflictError {
+  return new ConflictError(`duplicate entry: ${heading.schema}.${heading.className} already has a row with ${describeKey(key)}`, {
+    hint: "use --skip-duplicates to skip rows whose key exists",
+    code: "db.duplicate",
+  });
+}
+
+/** A row skipped as a duplicate: its opened inputs are closed, nothing was written. */
+export async function skipRow(parsed: ParsedRow): Promise<EncodedRow> {
+  await closeInputs(parsed.codecInputs);
+  return { status: "skipped", key: parsed.key, columns: parsed.columns, measured: {} };
+}
+
+/** Encode a parsed row's codec values (objects written through the guard); closes its inputs. */
+export async function encodeObjects(session: Session, prepared: Prepared, parsed: ParsedRow, opts: EncodeOptions, written: WrittenObject[], guard: InsertGuard): Promise<EncodedRow> {
+  const { heading } = prepared;
+  const inputs = [...parsed.codecInputs];
+  const attr = attributeLookup(prepared);
+  const columns = { ...parsed.columns };
+  const measured: Record<string, MeasuredFigures> = {};
   try {
-    for (const [name, original] of codecInputs) {
+    for (const [name, original] of inputs) {
       let value = original;
       const bar = value.kind === "ndarray" && value.array.byteLength >= 64 << 20 ? opts.progress?.(name, value.array.byteLength) : undefined;
       if (bar && value.kind === "ndarray") value = { ...value, array: counted(value.array, (n) => bar.add(n)) };
       columns[name] = await encodeValue(value, {
-        config,
+        config: session.config,
         schema: heading.schema,
         table: heading.table,
         attr: attr(name),
-        primaryKey: key,
+        primaryKey: parsed.key,
         resolved: prepared.codecs.get(name)!,
         written,
         onReport: (figures) => (measured[name] = { ...measured[name], ...figures }),
@@ -164,9 +199,9 @@ export async function encodeRow(session: Session, prepared: Prepared, row: RowIn
       bar?.done();
     }
   } finally {
-    await closeInputs(codecInputs);
+    await closeInputs(parsed.codecInputs);
   }
-  return { status: "ready", key, columns, measured };
+  return { status: "ready", key: parsed.key, columns, measured };
 }
 
 /** A codec value given as text: JSON when it parses (within the limits), else the plain string. */
@@ -178,6 +213,8 @@ function parseJsonText(text: string, name: string): unknown {
 
 async function closeInputs(inputs: Map<string, InputValue>): Promise<void> {
   for (const v of inputs.values()) if (v.kind === "ndarray") await v.array.close?.();
+  // Cleared so that closing a row twice (on an error path) is harmless.
+  inputs.clear();
 }
 
 export function describeKey(key: Record<string, KeyValue>): string {

@@ -8,9 +8,9 @@
  */
 import type { KeyValue, MeasuredFigures } from "../codecs/types.js";
 import { UsageError, isDjError } from "../errors.js";
-import type { Connection } from "../db/types.js";
 import type { WrittenObject } from "./codec-context.js";
-import { encodeRow, prepareTable, type EncodeOptions, type EncodedRow, type Prepared } from "./encode-row.js";
+import { duplicateError, encodeObjects, parseRow, prepareTable, skipRow, type EncodeOptions, type EncodedRow, type ParsedRow, type Prepared } from "./encode-row.js";
+import { existingRows, insertEncoded, keyText } from "./insert-keys.js";
 import { InsertGuard } from "./insert-guard.js";
 import { rowFromFlags, type RowInput } from "./row-input.js";
 import { openTable, type Session, type SessionOptions } from "./session.js";
@@ -93,61 +93,89 @@ export function assertRowsAlone(flags: { key?: string[]; set?: string[]; from?: 
 
 /** Insert one row: objects first, then the row in a transaction; a failure removes the objects. */
 export async function insertRow(session: Session, prepared: Prepared, row: RowInput, opts: InsertOptions): Promise<InsertOutcome> {
-  const written: WrittenObject[] = [];
-  const guard = new InsertGuard(session.config, written, opts.notice);
-  try {
-    const encoded = await encodeRow(session, prepared, row, opts, written, guard);
-    if (encoded.status === "skipped") {
-      await guard.finish();
-      return { status: "skipped", key: encoded.key, objects: 0 };
-    }
-    await guard.beforeCommit();
-    await guard.commit(() => session.dialect.driver.transaction((conn) => insertEncoded(session, prepared, conn, [encoded])));
-    await guard.finish();
-    const measured = Object.keys(encoded.measured).length ? { measured: encoded.measured } : {};
-    return { status: "inserted", key: encoded.key, objects: written.length, ...measured };
-  } catch (err) {
-    throw await withCleanup(err, guard);
-  }
+  const r = await insertParsed(session, prepared, [row], { ...opts, label: "", rowOffset: 0 });
+  const only = r.rows[0]!;
+  if (only.status === "skipped" || r.inserted === 0) return { status: "skipped", key: only.key, objects: 0 };
+  const measured = Object.keys(only.measured).length ? { measured: only.measured } : {};
+  return { status: "inserted", key: only.key, objects: r.objects, ...measured };
 }
 
 /**
- * Insert many rows as one batch: every row's objects are written first, then all rows go in
- * one transaction. When anything fails, nothing of the batch stays (objects removed, rows
- * rolled back). `rowOffset` numbers rows in messages.
+ * Insert many rows as one batch: every row is parsed, then one duplicate check for the batch,
+ * then every new row's objects are written, then all rows go in one transaction. When anything
+ * fails, nothing of the batch stays (objects removed, rows rolled back). `rowOffset` numbers rows
+ * in messages.
  */
 export async function insertBatch(session: Session, prepared: Prepared, rows: RowInput[], opts: InsertOptions & { label: string; rowOffset: number }): Promise<{ inserted: number; skipped: number }> {
-  const written: WrittenObject[] = [];
-  const guard = new InsertGuard(session.config, written, opts.notice);
-  const ready: EncodedRow[] = [];
-  let skipped = 0;
-  try {
-    for (const [i, row] of rows.entries()) {
-      try {
-        const encoded = await encodeRow(session, prepared, row, opts, written, guard);
-        if (encoded.status === "skipped") skipped++;
-        else ready.push(encoded);
-      } catch (err) {
-        if (err instanceof Error) err.message = `${opts.label} row ${opts.rowOffset + i + 1}: ${err.message}`;
-        throw err;
-      }
-    }
-    if (ready.length) {
-      await guard.beforeCommit();
-      await guard.commit(() => session.dialect.driver.transaction((conn) => insertEncoded(session, prepared, conn, ready)));
-    }
-    await guard.finish();
-    return { inserted: ready.length, skipped };
-  } catch (err) {
-    throw await withCleanup(err, guard);
-  }
+  const r = await insertParsed(session, prepared, rows, opts);
+  return { inserted: r.inserted, skipped: rows.length - r.inserted };
 }
 
-async function insertEncoded(session: Session, prepared: Prepared, conn: Connection, rows: EncodedRow[]): Promise<void> {
-  const { compiler } = session.dialect;
-  for (const r of rows) {
-    const names = Object.keys(r.columns);
-    await conn.query(compiler.insert(prepared.heading.schema, prepared.heading.table, names, 1, {}), names.map((n) => r.columns[n]!));
+/** Thrown inside the transaction to roll it back when a concurrent insert took a key (see below). */
+class LostRace extends Error {}
+
+async function insertParsed(
+  session: Session,
+  prepared: Prepared,
+  rows: RowInput[],
+  opts: InsertOptions & { label: string; rowOffset: number },
+  retried = false,
+): Promise<{ rows: EncodedRow[]; inserted: number; objects: number }> {
+  const labelled = (i: number, err: unknown) => {
+    if (opts.label && err instanceof Error) err.message = `${opts.label} row ${opts.rowOffset + i + 1}: ${err.message}`;
+    return err;
+  };
+  const parsed: ParsedRow[] = [];
+  try {
+    for (const [i, row] of rows.entries()) parsed.push(await parseRow(prepared, row, opts).catch((err) => Promise.reject(labelled(i, err))));
+  } catch (err) {
+    for (const p of parsed) await skipRow(p);
+    throw err;
+  }
+
+  const written: WrittenObject[] = [];
+  const guard = new InsertGuard(session.config, written, opts.notice);
+  const out: EncodedRow[] = [];
+  let next = 0;
+  try {
+    const existing = await existingRows(session, prepared, parsed);
+    const seen = new Set<string>();
+    for (; next < parsed.length; next++) {
+      const p = parsed[next]!;
+      const text = keyText(p);
+      // A key given twice in one batch is a duplicate of the first, as it would be one at a time.
+      if (existing.has(next) || seen.has(text)) {
+        if (!opts.skipDuplicates) throw labelled(next, duplicateError(prepared.heading, p.key));
+        out.push(await skipRow(p));
+        continue;
+      }
+      seen.add(text);
+      out.push(await encodeObjects(session, prepared, p, opts, written, guard).catch((err) => Promise.reject(labelled(next, err))));
+    }
+    const ready = out.filter((r) => r.status === "ready");
+    let inserted = 0;
+    if (ready.length) {
+      await guard.beforeCommit();
+      inserted = await guard.commit(() =>
+        session.dialect.driver.transaction(async (conn) => {
+          const n = await insertEncoded(session, prepared, conn, ready, opts.skipDuplicates === true);
+          // Another process inserted one of our keys after our check, and the dialect's verb skipped
+          // it. Rows without objects are simply skipped; a row with objects would leave them orphaned,
+          // so the batch is rolled back and done once more (the check then sees that key).
+          if (n < ready.length && prepared.codecs.size && !retried) throw new LostRace();
+          return n;
+        }),
+      );
+    }
+    await guard.finish();
+    return { rows: out, inserted, objects: written.length };
+  } catch (err) {
+    for (const p of parsed) await skipRow(p);
+    if (err instanceof LostRace) {
+      await guard.fail();
+      return insertParsed(session, prepared, rows, opts, true);
+    }
+    throw await withCleanup(err, guard);
   }
 }
 

@@ -29,11 +29,14 @@ function sqliteType(a: Attribute): string {
 
 export class SqliteCompiler extends BaseCompiler {
   quote = quoteIdent;
-  protected insertIgnoreVerb = "INSERT OR IGNORE";
   /** SQLite has no default LIKE escape character: name one. */
   protected likeEscape = " ESCAPE '\\'";
   /** SQLite reads a negative LIMIT as none. */
   protected noLimit = "-1";
+  /** SQLite's upsert clause (3.24+): unlike INSERT OR IGNORE it skips key conflicts only. */
+  protected skipDuplicatesClause(primaryKey: string[]): string {
+    return primaryKey.length ? `ON CONFLICT (${primaryKey.map(quoteIdent).join(", ")}) DO NOTHING` : "ON CONFLICT DO NOTHING";
+  }
 
   constructor(private readonly schemaFile: (schema: string) => string) {
     super();

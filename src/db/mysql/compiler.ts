@@ -40,12 +40,19 @@ const list = (cols: string[]) => cols.map(quoteIdent).join(", ");
 
 export class MysqlCompiler extends BaseCompiler {
   quote = quoteIdent;
-  protected insertIgnoreVerb = "INSERT IGNORE";
   /**
    * `\\` is MySQL's default LIKE escape already; said explicitly, as a string literal read with
    * backslash escapes: the session's sql_mode (DATAJOINT_SQL_MODE) has no NO_BACKSLASH_ESCAPES.
    */
   protected likeEscape = " ESCAPE '\\\\'";
+  /**
+   * DataJoint's own form: a no-op update of the key. The connection leaves FOUND_ROWS off
+   * (driver.ts), so a skipped row counts 0 affected rows and an inserted one 1.
+   */
+  protected skipDuplicatesClause(primaryKey: string[]): string {
+    const k = quoteIdent(primaryKey[0]!);
+    return `ON DUPLICATE KEY UPDATE ${k} = ${k}`;
+  }
 
   createSchema(schema: string): string {
     return `CREATE DATABASE ${quoteIdent(schema)}`;

@@ -81,6 +81,9 @@ export class MysqlDriver {
         dateStrings: true,
         supportBigNumbers: true,
         bigNumberStrings: false,
+        // Affected rows count changed rows: `--skip-duplicates` (ON DUPLICATE KEY UPDATE k = k)
+        // learns from it how many rows were really inserted.
+        flags: ["-FOUND_ROWS"],
         ...(ssl ? { ssl } : {}),
       });
       const driver = new MysqlDriver(pool, database, sources, log, timeouts);

@@ -107,13 +107,16 @@ export function pgIndexes(h: Heading): Array<{ unique: boolean; columns: string[
 
 export class PostgresCompiler extends BaseCompiler {
   quote = quoteIdent;
-  protected insertIgnoreVerb = "INSERT";
   /** standard_conforming_strings (on since 9.1): a backslash in a literal is itself. */
   protected likeEscape = " ESCAPE '\\'";
   /** PostgreSQL takes OFFSET without LIMIT. */
   protected noLimit = null;
   /** PostgreSQL DDL is transactional: a whole `dj alter` run is one transaction. */
   readonly transactionalDdl = true;
+  /** DataJoint's form on PostgreSQL: ON CONFLICT on the primary key. */
+  protected skipDuplicatesClause(primaryKey: string[]): string {
+    return primaryKey.length ? `ON CONFLICT (${list(primaryKey)}) DO NOTHING` : "ON CONFLICT DO NOTHING";
+  }
 
   createSchema(schema: string): string {
     checkName("schema", schema);
@@ -165,12 +168,5 @@ export class PostgresCompiler extends BaseCompiler {
 
   dropTable(schema: string, table: string): string[] {
     return [`DROP TABLE ${this.table(schema, table)}`];
-  }
-
-  /** `--skip-duplicates` as DataJoint does it on PostgreSQL: ON CONFLICT on the primary key (any unique index without one). */
-  insert(schema: string, table: string, columns: string[], rows: number, opts: { skipDuplicates?: boolean; primaryKey?: string[] }): string {
-    const sql = super.insert(schema, table, columns, rows, { skipDuplicates: false });
-    if (!opts.skipDuplicates) return sql;
-    return opts.primaryKey?.length ? `${sql} ON CONFLICT (${list(opts.primaryKey)}) DO NOTHING` : `${sql} ON CONFLICT DO NOTHING`;
   }
 }

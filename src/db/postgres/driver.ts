@@ -12,6 +12,7 @@
  * transaction, and the first connection, are retried with backoff; nothing that writes is.
  */
 import { createHash } from "node:crypto";
+import { Socket as NetSocket, type Socket } from "node:net";
 import type { Pool, PoolClient, PoolConfig } from "pg";
 import { DEFAULT_TIMEOUTS } from "../../config/timeouts.js";
 import type { DatabaseConfig, Timeouts, ValueSource } from "../../config/types.js";
@@ -21,6 +22,7 @@ import type { Connection, Driver, Param, QueryResult } from "../types.js";
 import { markCommitError } from "../types.js";
 import { isConnectTimeout, isQueryTimeout, isTerminated, translatePgError } from "./errors.js";
 import { toNumberedPlaceholders } from "./placeholders.js";
+import { askForTls, type TlsAnswer } from "./tls-probe.js";
 
 const READ_ONLY = /^\s*(SELECT|SHOW|EXPLAIN|WITH)\b/i;
 const TRANSIENT = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "57P01", "57P03"]);
@@ -46,6 +48,24 @@ function statementName(text: string): string {
   return name;
 }
 
+/**
+ * `import("pg")`, without the ~20 ms its runtime probe costs: at load, pg/lib/stream.js asks
+ * whether it runs in a Cloudflare Worker through `navigator.userAgent`, and where Node has no
+ * `navigator` (20) by building a `Response` — which loads Node's whole fetch implementation.
+ * A `navigator` that names Node, present only while pg loads, answers the first question.
+ */
+async function importPg(): Promise<typeof import("pg")> {
+  const g = globalThis as { navigator?: unknown };
+  // Node 21+ has its own navigator (a lazy getter, not called here): pg's first question is answered.
+  if (Object.getOwnPropertyDescriptor(globalThis, "navigator")) return import("pg");
+  Object.defineProperty(globalThis, "navigator", { value: { userAgent: `Node.js/${process.versions.node}` }, configurable: true, writable: true });
+  try {
+    return await import("pg");
+  } finally {
+    delete g.navigator;
+  }
+}
+
 /** Node's TLS options for `database.use_tls` (the same reading as the MySQL driver's). */
 function tlsFor(useTls: DatabaseConfig["use_tls"]): PoolConfig["ssl"] {
   const o = sslOptions(useTls);
@@ -64,7 +84,7 @@ export class PostgresDriver implements Driver {
   ) {}
 
   static async connect(database: DatabaseConfig, sources: Record<string, ValueSource>, log: (sql: string) => void, timeouts: Timeouts = DEFAULT_TIMEOUTS): Promise<PostgresDriver> {
-    const { default: pg } = await import("pg");
+    const { default: pg } = await importPg();
     const parsers: Record<number, (v: string) => unknown> = {
       [OID.int8]: int8,
       [OID.numeric]: asText,
@@ -78,8 +98,16 @@ export class PostgresDriver implements Driver {
     const types = {
       getTypeParser: (oid: number, format?: string) => (format !== "binary" && parsers[oid]) || pg.types.getTypeParser(oid, format as "text"),
     };
-    const make = (useTls: DatabaseConfig["use_tls"]) => {
+    const make = (useTls: DatabaseConfig["use_tls"], asked?: Socket) => {
+      let unused = asked;
+      // The socket that asked for TLS and heard no carries the first connection (tls-probe.ts).
+      const stream = () => {
+        const s = unused ?? new NetSocket();
+        unused = undefined;
+        return s;
+      };
       const pool = new pg.Pool({
+        ...(asked ? { stream } : {}),
         host: database.host,
         port: database.port,
         user: database.user ?? undefined,
@@ -105,6 +133,25 @@ export class PostgresDriver implements Driver {
       }
     };
     // DataJoint: use_tls null is sslmode=prefer (TLS when the server offers it); true or an object requires it; false never.
+    if (database.use_tls === null) {
+      // The question is the first connection attempt: retried (and counted) as the probe's would be.
+      let answer: TlsAnswer = { offered: true };
+      try {
+        answer = await withRetry(() => askForTls(database.host, database.port, timeouts.connectMs), { retries: timeouts.retries }, isTransient);
+      } catch (err) {
+        // A garbled answer (not PostgreSQL?) goes the path below, whose errors say more.
+        if (!/unexpected answer/.test((err as Error).message)) {
+          const unused = make(false);
+          await unused.close();
+          throw unused.translate(err, "connecting");
+        }
+      }
+      if (answer.offered === false) {
+        const plain = make(false, answer.socket);
+        await probe(plain);
+        return plain;
+      }
+    }
     const first = make(database.use_tls);
     try {
       await probe(first);
