@@ -189,6 +189,21 @@ Tagged (manual)
     assert.ok(!JSON.parse((await dj("schema", "list", "--json")).stdout).schemas.includes(copy));
   });
 
+  test("an enum value holding a dollar-quote tag declares and round-trips", async () => {
+    const s = pgSchemaName("pgdollar");
+    writeFile(dir, "dollar.dj", `schema ${s}\n\nD (manual)\n    d : enum('a$dj$b','c')\n`);
+    try {
+      const r = await dj("declare", "dollar.dj");
+      assert.equal(r.code, 0, r.stderr);
+      const { rows } = await client.query("SELECT e.enumlabel FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = $1 ORDER BY e.enumsortorder", [s]);
+      assert.deepEqual(rows.map((x) => x.enumlabel), ["a$dj$b", "c"]);
+      assert.equal((await dj("insert", `${s}.D`, "--key", "d=a$dj$b")).code, 0);
+      assert.equal((await dj("count", `${s}.D`, "--where", "d = 'a$dj$b'")).stdout.trim(), "1");
+    } finally {
+      await pgDropSchemas(client, s);
+    }
+  });
+
   // DROP SCHEMA … CASCADE would also drop other schemas' foreign keys into it and their columns
   // typed by its enums (a child inherits the parent's enum type): refused, as MySQL refuses.
   test("schema drop refuses while another schema's tables depend on it (exit 8, nothing dropped)", async () => {

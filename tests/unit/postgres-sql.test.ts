@@ -77,3 +77,23 @@ test("names PostgreSQL would cut to 63 bytes are refused, as DataJoint refuses t
   assert.throws(() => c.createSchema("s".repeat(64)), /schema name s+ is longer than 63 bytes/);
   assert.match(c.createTable(heading({ table: "x".repeat(63), attributes: [attr("a", true)] }))[0]!, /^CREATE TABLE IF NOT EXISTS "s"."x{63}"/);
 });
+
+test("an enum value holding the dollar-quote tag cannot end the DO block early", async () => {
+  const { createEnumTypes } = await import("../../src/db/postgres/compiler.js");
+  const attr = { name: "k", sqlType: "", type: "enum('a$dj$b','$dj0$')", codec: null, marker: true, nullable: false, default: null, comment: "", inKey: false, hidden: false };
+  const [sql] = createEnumTypes("s", [attr]);
+  const tag = /^DO (\$\w*\$) /.exec(sql!)![1]!;
+  assert.equal(tag, "$dj1$");
+  // The body between the tags is exactly one CREATE TYPE holding both values as literals.
+  const body = sql!.slice(`DO ${tag} `.length, sql!.lastIndexOf(` END ${tag}`));
+  assert.ok(!body.includes(tag));
+  assert.match(body, /^BEGIN CREATE TYPE "s"\."enum_[0-9a-f]{8}" AS ENUM \('\$dj0\$', 'a\$dj\$b'\)|^BEGIN CREATE TYPE "s"\."enum_[0-9a-f]{8}" AS ENUM \('a\$dj\$b', '\$dj0\$'\)/);
+});
+
+test("an index name PostgreSQL would cut is refused before anything runs", async () => {
+  const { PostgresCompiler } = await import("../../src/db/postgres/compiler.js");
+  const long = "t".repeat(40);
+  const a = (name: string, inKey: boolean) => ({ name, sqlType: "int", type: "int32", codec: null, marker: true, nullable: false, default: null, comment: "", inKey, hidden: false });
+  const h = { schema: "s", table: long, className: "T", tier: "manual" as const, master: null, comment: "", attributes: [a("id", true), a("value_with_a_long_name", false)], foreignKeys: [], indexes: [{ unique: false, columns: ["value_with_a_long_name"] }], lineage: {} };
+  assert.throws(() => new PostgresCompiler().createTable(h as never), (e: unknown) => /index name idx_t{40}_value_with_a_long_name is longer than 63 bytes/.test((e as Error).message));
+});

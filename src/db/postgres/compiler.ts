@@ -78,7 +78,11 @@ export function createEnumTypes(schema: string, attributes: Attribute[]): string
   return [...enums].map(([name, values]) => {
     // CREATE TYPE has no IF NOT EXISTS; a second table with the same values reuses the type.
     const create = `CREATE TYPE ${quoteIdent(schema)}.${quoteIdent(name)} AS ENUM (${values.map(literal).join(", ")})`;
-    return `DO $dj$ BEGIN ${create}; EXCEPTION WHEN duplicate_object THEN NULL; END $dj$`;
+    // The body holds the user's enum values: its dollar-quote tag must not occur in it, or a value
+    // could end the block early.
+    let tag = "$dj$";
+    for (let i = 0; create.includes(tag); i++) tag = `$dj${i}$`;
+    return `DO ${tag} BEGIN ${create}; EXCEPTION WHEN duplicate_object THEN NULL; END ${tag}`;
   });
 }
 
@@ -139,7 +143,9 @@ export class PostgresCompiler extends BaseCompiler {
     }
     out.push(`CREATE TABLE IF NOT EXISTS ${table} (\n${lines.join(",\n")}\n)`);
     for (const ix of pgIndexes(h)) {
-      out.push(`CREATE ${ix.unique ? "UNIQUE " : ""}INDEX ${quoteIdent(indexName(h.table, ix.columns))} ON ${table} (${list(ix.columns)})`);
+      const name = indexName(h.table, ix.columns);
+      checkName("index", name); // PostgreSQL would cut it silently, and two cut names could collide
+      out.push(`CREATE ${ix.unique ? "UNIQUE " : ""}INDEX ${quoteIdent(name)} ON ${table} (${list(ix.columns)})`);
     }
     if (h.comment) out.push(`COMMENT ON TABLE ${table} IS ${literal(h.comment)}`);
     for (const a of h.attributes) {

@@ -119,6 +119,10 @@ export class PostgresDriver implements Driver {
         query_timeout: timeouts.idleMs,
         types: types as PoolConfig["types"],
         application_name: "dj",
+        // Literals dj writes (comments, defaults) double only the quote: that is right only with
+        // standard_conforming_strings on, the default since 9.1 — set here so a server configured
+        // otherwise cannot turn a backslash in a comment into an escape.
+        options: "-c standard_conforming_strings=on",
       });
       // An idle client losing its server must not crash the process; the next statement reports it.
       pool.on("error", () => {});
