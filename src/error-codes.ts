@@ -137,6 +137,7 @@ export const ERROR_CODES = {
   "alter.fill": "conflict",
   "schema.diff": "conflict",
   "delete.part": "conflict",
+  "delete.changed": "conflict",
   "delete.depth": "conflict",
   "delete.referenced": "conflict",
   "drop.children": "conflict",

@@ -107,7 +107,7 @@ export function installInterruptHandlers(): void {
  * TEST-ONLY hook: with `DJ_TEST_PAUSE=<point>:<fifo>` dj stops at the named point, opens the FIFO
  * and reads it to its end. A test opens the FIFO for writing — which returns once dj has reached
  * the point — does what it wants to race against dj, then closes it. Points: `gc-before-delete`,
- * `fetch-partial`, `insert-before-commit`. Never set this outside tests.
+ * `fetch-partial`, `insert-before-commit`, `delete-confirmed`. Never set this outside tests.
  */
 export async function testPause(point: string): Promise<void> {
   const hook = process.env.DJ_TEST_PAUSE;

@@ -4,6 +4,7 @@
  * `--cascade`, referencing rows are a conflict that names the tables. Everything is deleted in
  * one transaction, children first. Store objects stay until `dj gc` (DataJoint's rule).
  */
+import { testPause } from "../lifecycle.js";
 import { ConflictError, UsageError } from "../errors.js";
 import { keyCondition, type Condition } from "../db/condition.js";
 import type { KeyRow, Param } from "../db/types.js";
@@ -32,7 +33,7 @@ async function matchingKeys(session: Session, h: Heading, restriction: Condition
   return rows;
 }
 
-export async function deleteRows(session: Session, heading: Heading, input: RestrictionInput, opts: { cascade: boolean; dryRun: boolean; all?: boolean; partIntegrity?: PartIntegrity }): Promise<DeletePlan[]> {
+export async function deleteRows(session: Session, heading: Heading, input: RestrictionInput, opts: { cascade: boolean; dryRun: boolean; all?: boolean; partIntegrity?: PartIntegrity; confirmed?: DeletePlan[] }): Promise<DeletePlan[]> {
   const { introspector, compiler, driver } = session.dialect;
   if (!restricts(input) && !opts.all) {
     throw new UsageError(`no --key or --where given: this would delete every row of ${heading.schema}.${heading.className}`, {
@@ -96,6 +97,7 @@ export async function deleteRows(session: Session, heading: Heading, input: Rest
     plan.set(key, { schema: n.heading.schema, table: n.heading.table, rows: rows.size });
   }
   if (opts.dryRun) return [...plan.values()];
+  if (opts.confirmed) assertUnchanged(opts.confirmed, [...plan.values()]);
   await driver.transaction(async (conn) => {
     for (const n of [...nodes].reverse()) {
       for (const k of n.keys) {
@@ -125,7 +127,21 @@ export async function planRowDelete(
   return {
     tables,
     total: tables.reduce((n, p) => n + p.rows, 0),
-    // Planned again inside the delete: rows may have changed while the user was asked.
-    run: () => deleteRows(session, heading, restriction, { ...how, dryRun: false }),
+    // Planned again before the delete: rows may have changed while the user was asked, and what
+    // runs must be what was confirmed (rows are then deleted by their exact keys).
+    run: async () => {
+      await testPause("delete-confirmed");
+      return deleteRows(session, heading, restriction, { ...how, dryRun: false, confirmed: tables });
+    },
   };
+}
+
+/** The delete about to run removes exactly the rows the user agreed to, table by table. */
+function assertUnchanged(confirmed: DeletePlan[], now: DeletePlan[]): void {
+  const text = (p: DeletePlan[]) => p.map((t) => `${t.schema}.${t.table}: ${t.rows}`).sort().join(", ");
+  if (text(confirmed) === text(now)) return;
+  throw new ConflictError(`the rows to delete changed while you were asked (confirmed ${text(confirmed)}; now ${text(now)}): nothing was deleted`, {
+    hint: "run the delete again to see the new counts",
+    code: "delete.changed",
+  });
 }
