@@ -7,6 +7,7 @@
  * SIGINT/SIGTERM. Each attribute's store is resolved once per insert (prepareTable).
  */
 import type { KeyValue, MeasuredFigures } from "../codecs/types.js";
+import { plural } from "../plural.js";
 import { UsageError, isDjError } from "../errors.js";
 import type { WrittenObject } from "./codec-context.js";
 import { duplicateError, encodeObjects, parseRow, prepareTable, skipRow, type EncodeOptions, type EncodedRow, type ParsedRow, type Prepared } from "./encode-row.js";
@@ -182,9 +183,11 @@ async function insertParsed(
 /** Remove what a failed insert wrote; if that fails too, say so in the error's hint. */
 async function withCleanup(err: unknown, guard: InsertGuard): Promise<unknown> {
   const problems = await guard.fail();
-  if (problems.length && isDjError(err)) {
-    return Object.assign(err, { hint: `${err.hint ? err.hint + "; " : ""}could not remove ${problems.length} object(s) written: ${problems.join("; ")}` });
-  }
+  if (!problems.length) return err;
+  const note = `could not remove ${plural(problems.length, "object")} written: ${problems.join("; ")}`;
+  if (isDjError(err)) return Object.assign(err, { hint: `${err.hint ? err.hint + "; " : ""}${note}` });
+  // An unexpected error (a bug) is reported as internal; what it left behind must still be said.
+  if (err instanceof Error) err.message += ` (${note})`;
   return err;
 }
 

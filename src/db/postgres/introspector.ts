@@ -6,6 +6,7 @@
  * dialect-neutral (MySQL-style sqlType for core types), so services treat it as on MySQL.
  */
 import { parseTypeSpec } from "../../codecs/typespec.js";
+import { isDjError } from "../../errors.js";
 import type { Attribute, ForeignKey, Heading, Index } from "../../schema/heading.js";
 import { parseSqlName } from "../../schema/naming.js";
 import type { Connection, Introspector, TableInfo } from "../types.js";
@@ -66,7 +67,9 @@ export function attributeFromPgColumn(c: ColumnRow, inKey: boolean, inherited: b
       let codec;
       try {
         codec = parseTypeSpec(type);
-      } catch {
+      } catch (err) {
+        // A marker this version cannot parse: keep the name, so describe and fetch can say which codec.
+        if (!isDjError(err, "codec")) throw err;
         codec = { name: type.replace(/[<>]/g, ""), store: null };
       }
       return { ...base, sqlType: pgType === "bytea" ? "longblob" : "json", type, codec, marker: true, comment: marker[2]! };

@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Attribute } from "../../schema/heading.js";
-import { matchType } from "../../schema/types.js";
+import { matchType, TypeError_ } from "../../schema/types.js";
 
 const CORE: Record<string, string> = {
   int64: "bigint",
@@ -150,8 +150,9 @@ export function neutralSqlType(djType: string, pgType: string): string {
   try {
     const m = matchType(djType);
     if (m.kind === "core") return m.sqlType;
-  } catch {
+  } catch (err) {
     // not a DataJoint type: keep the server's own name
+    if (!(err instanceof TypeError_)) throw err;
   }
   if (pgType === "bytea") return "longblob";
   if (pgType === "jsonb" || pgType === "json") return "json";
