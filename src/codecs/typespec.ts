@@ -2,7 +2,7 @@
  * `<name>`, `<name@>`, `<name@store>` → {name, store}; store is null without `@` and "" for a
  * bare `@` (which means `stores.default`, resolved at write time).
  */
-import { CodecError } from "../errors.js";
+import { CodecError, isDjError } from "../errors.js";
 import type { CodecTypeSpec } from "./types.js";
 
 export function isCodecType(type: string): boolean {
@@ -21,4 +21,17 @@ export function parseTypeSpec(type: string): CodecTypeSpec {
     throw new CodecError(`invalid store name in codec type ${type}`, { code: "codec.spec" });
   }
   return { name, store };
+}
+
+/**
+ * The codec a column's `:<name@store>:` marker names, read back from the database. A marker this
+ * version cannot parse keeps its name (store unknown), so describe and fetch can say which codec.
+ */
+export function codecOfMarker(type: string): CodecTypeSpec {
+  try {
+    return parseTypeSpec(type);
+  } catch (err) {
+    if (!isDjError(err, "codec")) throw err;
+    return { name: type.replace(/[<>]/g, ""), store: null } as CodecTypeSpec;
+  }
 }

@@ -11,22 +11,16 @@ import { UsageError } from "../errors.js";
 import type { Attribute } from "../schema/heading.js";
 import { plural } from "../plural.js";
 import { counted } from "./counted.js";
-import { decodeCell, fetchRows, type FetchedRow } from "./fetch.js";
+import { decodeCell, fetchRows, type FetchedRow, type FetchQuery } from "./fetch.js";
 import type { OutputFormat } from "./output.js";
 import { openTable, type SessionOptions } from "./session.js";
 
 /** Values at least this large get a progress line (the threshold insert uses). */
 const LARGE_VALUE_BYTES = 64 << 20;
 
-export interface FetchFilesRequest {
+export interface FetchFilesRequest extends FetchQuery {
   ref: string;
   schema?: string;
-  keys: string[];
-  where?: string;
-  attrs?: string[];
-  orderBy?: string[];
-  limit?: number;
-  offset?: number;
   out: string;
   format?: OutputFormat;
   /** Decoding options for the codecs (`{inverse: "algebraic"}` for photon). */

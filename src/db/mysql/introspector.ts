@@ -4,8 +4,7 @@
  * recognised through the marker; columns without a marker typed from their SQL type; an
  * unknown codec kept as an opaque codec spec rather than failing the table.
  */
-import { parseTypeSpec } from "../../codecs/typespec.js";
-import { isDjError } from "../../errors.js";
+import { codecOfMarker } from "../../codecs/typespec.js";
 import type { Attribute, ForeignKey, Heading, Index } from "../../schema/heading.js";
 import { parseSqlName } from "../../schema/naming.js";
 import { matchType, nativeTypeFromSql, TypeError_, typeFromSql } from "../../schema/types.js";
@@ -54,14 +53,7 @@ export function attributeFromColumn(c: ColumnRow, inKey: boolean): Attribute {
     const type = marker[1]!;
     const comment = marker[2]!;
     if (type.startsWith("<")) {
-      let codec;
-      try {
-        codec = parseTypeSpec(type);
-      } catch (err) {
-        // A marker this version cannot parse: keep the name, so describe and fetch can say which codec.
-        if (!isDjError(err, "codec")) throw err;
-        codec = { name: type.replace(/[<>]/g, ""), store: null };
-      }
+      const codec = codecOfMarker(type);
       const sqlType = /blob/i.test(c.COLUMN_TYPE) ? "longblob" : "json";
       return { ...base, sqlType, type, codec, marker: true, comment };
     }

@@ -5,8 +5,7 @@
  * from their SQL type; enum columns resolve to `enum('a','b')` from their labels. The heading is
  * dialect-neutral (MySQL-style sqlType for core types), so services treat it as on MySQL.
  */
-import { parseTypeSpec } from "../../codecs/typespec.js";
-import { isDjError } from "../../errors.js";
+import { codecOfMarker } from "../../codecs/typespec.js";
 import type { Attribute, ForeignKey, Heading, Index } from "../../schema/heading.js";
 import { parseSqlName } from "../../schema/naming.js";
 import type { Connection, Introspector, TableInfo } from "../types.js";
@@ -64,14 +63,7 @@ export function attributeFromPgColumn(c: ColumnRow, inKey: boolean, inherited: b
   if (marker) {
     const type = marker[1]!;
     if (type.startsWith("<")) {
-      let codec;
-      try {
-        codec = parseTypeSpec(type);
-      } catch (err) {
-        // A marker this version cannot parse: keep the name, so describe and fetch can say which codec.
-        if (!isDjError(err, "codec")) throw err;
-        codec = { name: type.replace(/[<>]/g, ""), store: null };
-      }
+      const codec = codecOfMarker(type);
       return { ...base, sqlType: pgType === "bytea" ? "longblob" : "json", type, codec, marker: true, comment: marker[2]! };
     }
     return { ...base, sqlType: neutralSqlType(type, pgType), type, codec: null, marker: true, comment: marker[2]! };
