@@ -76,7 +76,14 @@ function postgresRival(): Rival {
     },
     // Outside a transaction, so each query sees the server's current activity (not a snapshot).
     waitUntilBlocked: (running) =>
-      pollUntil(async () => Number((await watcher.query("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))", [backend])).rows[0].n) > 0, running),
+      // dj's own INSERT, named by its application_name: no other session's wait may count.
+      pollUntil(
+        async () =>
+          Number(
+            (await watcher.query("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid)) AND application_name = 'dj' AND query ILIKE 'INSERT%'", [backend])).rows[0].n,
+          ) > 0,
+        running,
+      ),
     commit: async () => void (await client.query("COMMIT")),
     rollback: async () => void (await client.query("ROLLBACK")),
     async close() {
