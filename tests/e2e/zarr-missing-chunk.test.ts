@@ -93,6 +93,34 @@ describe("a missing chunk on fetch", { skip: skipWithout("numpy") }, () => {
     assert.equal(python(`import numpy as np; print(np.array_equal(np.load("${dir}/back.npy"), np.load("${dir}/a.npy")))`), "True");
   });
 
+  test("of an array dj wrote, with --slice: only the chunks the slice needs are looked for", async () => {
+    // The slice reads without listing the whole array: a slice that needs the missing chunk fails
+    // as a full fetch does (exit 5, naming it, no output), one that does not reads NumPy's values.
+    const chunk = join(arrayDir(1), "1.0"); // rows 2..3
+    const saved = readFileSync(chunk);
+    unlinkSync(chunk);
+    try {
+      const r = await dj("fetch", "Rec", "--key", "rec=1", "--attr", "w", "--slice", "3:5, 1:9:2", "--out", "part.npy");
+      assert.equal(r.code, 5, r.stderr);
+      assert.equal(r.stdout, "");
+      const lines = r.stderr.trimEnd().split("\n");
+      assert.match(lines[0]!, /^dj: <zarr>: chunk 1\.0 of \S+\/rec=1\/w_\S+\.zarr is missing from the store \(dj wrote every chunk of this array; the slice needs it\)$/);
+      assert.match(lines[1]!, /^\s+hint: .*restore it from a backup/);
+      assert.ok(!existsSync(join(dir, "part.npy")), "no output file");
+      for (const [slice, file] of [["4:6", "tail.npy"], ["0:2, 3", "head.npy"]] as const) {
+        const ok = await dj("fetch", "Rec", "--key", "rec=1", "--attr", "w", "--slice", slice, "--out", file);
+        assert.equal(ok.code, 0, ok.stderr);
+        assert.equal(python(`import numpy as np; a = np.load("${dir}/${file}"); b = np.load("${dir}/a.npy")[${slice}]; print(a.shape == b.shape and np.array_equal(a, b))`), "True", slice);
+      }
+      // A full fetch of the same value is still refused whole, before anything is written.
+      const full = await dj("fetch", "Rec", "--key", "rec=1", "--attr", "w", "--out", "back.npy");
+      assert.equal(full.code, 5, full.stderr);
+      assert.match(full.stderr, /1 of its 3 chunks is missing/);
+    } finally {
+      writeFileSync(chunk, saved);
+    }
+  });
+
   test("of an array another tool wrote: the fill value, as zarr-python reads it", async () => {
     // Row 2 is turned into one that another tool wrote: its array is zarr-python's fixture with 13
     // of 16 chunks never written (fill_value -999), and its metadata has no dj provenance.

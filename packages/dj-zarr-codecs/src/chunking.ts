@@ -66,12 +66,16 @@ export function copyRegion(
   };
   const ss = stride(srcShape);
   const ds = stride(dstShape);
-  const run = count[nd - 1]! * itemsize;
-  const outer = count.slice(0, nd - 1);
+  // Trailing axes copied whole on both sides are one contiguous run with the axis before them
+  // (a box of whole rows is then one copy per chunk, not one per row).
+  let last = nd - 1;
+  while (last > 0 && srcStart[last] === 0 && dstStart[last] === 0 && count[last] === srcShape[last] && count[last] === dstShape[last]) last--;
+  const run = count[last]! * ss[last]!;
+  const outer = count.slice(0, last);
   for (const idx of gridIndices(outer.length ? outer : [])) {
-    let so = srcStart[nd - 1]! * itemsize;
-    let doff = dstStart[nd - 1]! * itemsize;
-    for (let d = 0; d < nd - 1; d++) {
+    let so = srcStart[last]! * ss[last]!;
+    let doff = dstStart[last]! * ds[last]!;
+    for (let d = 0; d < last; d++) {
       so += (srcStart[d]! + idx[d]!) * ss[d]!;
       doff += (dstStart[d]! + idx[d]!) * ds[d]!;
     }

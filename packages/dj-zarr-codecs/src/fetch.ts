@@ -14,6 +14,11 @@ export interface ChunkFetcher {
   readonly chunks: number[];
   /** Encoded bytes of each chunk of the read grid; undefined when it was never written. */
   fetch(indices: number[][]): Promise<Array<Uint8Array | undefined>>;
+  /**
+   * The same, each chunk's bytes as soon as they arrive (when chunks are separate objects), so
+   * the first can decode while the others are still on the wire.
+   */
+  fetchEach?(indices: number[][]): Array<Promise<Uint8Array | undefined>>;
   /** How a chunk is named in messages (its key; `shard key[inner index]` inside a shard). */
   name(index: number[]): string;
 }
@@ -26,18 +31,18 @@ export function chunkFetcher(store: Store, prefix: string, meta: ArrayMeta, onMi
 }
 
 function plainFetcher(store: Store, prefix: string, meta: ArrayMeta, onMissing?: OnMissing): ChunkFetcher {
+  const fetchEach = (indices: number[][]) =>
+    indices.map(async (idx) => {
+      const key = meta.chunkKey(idx);
+      const raw = await store.get(`${prefix}/${key}`);
+      if (!raw) onMissing?.(key);
+      return raw;
+    });
   return {
     chunks: meta.chunks,
     name: (idx) => meta.chunkKey(idx),
-    fetch: (indices) =>
-      Promise.all(
-        indices.map(async (idx) => {
-          const key = meta.chunkKey(idx);
-          const raw = await store.get(`${prefix}/${key}`);
-          if (!raw) onMissing?.(key);
-          return raw;
-        }),
-      ),
+    fetch: (indices) => Promise.all(fetchEach(indices)),
+    fetchEach,
   };
 }
 

@@ -39,6 +39,8 @@ export interface ZarrSourceOptions {
    * "error" is for arrays written whole (dj writes every chunk): a missing chunk is lost data.
    */
   missingChunks?: "fill" | "error";
+  /** How a chunk found missing while reading is explained (default: it went missing during the fetch). */
+  missingDetail?: string;
 }
 
 /**
@@ -71,7 +73,7 @@ export function zarrSource(store: Store, prefix: string, meta: ArrayMeta, option
   const { shape, dtype } = meta;
   const item = dtype.itemsize;
   const fetcher = chunkFetcher(store, prefix, meta, options.missingChunks === "error" ? (key) => {
-    throw missingChunk(store, prefix, key, "it went missing during the fetch");
+    throw missingChunk(store, prefix, key, options.missingDetail ?? "it went missing during the fetch");
   } : undefined);
   // The read unit: the array's chunks, or the inner chunks of its shards.
   const chunks = fetcher.chunks;
@@ -96,9 +98,11 @@ export function zarrSource(store: Store, prefix: string, meta: ArrayMeta, option
 
   /** Chunks of the read grid decoded to C order (undefined: never written, the fill value). */
   async function decoded(indices: number[][]): Promise<Array<Uint8Array | undefined>> {
-    const raws = await fetcher.fetch(indices);
+    // Each chunk decodes as soon as its bytes are in, where the fetcher hands them out one by one.
+    const raws = fetcher.fetchEach ? fetcher.fetchEach(indices) : (await fetcher.fetch(indices)).map((raw) => Promise.resolve(raw));
     return Promise.all(
-      raws.map(async (raw, i) => {
+      raws.map(async (pending, i) => {
+        const raw = await pending;
         if (!raw) return undefined;
         const name = fetcher.name(indices[i]!);
         try {

@@ -105,9 +105,14 @@ const zarr: Codec<ZarrMetadata> = {
     // tools wrote may leave chunks out on purpose: those read as zarr-python reads them.
     // The check comes first, so neither a .npy nor a copied Zarr tree (`--format zarr`) is
     // started for an array that lost a chunk; the reader checks again as it goes.
+    // A caller that reads only boxes (`dj fetch --slice` sets `fetchOptions.boxOnly`) skips that
+    // listing of the whole prefix, which costs more than the few chunks a small box needs: a
+    // chunk the box needs and cannot find is still the same error, as the reader finds it.
     const missingChunks = writtenByThisCodec(stored) ? "error" : "fill";
-    if (missingChunks === "error") await assertEveryChunk(store, stored.path, meta);
-    return { kind: "tree", store, prefix: stored.path, format: "zarr", array: zarrSource(store, stored.path, meta, { missingChunks }) };
+    const boxOnly = ctx.fetchOptions?.boxOnly === true;
+    if (missingChunks === "error" && !boxOnly) await assertEveryChunk(store, stored.path, meta);
+    const missingDetail = boxOnly ? "the slice needs it" : undefined;
+    return { kind: "tree", store, prefix: stored.path, format: "zarr", array: zarrSource(store, stored.path, meta, { missingChunks, missingDetail }) };
   },
   referencedPaths(stored) {
     return [{ path: stored.path, store: typeof stored.store === "string" ? stored.store : null }];
