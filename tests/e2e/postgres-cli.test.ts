@@ -189,6 +189,20 @@ Tagged (manual)
     assert.ok(!JSON.parse((await dj("schema", "list", "--json")).stdout).schemas.includes(copy));
   });
 
+  test("literals stay literal even where the server is set to standard_conforming_strings=off", async () => {
+    const s = pgSchemaName("pgscs");
+    // With the setting off, a backslash before a quote would escape it and end the literal late.
+    writeFile(dir, "scs.dj", `schema ${s}\n\nC (manual)\n    # a back\\' slash\n    c : int32\n`);
+    try {
+      const r = await runDj(["declare", "scs.dj"], { cwd: dir, env: { PGOPTIONS: "-c standard_conforming_strings=off" } });
+      assert.equal(r.code, 0, r.stderr);
+      const { rows } = await client.query("SELECT obj_description(c.oid, 'pg_class') AS d FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'c'", [s]);
+      assert.equal(rows[0].d, "a back\\' slash");
+    } finally {
+      await pgDropSchemas(client, s);
+    }
+  });
+
   test("an enum value holding a dollar-quote tag declares and round-trips", async () => {
     const s = pgSchemaName("pgdollar");
     writeFile(dir, "dollar.dj", `schema ${s}\n\nD (manual)\n    d : enum('a$dj$b','c')\n`);

@@ -121,8 +121,9 @@ export class PostgresDriver implements Driver {
         application_name: "dj",
         // Literals dj writes (comments, defaults) double only the quote: that is right only with
         // standard_conforming_strings on, the default since 9.1 — set here so a server configured
-        // otherwise cannot turn a backslash in a comment into an escape.
-        options: "-c standard_conforming_strings=on",
+        // otherwise cannot turn a backslash in a comment into an escape. PGOPTIONS (libpq's
+        // variable, which pg reads only when `options` is unset) is kept in front of it.
+        options: [process.env.PGOPTIONS, "-c standard_conforming_strings=on"].filter(Boolean).join(" "),
       });
       // An idle client losing its server must not crash the process; the next statement reports it.
       pool.on("error", () => {});
