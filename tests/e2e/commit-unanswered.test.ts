@@ -14,9 +14,8 @@ import { runDj, tempProject, writeFile } from "../helpers/cli.js";
 import { dbConfig, schemaName } from "../helpers/db.js";
 import { mariadb, postgresql } from "../helpers/dialects.js";
 import { pgConfig } from "../helpers/pg.js";
-import { isMysqlQuery, isPgSimpleQuery, startFreezingProxy, type FreezingProxy } from "../helpers/stall.js";
+import { FAST, isMysqlQuery, isPgSimpleQuery, startFreezingProxy, type FreezingProxy } from "../helpers/stall.js";
 
-const FAST = { DJ_CONNECT_TIMEOUT: "0.5", DJ_IDLE_TIMEOUT: "0.5", DJ_RETRIES: "1" };
 
 const servers = [
   { dialect: mariadb, port: dbConfig.port, isCommit: (c: Buffer) => isMysqlQuery(c, "COMMIT") },

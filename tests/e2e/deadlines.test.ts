@@ -9,21 +9,12 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { runDj, tempProject, type RunResult } from "../helpers/cli.js";
+import { runDj, tempProject } from "../helpers/cli.js";
 import { connect, databaseSection, dbConfig, dropSchemas, schemaName } from "../helpers/db.js";
 import { startS3rver, type S3Server } from "../helpers/s3rver.js";
-import { isMysqlQuery, startFreezingProxy, startResettingServer, startSilentServer, type FreezingProxy, type SilentServer } from "../helpers/stall.js";
+import { assertOneLine, FAST, isMysqlQuery, startFreezingProxy, startResettingServer, startSilentServer, type FreezingProxy, type SilentServer } from "../helpers/stall.js";
 
-const FAST = { DJ_CONNECT_TIMEOUT: "0.5", DJ_IDLE_TIMEOUT: "0.5", DJ_RETRIES: "1" };
 
-function assertOneLine(r: RunResult, code: number, mention: RegExp): void {
-  assert.equal(r.code, code, r.stdout + r.stderr);
-  const lines = r.stderr.trimEnd().split("\n");
-  assert.match(lines[0]!, mention);
-  assert.match(lines[1] ?? "", /^ {2}hint: /);
-  assert.equal(lines.length, 2, r.stderr);
-  assert.doesNotMatch(r.stderr, /\n\s+at /);
-}
 
 describe("an S3 endpoint that accepts and never answers", () => {
   let silent: SilentServer;

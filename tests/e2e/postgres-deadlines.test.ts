@@ -7,20 +7,11 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import type pg from "pg";
-import { runDj, tempProject, type RunResult } from "../helpers/cli.js";
+import { runDj, tempProject } from "../helpers/cli.js";
 import { pgConfig, pgConnect, pgDatabaseSection, pgDropSchemas, pgSchemaName } from "../helpers/pg.js";
-import { startFreezingProxy, startResettingServer, startSilentServer, type FreezingProxy, type SilentServer } from "../helpers/stall.js";
+import { assertOneLine, FAST, startFreezingProxy, startResettingServer, startSilentServer, type FreezingProxy, type SilentServer } from "../helpers/stall.js";
 
-const FAST = { DJ_CONNECT_TIMEOUT: "0.5", DJ_IDLE_TIMEOUT: "0.5", DJ_RETRIES: "1" };
 
-function assertOneLine(r: RunResult, code: number, mention: RegExp): void {
-  assert.equal(r.code, code, r.stdout + r.stderr);
-  const lines = r.stderr.trimEnd().split("\n");
-  assert.match(lines[0]!, mention);
-  assert.match(lines[1] ?? "", /^ {2}hint: /);
-  assert.equal(lines.length, 2, r.stderr);
-  assert.doesNotMatch(r.stderr, /\n\s+at /);
-}
 
 /** A PostgreSQL Parse message (extended protocol) whose statement text starts with `verb`. */
 function isPgParse(chunk: Buffer, verb: string): boolean {

@@ -6,7 +6,22 @@
  *   (N bytes sent, a statement seen), then stops forwarding in both directions — a server frozen
  *   in the middle of an upload or an insert. Connections made after that are held silent too.
  */
+import assert from "node:assert/strict";
 import net from "node:net";
+import type { RunResult } from "./cli.js";
+
+/** Deadlines short enough that a stalled service fails a test run in about a second. */
+export const FAST = { DJ_CONNECT_TIMEOUT: "0.5", DJ_IDLE_TIMEOUT: "0.5", DJ_RETRIES: "1" };
+
+/** Exit `code` with exactly one error line matching `mention`, its hint line, and no stack trace. */
+export function assertOneLine(r: RunResult, code: number, mention: RegExp): void {
+  assert.equal(r.code, code, r.stdout + r.stderr);
+  const lines = r.stderr.trimEnd().split("\n");
+  assert.match(lines[0]!, mention);
+  assert.match(lines[1] ?? "", /^ {2}hint: /);
+  assert.equal(lines.length, 2, r.stderr);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+}
 
 export interface SilentServer {
   port: number;

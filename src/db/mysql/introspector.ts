@@ -6,9 +6,9 @@
  */
 import { codecOfMarker } from "../../codecs/typespec.js";
 import type { Attribute, ForeignKey, Heading, Index } from "../../schema/heading.js";
-import { parseSqlName } from "../../schema/naming.js";
 import { matchType, nativeTypeFromSql, TypeError_, typeFromSql } from "../../schema/types.js";
 import type { Connection, Introspector, TableInfo } from "../types.js";
+import { assembleHeading, sameColumns } from "../read-heading.js";
 import { quoteIdent } from "./compiler.js";
 
 const SYSTEM_SCHEMAS = new Set(["information_schema", "mysql", "performance_schema", "sys"]);
@@ -151,30 +151,7 @@ export class MysqlIntrospector implements Introspector {
     const order = foreignKeys.map((fk, i) => ({ fk, n: ordinal(names[i]!), pos: position(fk.columns[0]!) }));
     order.sort((a, b) => (Number.isNaN(a.n) || Number.isNaN(b.n) ? a.pos - b.pos : a.n - b.n));
     foreignKeys.splice(0, foreignKeys.length, ...order.map((o) => o.fk));
-    for (const fk of foreignKeys) {
-      fk.columns.forEach((c, i) => {
-        const a = attributes.find((x) => x.name === c);
-        if (a) a.foreignKey = { schema: fk.parentSchema, table: fk.parentTable, column: fk.refColumns[i]! };
-      });
-    }
-    // Indexes InnoDB created for foreign keys, and unique indexes written as `-> [unique]`, are not user indexes.
-    const userIndexes = indexes.filter(
-      (ix) => !foreignKeys.some((fk) => sameColumns(ix.columns, fk.columns) && (!ix.unique || fk.unique)),
-    );
-    const parsed = parseSqlName(table);
-    const lineage = (await this.lineage(schema))[table] ?? {};
-    return {
-      schema,
-      table,
-      className: parsed?.className ?? table,
-      tier: parsed?.tier ?? "manual",
-      master: parsed?.master?.sqlName ?? null,
-      comment: info.rows[0]!.TABLE_COMMENT,
-      attributes,
-      foreignKeys,
-      indexes: userIndexes,
-      lineage,
-    };
+    return assembleHeading({ schema, table, comment: info.rows[0]!.TABLE_COMMENT, attributes, foreignKeys, indexes, lineage: (await this.lineage(schema))[table] ?? {} });
   }
 
   private async indexes(schema: string, table: string): Promise<Index[]> {
@@ -210,6 +187,3 @@ export class MysqlIntrospector implements Introspector {
   }
 }
 
-function sameColumns(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((c, i) => c === b[i]);
-}

@@ -7,8 +7,8 @@
  */
 import { codecOfMarker } from "../../codecs/typespec.js";
 import type { Attribute, ForeignKey, Heading, Index } from "../../schema/heading.js";
-import { parseSqlName } from "../../schema/naming.js";
 import type { Connection, Introspector, TableInfo } from "../types.js";
+import { assembleHeading, sameColumns } from "../read-heading.js";
 import { quoteIdent } from "./compiler.js";
 import { coreTypeFromPg, neutralSqlType } from "./types.js";
 
@@ -173,27 +173,7 @@ export class PostgresIntrospector implements Introspector {
         unique: indexes.some((ix) => ix.unique && sameColumns(ix.columns, columns)),
       };
     });
-    for (const fk of foreignKeys) {
-      fk.columns.forEach((c, i) => {
-        const a = attributes.find((x) => x.name === c);
-        if (a) a.foreignKey = { schema: fk.parentSchema, table: fk.parentTable, column: fk.refColumns[i]! };
-      });
-    }
-    // The indexes DataJoint makes for foreign keys (support indexes, `-> [unique]`) are not index lines.
-    const userIndexes = indexes.filter((ix) => !foreignKeys.some((fk) => sameColumns(ix.columns, fk.columns) && (!ix.unique || fk.unique)));
-    const parsed = parseSqlName(table);
-    return {
-      schema,
-      table,
-      className: parsed?.className ?? table,
-      tier: parsed?.tier ?? "manual",
-      master: parsed?.master?.sqlName ?? null,
-      comment: info.comment ?? "",
-      attributes,
-      foreignKeys,
-      indexes: userIndexes,
-      lineage: (await this.lineage(schema))[table] ?? {},
-    };
+    return assembleHeading({ schema, table, comment: info.comment ?? "", attributes, foreignKeys, indexes, lineage: (await this.lineage(schema))[table] ?? {} });
   }
 
   private async indexes(oid: number): Promise<Index[]> {
@@ -237,6 +217,3 @@ export class PostgresIntrospector implements Introspector {
   }
 }
 
-function sameColumns(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((c, i) => c === b[i]);
-}
