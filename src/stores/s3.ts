@@ -19,6 +19,7 @@ import type { S3StoreSpec, Timeouts } from "../config/types.js";
 import { withRetry } from "../retry.js";
 import { checkKey } from "./addressing.js";
 import { isTransientS3Error, translateS3Error } from "./s3-errors.js";
+import { S3HttpReader, staticCredentials } from "./s3-http.js";
 import type { Leftover, ObjectInfo, PutOptions, RangeQuery, Store } from "./types.js";
 
 type SDK = typeof import("@aws-sdk/client-s3");
@@ -35,6 +36,8 @@ export class S3Store implements Store {
   readonly root: string;
   private readonly prefix: string;
   private sdk: Promise<{ sdk: SDK; client: S3Client }> | null = null;
+  /** Reads (GET, range GET, HEAD) without the SDK, when the credentials are static (s3-http.ts). */
+  private readonly reader: S3HttpReader | null;
   /** A true private field: the spec holds the secret key, and a codec receives this store. */
   readonly #spec: S3StoreSpec;
 
@@ -46,6 +49,8 @@ export class S3Store implements Store {
     this.#spec = spec;
     this.prefix = spec.location.replace(/^\/+|\/+$/g, "");
     this.root = `s3://${spec.bucket}/${this.prefix}`;
+    const credentials = staticCredentials(spec);
+    this.reader = credentials ? new S3HttpReader(endpointUrl(spec), spec.bucket, credentials, region(), timeouts) : null;
   }
 
   private get spec(): S3StoreSpec {
@@ -60,7 +65,7 @@ export class S3Store implements Store {
       const custom = !/(^|\.)amazonaws\.com(:\d+)?$/i.test(new URL(endpoint).host);
       const client = new sdk.S3Client({
         endpoint,
-        region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1",
+        region: region(),
         forcePathStyle: custom,
         credentials: this.spec.access_key ? { accessKeyId: this.spec.access_key, secretAccessKey: this.spec.secret_key ?? "" } : undefined,
         requestChecksumCalculation: "WHEN_REQUIRED",
@@ -89,6 +94,11 @@ export class S3Store implements Store {
     throw translateS3Error(err, { store: this.name, bucket: this.spec.bucket, endpoint: endpointUrl(this.spec), op, key, timeouts: this.timeouts });
   }
 
+  /** An idempotent read over the signed-HTTP path, retried like the SDK path's. */
+  private retried<T>(run: () => Promise<T>): Promise<T> {
+    return withRetry(run, { retries: this.timeouts.retries }, isTransientS3Error);
+  }
+
   /** One request; an idempotent one is retried with backoff on transient failures. */
   private async request<T>(idempotent: boolean, run: (sdk: SDK, client: S3Client) => Promise<T>): Promise<T> {
     const { sdk, client } = await this.connect();
@@ -101,7 +111,7 @@ export class S3Store implements Store {
         new sdk.GetObjectCommand({
           Bucket: this.spec.bucket,
           Key: this.fullKey(key),
-          Range: range ? `bytes=${range.offset}-${range.offset + range.length - 1}` : undefined,
+          Range: range ? rangeHeader(range) : undefined,
         }),
       );
     } catch (err) {
@@ -115,6 +125,8 @@ export class S3Store implements Store {
   /** The whole object (or a range) in memory: the request and the body read are retried together. */
   private async readBytes(key: string, range?: RangeQuery): Promise<Uint8Array | undefined> {
     try {
+      const { reader } = this;
+      if (reader) return await this.retried(() => reader.getBytes(this.fullKey(key), range && rangeHeader(range)));
       return await this.request(true, async (sdk, client) => {
         const out = await this.sendGet(sdk, client, key, range);
         if (!out) return undefined;
@@ -134,20 +146,25 @@ export class S3Store implements Store {
     return this.readBytes(key, range);
   }
 
-  async getStream(key: string): Promise<Readable | undefined> {
-    let out;
+  async getStream(key: string, opts: { signal?: AbortSignal } = {}): Promise<Readable | undefined> {
+    let body: Readable | undefined;
     try {
-      out = await this.request(true, (sdk, client) => this.sendGet(sdk, client, key));
+      const { reader } = this;
+      if (reader) body = await this.retried(() => reader.getStream(this.fullKey(key), opts.signal));
+      else body = (await this.request(true, (sdk, client) => this.sendGet(sdk, client, key)))?.Body as Readable | undefined;
     } catch (err) {
       this.fail(err, "read", key);
     }
-    if (!out) return undefined;
-    // A body that stops mid-way fails with the store's own error, not the SDK's.
-    const { PassThrough, pipeline } = await import("node:stream");
+    if (!body) return undefined;
+    // A body that stops mid-way fails with the store's own error. Not through pipeline(): it
+    // destroys the output with the raw error before its callback could translate it.
+    const { PassThrough } = await import("node:stream");
     const pass = new PassThrough({ highWaterMark: 1 << 20 });
-    pipeline(out.Body as Readable, pass, (err) => {
-      if (err && !pass.destroyed) pass.destroy(translateS3Error(err, { store: this.name, bucket: this.spec.bucket, endpoint: endpointUrl(this.spec), op: "read", key, timeouts: this.timeouts }));
-    });
+    const source = body;
+    source.once("error", (err) => pass.destroy(translateS3Error(err, { store: this.name, bucket: this.spec.bucket, endpoint: endpointUrl(this.spec), op: "read", key, timeouts: this.timeouts })));
+    // A consumer that stops reading early (destroys the output) releases the connection too.
+    pass.once("close", () => source.destroy());
+    source.pipe(pass);
     return pass;
   }
 
@@ -212,6 +229,8 @@ export class S3Store implements Store {
 
   async size(key: string): Promise<number | undefined> {
     try {
+      const { reader } = this;
+      if (reader) return await this.retried(() => reader.size(this.fullKey(key)));
       const out = await this.request(true, (sdk, client) => client.send(new sdk.HeadObjectCommand({ Bucket: this.spec.bucket, Key: this.fullKey(key) })));
       return Number(out.ContentLength ?? 0);
     } catch (err) {
@@ -293,6 +312,15 @@ export class S3Store implements Store {
   }
 
   async close(): Promise<void> {
+    this.reader?.close();
     if (this.sdk) (await this.sdk).client.destroy();
   }
+}
+
+function region(): string {
+  return process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1";
+}
+
+function rangeHeader(range: RangeQuery): string {
+  return `bytes=${range.offset}-${range.offset + range.length - 1}`;
 }
