@@ -65,7 +65,7 @@ export const PACKAGE_HOMES = {
   pg: ["src/db/postgres/"],
   postgres: ["src/db/postgres/"],
   "better-sqlite3": ["src/db/embedded/"],
-  "@aws-sdk/": ["src/stores/s3.ts"],
+  "@aws-sdk/": ["src/stores/s3.ts", "src/stores/s3-sdk.ts"],
 };
 
 /** The only packages formats/ may use: it is pure data formats (pako: zlib 1.2.x-exact deflate for blobs). */

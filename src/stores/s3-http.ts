@@ -14,6 +14,7 @@
 import type { Agent as HttpAgent, IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
 import type { S3StoreSpec, Timeouts } from "../config/types.js";
+import { isAwsHost } from "./s3-sdk.js";
 import { encodeKeyPath, signS3Request, type S3Credentials } from "./s3-sign.js";
 
 export interface S3Response {
@@ -61,7 +62,7 @@ export class S3HttpReader {
   ) {
     this.url = new URL(endpoint);
     // The SDK's addressing, kept the same: path-style for custom endpoints, virtual-hosted on AWS.
-    this.virtualHost = /(^|\.)amazonaws\.com$/i.test(this.url.hostname) && VIRTUAL_HOSTABLE.test(bucket);
+    this.virtualHost = isAwsHost(this.url.hostname) && VIRTUAL_HOSTABLE.test(bucket);
   }
 
   private get https(): boolean {

@@ -1,14 +1,12 @@
 /**
- * The `s3` store over the AWS SDK v3, loaded lazily so commands that never touch S3 never pay
- * for it. Object key = `{location}/{key}` inside `bucket` (DataJoint's layout).
- *
- * Two settings matter for S3-compatible servers (toolchain.md §S3): path-style addressing for
- * custom endpoints, and checksums only "WHEN_REQUIRED" — otherwise stream uploads are sent
- * aws-chunked and some servers store the framing bytes inside the object, silently.
+ * The `s3` store. Object key = `{location}/{key}` inside `bucket` (DataJoint's layout). Reads
+ * (GET, range GET, HEAD) go over signed HTTP when the credentials are static (s3-http.ts);
+ * everything else goes through the AWS SDK v3 (s3-sdk.ts), loaded on first use, so a command
+ * that only reads never pays for loading it.
  *
  * Deadlines (config `timeouts`): a connection must be made within `connect`, and no request may
- * go `idle` without a byte either way (the SDK's socket inactivity timeout, which also covers a
- * response body that stops mid-way). The SDK's own retries are off: dj retries only idempotent
+ * go `idle` without a byte either way (a socket inactivity timeout on both paths, which also
+ * covers a response body that stops mid-way). The SDK's own retries are off: dj retries only idempotent
  * requests whose body it holds (see src/retry.ts); streamed and multipart uploads are tried once.
  */
 import type { Readable } from "node:stream";
@@ -20,16 +18,11 @@ import { withRetry } from "../retry.js";
 import { checkKey } from "./addressing.js";
 import { isTransientS3Error, translateS3Error } from "./s3-errors.js";
 import { S3HttpReader, staticCredentials } from "./s3-http.js";
+import { awsRegion, endpointUrl, openSdkClient, type SDK } from "./s3-sdk.js";
 import type { Leftover, ObjectInfo, PutOptions, RangeQuery, Store } from "./types.js";
-
-type SDK = typeof import("@aws-sdk/client-s3");
 
 export const PART_SIZE = 8 * 1024 * 1024;
 export const PARTS_IN_FLIGHT = 4;
-
-export function endpointUrl(spec: Pick<S3StoreSpec, "endpoint" | "secure">): string {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(spec.endpoint) ? spec.endpoint : `${spec.secure ? "https" : "http"}://${spec.endpoint}`;
-}
 
 export class S3Store implements Store {
   readonly protocol = "s3";
@@ -50,7 +43,7 @@ export class S3Store implements Store {
     this.prefix = spec.location.replace(/^\/+|\/+$/g, "");
     this.root = `s3://${spec.bucket}/${this.prefix}`;
     const credentials = staticCredentials(spec);
-    this.reader = credentials ? new S3HttpReader(endpointUrl(spec), spec.bucket, credentials, region(), timeouts) : null;
+    this.reader = credentials ? new S3HttpReader(endpointUrl(spec), spec.bucket, credentials, awsRegion(), timeouts) : null;
   }
 
   private get spec(): S3StoreSpec {
@@ -58,25 +51,7 @@ export class S3Store implements Store {
   }
 
   private connect(): Promise<{ sdk: SDK; client: S3Client }> {
-    this.sdk ??= (async () => {
-      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-      const sdk = await import("@aws-sdk/client-s3");
-      const endpoint = endpointUrl(this.spec);
-      const custom = !/(^|\.)amazonaws\.com(:\d+)?$/i.test(new URL(endpoint).host);
-      const client = new sdk.S3Client({
-        endpoint,
-        region: region(),
-        forcePathStyle: custom,
-        credentials: this.spec.access_key ? { accessKeyId: this.spec.access_key, secretAccessKey: this.spec.secret_key ?? "" } : undefined,
-        requestChecksumCalculation: "WHEN_REQUIRED",
-        responseChecksumValidation: "WHEN_REQUIRED",
-        // dj retries idempotent requests itself (request() below); the SDK would also resend
-        // CreateMultipartUpload and CompleteMultipartUpload, which are not idempotent.
-        maxAttempts: 1,
-        requestHandler: { connectionTimeout: this.timeouts.connectMs, socketTimeout: this.timeouts.idleMs },
-      });
-      return { sdk, client };
-    })();
+    this.sdk ??= openSdkClient(this.spec, this.timeouts);
     return this.sdk;
   }
 
@@ -315,10 +290,6 @@ export class S3Store implements Store {
     this.reader?.close();
     if (this.sdk) (await this.sdk).client.destroy();
   }
-}
-
-function region(): string {
-  return process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1";
 }
 
 function rangeHeader(range: RangeQuery): string {
