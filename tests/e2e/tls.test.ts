@@ -17,6 +17,7 @@ import { runDj, tempProject, type RunResult } from "../helpers/cli.js";
 import { connect, dbConfig, dropSchemas, schemaName } from "../helpers/db.js";
 import { postgresql } from "../helpers/dialects.js";
 import { startMysqlTlsProxy, type MysqlTlsProxy } from "../helpers/mysql-tls-proxy.js";
+import { startFreezingProxy } from "../helpers/stall.js";
 import { pgConfig, pgDatabaseSection, pgSchemaName } from "../helpers/pg.js";
 import { startPgTlsProxy, type PgTlsProxy } from "../helpers/pg-tls-proxy.js";
 
@@ -122,6 +123,26 @@ describe("database.use_tls", () => {
     const r = await runDj(["fetch", "Rec", "--json"], { cwd: dir });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(good.tlsSessions(), sessions, "no TLS session");
+  });
+
+  test("unset: TLS where the server offers it, on the one connection a command needs", async () => {
+    const dir = project(good.port, null);
+    const [sessions, connections] = [good.tlsSessions(), good.connections()];
+    const r = await runDj(["fetch", "Rec", "--json"], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(good.tlsSessions() - sessions, 1, "the session ran over TLS");
+    assert.equal(good.connections() - connections, 1, "one TCP connection");
+  });
+
+  test("unset against a server without TLS: a plain session on the first connection, not a second try", async () => {
+    const counter = await startFreezingProxy(dbConfig.port, () => false);
+    try {
+      const r = await runDj(["fetch", "Rec", "--json"], { cwd: project(counter.port, null) });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(counter.connections(), 1);
+    } finally {
+      await counter.close();
+    }
   });
 
   test("true against a server without TLS is exit 4; unset falls back to a plain connection", async () => {

@@ -18,6 +18,8 @@ export interface MysqlTlsProxy {
   port: number;
   /** Sessions that completed a TLS handshake with the client. */
   tlsSessions(): number;
+  /** TCP connections accepted so far. */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -45,7 +47,9 @@ class Framer {
 export async function startMysqlTlsProxy(targetPort: number, cert: { key: string; cert: string }): Promise<MysqlTlsProxy> {
   const sockets = new Set<net.Socket>();
   let sessions = 0;
+  let accepted = 0;
   const server = net.createServer((client) => {
+    accepted++;
     sockets.add(client);
     client.on("error", () => {});
     const upstream = net.connect(targetPort, "127.0.0.1");
@@ -157,6 +161,7 @@ export async function startMysqlTlsProxy(targetPort: number, cert: { key: string
   return {
     port: (server.address() as net.AddressInfo).port,
     tlsSessions: () => sessions,
+    connections: () => accepted,
     close: () => {
       for (const s of sockets) s.destroy();
       return new Promise((resolve) => server.close(() => resolve()));

@@ -72,6 +72,8 @@ export interface FreezingProxy {
   frozen(): boolean;
   /** Client→server bytes forwarded before the freeze. */
   forwarded(): number;
+  /** TCP connections accepted so far. */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -87,7 +89,9 @@ export async function startFreezingProxy(
   const sockets = new Set<net.Socket>();
   let frozen = false;
   let forwarded = 0;
+  let accepted = 0;
   const server = net.createServer((client) => {
+    accepted++;
     sockets.add(client);
     client.on("error", () => {});
     if (frozen) return; // a frozen server accepts and says nothing
@@ -129,6 +133,7 @@ export async function startFreezingProxy(
     port: (server.address() as net.AddressInfo).port,
     frozen: () => frozen,
     forwarded: () => forwarded,
+    connections: () => accepted,
     close: () => {
       for (const s of sockets) s.destroy();
       return new Promise((resolve) => server.close(() => resolve()));

@@ -8,7 +8,7 @@
  * back in the pool, so nothing waits behind it (closing included). Read-only statements outside
  * a transaction, and the first connection, are retried with backoff; nothing that writes is.
  */
-import { connect as netConnect, isIP, type Socket } from "node:net";
+import { isIP } from "node:net";
 import type { Pool, PoolConnection } from "mysql2/promise";
 import { DEFAULT_TIMEOUTS, seconds } from "../../config/timeouts.js";
 import type { DatabaseConfig, Timeouts, ValueSource } from "../../config/types.js";
@@ -17,6 +17,7 @@ import { attemptsOf, withRetry } from "../../retry.js";
 import type { Connection, Driver, Param, QueryResult } from "../types.js";
 import { markCommitError } from "../types.js";
 import { translateMysqlError } from "./errors.js";
+import { readGreeting, socketFor, type Greeting } from "./greeting.js";
 import { sslOptions, translateTlsError } from "./tls.js";
 
 export const DATAJOINT_SQL_MODE =
@@ -27,19 +28,6 @@ const READ_ONLY = /^\s*(SELECT|SHOW|DESCRIBE|EXPLAIN)\b/i;
 // would multiply); a reset or refused connection is.
 const TRANSIENT = new Set(["ECONNRESET", "ECONNREFUSED", "PROTOCOL_CONNECTION_LOST", "EPIPE"]);
 const isTransient = (err: unknown) => TRANSIENT.has((err as { code?: string }).code ?? "");
-/**
- * A TCP socket to an IP address whose certificate will be checked against that address. mysql2
- * gives TLS no server name for an IP (SNI cannot carry one), and Node then checks the certificate
- * against the socket's recorded host, which a socket connected to an IP leaves empty — so it
- * would check "localhost". Recording the address makes the check use it.
- */
-function socketFor(host: string, port: number): Socket {
-  const socket = netConnect(port, host);
-  socket.setNoDelay(true);
-  (socket as unknown as { _host: string })._host = host;
-  return socket;
-}
-
 type CoreConnection = { query(options: { sql: string; timeout: number }, callback: (err: unknown) => void): void; destroy(): void };
 const isStall = (err: unknown) => (err as { code?: string }).code === "PROTOCOL_SEQUENCE_TIMEOUT";
 
@@ -67,10 +55,17 @@ export class MysqlDriver {
     timeouts: Timeouts = DEFAULT_TIMEOUTS,
   ): Promise<MysqlDriver & Driver> {
     const mysql = await import("mysql2/promise");
-    const make = (tls: DatabaseConfig["use_tls"]) => {
+    const make = (tls: DatabaseConfig["use_tls"], greeted?: Greeting) => {
       const ssl = sslOptions(tls);
+      // The first connection takes the socket whose greeting was read; later ones open their own.
+      let first = greeted;
+      const stream = () => {
+        const g = first;
+        first = undefined;
+        return g ? g.handOver() : socketFor(database.host, database.port);
+      };
       const pool = mysql.createPool({
-        ...(ssl?.verifyIdentity && isIP(database.host) ? { stream: () => socketFor(database.host, database.port) } : {}),
+        ...((ssl?.verifyIdentity && isIP(database.host)) || greeted ? { stream } : {}),
         host: database.host,
         port: database.port,
         user: database.user ?? undefined,
@@ -115,23 +110,29 @@ export class MysqlDriver {
         throw err;
       }
     };
-    // DataJoint: use_tls null tries TLS first and falls back; true or an object requires it; false never.
-    const driver = make(database.use_tls);
+    const opened = async (driver: MysqlDriver) => {
+      await probe(driver).catch((err) => {
+        throw driver.translate(err, "connecting", where);
+      });
+      return driver as MysqlDriver & Driver;
+    };
+    // DataJoint: use_tls null tries TLS first and falls back; true or an object requires it;
+    // false never. For null, the server's greeting tells first whether it offers TLS at all.
+    if (database.use_tls !== null) return opened(make(database.use_tls));
+    const greeted = await withRetry(() => readGreeting(database.host, database.port, timeouts.connectMs), { retries: timeouts.retries }, isTransient).catch(async (err) => {
+      const unused = make(false);
+      await unused.close();
+      throw unused.translate(err, "connecting", where);
+    });
+    const driver = make(greeted.offersTls ? null : false, greeted);
     try {
       await probe(driver);
       return driver as MysqlDriver & Driver;
     } catch (err) {
-      const code = (err as { code?: string }).code ?? "";
-      const tlsRefused = code === "HANDSHAKE_NO_SSL_SUPPORT" || /SSL|TLS/i.test((err as Error).message ?? "");
-      if (database.use_tls !== null || !tlsRefused) throw driver.translate(err, "connecting", where);
+      // Offered, but the TLS handshake failed: a plain connection, as DataJoint falls back.
+      if (!greeted.offersTls || !/SSL|TLS/i.test((err as Error).message ?? "")) throw driver.translate(err, "connecting", where);
     }
-    const plain = make(false);
-    try {
-      await probe(plain);
-    } catch (err) {
-      throw plain.translate(err, "connecting", where);
-    }
-    return plain as MysqlDriver & Driver;
+    return opened(make(false));
   }
 
   /** One statement on `conn` (or a pooled connection), answered within the idle deadline. */
