@@ -18,7 +18,7 @@ import { closeAll, installInterruptHandlers, interruptSettled, interruptedBy } f
 export async function runCli(argv: string[]): Promise<number> {
   const state: RunState = { globals: globalsFromArgv(argv), outcome: undefined };
   installInterruptHandlers();
-  const program = buildProgram(state);
+  const program = buildProgram(state, argv);
   try {
     await program.parseAsync(argv, { from: "user" });
     if (interruptedBy()) await interruptSettled();

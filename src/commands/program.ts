@@ -4,7 +4,7 @@
  * with `import()` when it runs, so `dj --help` and `dj codecs list` never pay for zod, mysql2 or
  * the AWS SDK.
  */
-import { Command, Option } from "commander";
+import { Command, Help, Option } from "commander";
 import { djPackage } from "../package-info.js";
 import type { CommandContext, Outcome } from "./context.js";
 import { COMMANDS, GROUPS, flagName, type CommandName, type Handler, type OptionSpec } from "./options.js";
@@ -73,8 +73,25 @@ function addOption(command: Command, key: string, spec: OptionSpec): void {
   command.addOption(option);
 }
 
-export function buildProgram(state: RunState): Command {
+/**
+ * The commands argv may run (`dj codecs check …`, `dj help codecs check`): only these get their
+ * options declared, because building every command's options cost more than parsing them. The
+ * help lists of the others take `[options]` from the table instead (subcommandTerm below).
+ */
+function invokedCommands(argv: string[]): Set<CommandName> {
+  const words: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--config") i++; // the one global flag with a value
+    else if (!argv[i]!.startsWith("-")) words.push(argv[i]!);
+  }
+  if (words[0] === "help") words.shift();
+  const names = (Object.keys(COMMANDS) as CommandName[]).filter((name) => COMMANDS[name].words.every((w, i) => words[i] === w));
+  return new Set(names);
+}
+
+export function buildProgram(state: RunState, argv: string[] = []): Command {
   const program = new Command("dj");
+  const invoked = invokedCommands(argv);
   // Set before any subcommand is added: subcommands copy these settings when created.
   // Commander's own error lines are replaced by dj's (cli.ts renderUsageError); in --json mode
   // nothing of commander's reaches stderr and its help text goes to stdout only when asked for.
@@ -82,6 +99,16 @@ export function buildProgram(state: RunState): Command {
     writeErr: state.globals.json ? () => {} : (s) => process.stderr.write(s),
     writeOut: (s) => process.stdout.write(s),
     outputError: () => {},
+  });
+  // A command's line in a help list, as commander writes it, whether or not its options were declared.
+  const specOf = new Map<Command, (typeof COMMANDS)[CommandName]>();
+  program.configureHelp({
+    subcommandTerm(cmd) {
+      const term = Help.prototype.subcommandTerm.call(this, cmd);
+      const spec = specOf.get(cmd);
+      const declared = spec && "options" in spec && Object.keys(spec.options ?? {}).length > 0;
+      return declared && cmd.options.length === 0 ? cmd.name() + " [options]" + term.slice(cmd.name().length) : term;
+    },
   });
   program
     .description("Manage DataJoint schemas, object stores and codecs from the shell")
@@ -107,7 +134,8 @@ export function buildProgram(state: RunState): Command {
     }
     const command = parent.command(spec.words[spec.words.length - 1]!).description(spec.description);
     for (const [form, description] of "args" in spec ? spec.args : []) command.argument(form, description);
-    for (const [key, option] of Object.entries("options" in spec ? spec.options : {}) as [string, OptionSpec][]) addOption(command, key, option);
+    specOf.set(command, spec);
+    if (invoked.has(name)) for (const [key, option] of Object.entries("options" in spec ? spec.options : {}) as [string, OptionSpec][]) addOption(command, key, option);
     command.action(async (...actionArgs: unknown[]) => {
       const self = actionArgs[actionArgs.length - 1] as Command;
       const positional = actionArgs.slice(0, -2).flatMap((a) => (Array.isArray(a) ? a : a === undefined ? [] : [a])) as string[];

@@ -111,6 +111,28 @@ describe("parse errors", () => {
   }
 });
 
+describe("help lists", () => {
+  // Only the command being run gets its options declared (commands/program.ts); the lists must
+  // still mark every command that has options, as commander would with all of them declared.
+  test("each command's line shows [options] exactly when the command table declares options", async () => {
+    const { COMMANDS } = await import("../../src/commands/options.js");
+    const dir = project({ "dj.config.json": {} });
+    const lists = new Map<string, string>();
+    for (const spec of Object.values(COMMANDS)) {
+      const group = spec.words.slice(0, -1);
+      const key = group.join(" ");
+      if (!lists.has(key)) lists.set(key, (await runDj([...group, "--help"], { cwd: dir })).stdout);
+      const name = spec.words[spec.words.length - 1]!;
+      const line = lists.get(key)!.split("\n").find((l) => new RegExp(`^  ${name}( |$)`).test(l));
+      assert.ok(line, `${spec.words.join(" ")} is listed`);
+      const hasOptions = "options" in spec && Object.keys(spec.options ?? {}).length > 0;
+      assert.equal(line.includes(`${name} [options]`), hasOptions, line);
+    }
+    const own = await runDj(["fetch", "--help"], { cwd: dir });
+    assert.match(own.stdout, /^ {2}--limit <n>/m, "the command's own help lists its options");
+  });
+});
+
 describe("without a config file", () => {
   test("commands that need a database or a store say no config was found and suggest dj init; doctor creates nothing", async () => {
     const dir = project();
