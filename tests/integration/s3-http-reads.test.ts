@@ -97,6 +97,27 @@ describe("reads from servers that misbehave", () => {
     await reset.close();
   });
 
+  test("a body cut short (the server hangs up before content-length bytes) is an error, never truncated data", async () => {
+    const server: Server = createServer((_req, res) => {
+      res.writeHead(200, { "content-length": "1000" });
+      res.write(Buffer.alloc(10), () => res.socket?.destroy());
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const store = new S3Store("cut", spec((server.address() as AddressInfo).port), timeouts);
+    const whole = await storeFailure(() => store.get("k"));
+    assert.equal(whole.code, "store.unreachable");
+    assert.match(whole.message, /\(2 attempts\)$/, "a reset read is retried");
+    const ranged = await storeFailure(() => store.getRange("k", { offset: 0, length: 1000 }));
+    assert.equal(ranged.code, "store.unreachable");
+    const stream = (await store.getStream("k"))!;
+    const streamed = await storeFailure(async () => {
+      for await (const _ of stream);
+    });
+    assert.equal(streamed.code, "store.unreachable");
+    await store.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
   test("a body that stops mid-way fails the stream with the stalled error", async () => {
     const held: ServerResponse[] = [];
     const server: Server = createServer((_req, res) => {
