@@ -106,6 +106,7 @@ for (const attr of ["z", "n"]) {
   console.log(row("1% slice", part));
 }
 console.log(`stored bytes: <zarr@> ${stored.z}, <npy@> ${stored.n}`);
+if (process.env.NODE_EXTRA_CA_CERTS) console.log(`NODE_EXTRA_CA_CERTS is set: every dj process first parses ${process.env.NODE_EXTRA_CA_CERTS} (~90 ms here), counted in each time above`);
 console.log(pyTime === null ? `zarr-python baseline not run (/usr/bin/python3 with zarr needed): ${py.stderr.trim().split("\n").pop()}` : `zarr-python 2.13, same slice from a local copy: ${pyTime.toFixed(3)} s (process start and imports not included)`);
 const same = spawnSync("python3", ["-c", `import numpy as np; a = np.load("${file}", mmap_mode="r")[${slice}]; print(all(np.array_equal(np.load(f"${dir}/slice-{x}.npy"), a) for x in "zn"))`], { encoding: "utf8" });
 console.log(`slices equal to NumPy's: ${same.stdout.trim()}`);

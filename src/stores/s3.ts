@@ -17,7 +17,7 @@ import type { S3StoreSpec, Timeouts } from "../config/types.js";
 import { withRetry } from "../retry.js";
 import { checkKey } from "./addressing.js";
 import { isTransientS3Error, translateS3Error } from "./s3-errors.js";
-import { S3HttpReader, staticCredentials } from "./s3-http.js";
+import { S3HttpReader, staticCredentials, wholeToRange } from "./s3-http.js";
 import { awsRegion, endpointUrl, openSdkClient, type SDK } from "./s3-sdk.js";
 import type { Leftover, ObjectInfo, PutOptions, RangeQuery, Store } from "./types.js";
 
@@ -105,7 +105,9 @@ export class S3Store implements Store {
       return await this.request(true, async (sdk, client) => {
         const out = await this.sendGet(sdk, client, key, range);
         if (!out) return undefined;
-        return out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+        const bytes = out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+        // No Content-Range: the server ignored the Range and sent the whole object.
+        return range && out.Body && !("ContentRange" in out && out.ContentRange) ? wholeToRange(bytes, rangeHeader(range)) : bytes;
       });
     } catch (err) {
       this.fail(err, "read", key);

@@ -7,10 +7,14 @@ import assert from "node:assert/strict";
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { S3StoreSpec } from "../../src/config/types.js";
 import { isDjError } from "../../src/errors.js";
 import { S3Store } from "../../src/stores/s3.js";
+import { staticCredentials } from "../../src/stores/s3-http.js";
 import { startS3rver, type S3Server } from "../helpers/s3rver.js";
 import { startResettingServer, startSilentServer } from "../helpers/stall.js";
 
@@ -68,6 +72,69 @@ describe("reads over signed HTTP on s3rver", () => {
     const denied = await storeFailure(() => badKey.get("k"));
     assert.equal(denied.code, "store.credentials");
     assert.match(denied.message, /access denied .*\(InvalidAccessKeyId\)/);
+  });
+});
+
+/** An HTTP server on `host` answering every GET with `body`; `honourRange: false` ignores Range (some servers do). */
+async function objectServer(host: string, body: Buffer, honourRange: boolean): Promise<{ port: number; hosts: string[]; close(): Promise<void> }> {
+  const hosts: string[] = [];
+  const server: Server = createServer((req, res) => {
+    hosts.push(req.headers.host ?? "");
+    const m = /^bytes=(\d+)-(\d+)$/.exec(String(req.headers.range ?? ""));
+    if (honourRange && m) {
+      const [a, b] = [Number(m[1]), Math.min(Number(m[2]), body.length - 1)];
+      res.writeHead(206, { "content-length": String(b - a + 1), "content-range": `bytes ${a}-${b}/${body.length}` });
+      return res.end(body.subarray(a, b + 1));
+    }
+    res.writeHead(200, { "content-length": String(body.length) });
+    res.end(req.method === "HEAD" ? undefined : body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  return { port: (server.address() as AddressInfo).port, hosts, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+describe("endpoints and credentials", () => {
+  const body = Buffer.from("0123456789");
+
+  test("an IPv6 endpoint: the socket goes to the address, the Host header keeps the brackets", async () => {
+    const server = await objectServer("::1", body, true);
+    const store = new S3Store("v6", { ...spec(server.port), endpoint: `[::1]:${server.port}` }, timeouts);
+    assert.deepEqual(await store.getRange("k", { offset: 2, length: 3 }), Buffer.from("234"));
+    assert.equal(await store.size("k"), 10);
+    assert.deepEqual(server.hosts, [`[::1]:${server.port}`, `[::1]:${server.port}`]);
+    await store.close();
+    await server.close();
+  });
+
+  test("a server that ignores Range: the range is cut from the whole object, on both read paths", async () => {
+    const server = await objectServer("127.0.0.1", body, false);
+    const signed = new S3Store("plain", spec(server.port), timeouts);
+    assert.deepEqual(await signed.getRange("k", { offset: 2, length: 3 }), Buffer.from("234"));
+    assert.deepEqual(await signed.getRange("k", { offset: 8, length: 5 }), Buffer.from("89"));
+    await signed.close();
+    // The SDK path: credentials from a profile, which only the SDK's chain reads.
+    const dir = mkdtempSync(join(tmpdir(), "dj-aws-profile-"));
+    writeFileSync(join(dir, "credentials"), "[lab]\naws_access_key_id = PROFILEKEY\naws_secret_access_key = s\n");
+    const saved = { ...process.env };
+    Object.assign(process.env, { AWS_SHARED_CREDENTIALS_FILE: join(dir, "credentials"), AWS_CONFIG_FILE: join(dir, "config"), AWS_PROFILE: "lab" });
+    try {
+      const viaSdk = new S3Store("sdk", { ...spec(server.port), access_key: undefined, secret_key: undefined }, timeouts);
+      assert.deepEqual(Buffer.from((await viaSdk.getRange("k", { offset: 2, length: 3 }))!), Buffer.from("234"));
+      await viaSdk.close();
+    } finally {
+      process.env = saved;
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await server.close();
+  });
+
+  test("the environment's keys sign reads only when the SDK would use them too (not with AWS_PROFILE)", () => {
+    const bare = { ...spec(1), access_key: undefined, secret_key: undefined };
+    const keys = { AWS_ACCESS_KEY_ID: "ENVKEY", AWS_SECRET_ACCESS_KEY: "s", AWS_SESSION_TOKEN: "t" };
+    assert.deepEqual(staticCredentials(bare, keys), { accessKeyId: "ENVKEY", secretAccessKey: "s", sessionToken: "t" });
+    assert.equal(staticCredentials(bare, { ...keys, AWS_PROFILE: "lab" }), undefined);
+    assert.equal(staticCredentials(bare, {}), undefined);
+    assert.deepEqual(staticCredentials(spec(1), { ...keys, AWS_PROFILE: "lab" }), { accessKeyId: "AK", secretAccessKey: "SK" }, "the store's own keys always win");
   });
 });
 
