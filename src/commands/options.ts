@@ -152,7 +152,7 @@ export const COMMANDS = {
     words: ["show"],
     description: "shape, dtype, chunks, compressor, stored bytes, path and store of values, from metadata alone",
     args: [["<table>"]],
-    options: { key: list("<k=v>", "restrict by key (repeat)"), attr: list("<name>", "only these attributes (repeat)"), schema: schemaOfTable },
+    options: { key: keyFlag, where: whereFlag, attr: list("<name>", "only these attributes (repeat)"), schema: schemaOfTable },
   },
   delete: {
     words: ["delete"],

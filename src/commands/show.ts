@@ -1,4 +1,4 @@
-/** `dj show TABLE [--key K=V ...] [--attr A ...]`: what stored values are, from metadata alone. */
+/** `dj show TABLE [--key K=V ...] [--where EXPR] [--attr A ...]`: what stored values are, from metadata alone. */
 import type { Handler } from "./options.js";
 import { where } from "./where.js";
 
@@ -15,7 +15,7 @@ const bytesText = (n: number): string => {
 
 export const show: Handler<"show"> = async (ctx, [ref], opts) => {
   const { showTable } = await import("../services/show.js");
-  const { table, values } = await showTable(where(ctx), { ref: ref!, schema: opts.schema }, { keys: opts.key ?? [], attrs: opts.attr });
+  const { table, values } = await showTable(where(ctx), { ref: ref!, schema: opts.schema }, { keys: opts.key ?? [], where: opts.where, attrs: opts.attr });
   if (ctx.out.json) return ctx.out.data({ table, values });
   values.forEach((v, i) => {
     if (i > 0) ctx.out.line();

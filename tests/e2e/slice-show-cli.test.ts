@@ -160,6 +160,12 @@ describe("dj fetch --slice and dj show", { skip: skipWithout("numpy") }, () => {
         "",
       ].join("\n"),
     );
+    const restricted = await dj("show", "Rec", "--where", "rec >= 1 and rec < 2");
+    assert.equal(restricted.code, 0, restricted.stderr);
+    assert.equal(restricted.stdout, r.stdout, "--where restricts as --key does");
+    const none = await dj("show", "Rec", "--where", "rec > 1000");
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /^dj: no row of \S+ matches the restriction$/m);
     const j = await dj("show", "Rec", "--key", "rec=1", "--attr", "z", "--json");
     assert.equal(j.code, 0, j.stderr);
     const doc = JSON.parse(j.stdout);
