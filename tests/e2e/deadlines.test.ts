@@ -9,6 +9,8 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { runDj, tempProject } from "../helpers/cli.js";
 import { connect, databaseSection, dbConfig, dropSchemas, schemaName } from "../helpers/db.js";
 import { startS3rver, type S3Server } from "../helpers/s3rver.js";
@@ -250,5 +252,39 @@ describe("MySQL frozen in the middle of an insert", () => {
     const [found] = await conn.query<any[]>(`SELECT id FROM \`${schema}\`.\`rec\` ORDER BY id`);
     await conn.end();
     assert.deepEqual(found.map((x) => x.id), [1]);
+  });
+});
+
+describe("MySQL frozen before the rows of an export", () => {
+  const schema = schemaName("freezeexp");
+  let proxy: FreezingProxy;
+  let dir: string;
+  let cleanup: () => void;
+  before(async () => {
+    ({ dir, cleanup } = tempProject({
+      "dj.config.json": { database: databaseSection, schema },
+      "p.dj": `schema ${schema}\n\nRec (manual)\n    id : int32\n    ---\n    v : float64\n`,
+    }));
+    assert.equal((await runDj(["declare", "p.dj"], { cwd: dir })).code, 0);
+    assert.equal((await runDj(["insert", "Rec", "--key", "id=1", "--set", "v=1.5"], { cwd: dir })).code, 0);
+    // Frozen at the statement that reads the table's rows: the server runs it, dj never hears back.
+    const table = Buffer.from(`\`${schema}\`.\`rec\``);
+    proxy = await startFreezingProxy(dbConfig.port, (chunk) => isMysqlQuery(chunk, "SELECT") && chunk.includes(table), { forwardTrigger: true });
+  });
+  after(async () => {
+    await proxy.close();
+    const conn = await connect();
+    await dropSchemas(conn, schema);
+    await conn.end();
+    cleanup();
+  });
+  // Streamed rows are read without mysql2's whole-query timeout (an export may run for hours);
+  // the wait for each next row has the idle deadline instead.
+  test("dj fetch --format jsonl gives exit 4 within the idle deadline, with nothing half-written", { timeout: 30_000 }, async () => {
+    const out = join(dir, "rows.jsonl");
+    const r = await runDj(["fetch", "Rec", "--format", "jsonl", "--out", out], { cwd: dir, env: { ...FAST, DJ_HOST: `127.0.0.1:${proxy.port}` } });
+    assert.ok(proxy.frozen(), "the proxy froze at the SELECT of the rows");
+    assertOneLine(r, 4, new RegExp(`^dj: the database at 127\\.0\\.0\\.1:${proxy.port} stalled: no answer to SELECT within 0\\.5 s$`));
+    assert.equal(existsSync(out), false, "no partial export file");
   });
 });

@@ -18,6 +18,7 @@ import type { Connection, Driver, Param, QueryResult } from "../types.js";
 import { markCommitError } from "../types.js";
 import { translateMysqlError } from "./errors.js";
 import { readGreeting, socketFor, type Greeting } from "./greeting.js";
+import { withIdleDeadline } from "./idle-rows.js";
 import { sslOptions, translateTlsError } from "./tls.js";
 
 export const DATAJOINT_SQL_MODE =
@@ -218,7 +219,7 @@ export class MysqlDriver {
     let rows: Row[] = [];
     let finished = false;
     try {
-      for await (const row of stream) {
+      for await (const row of withIdleDeadline(stream, this.timeouts.idleMs, () => conn.destroy())) {
         rows.push(row);
         if (rows.length >= batch) {
           const full = rows;
