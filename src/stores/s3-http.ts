@@ -159,7 +159,8 @@ export class S3HttpReader {
       return await this.send(method, fullKey, { range, signal });
     } catch (err) {
       const name = (err as { name?: string }).name;
-      if (err instanceof S3HttpError && (name === "NoSuchKey" || (name === "NotFound" && method === "HEAD"))) return "missing";
+      // A 404 without S3's XML (some servers, some proxies) is a missing object too, as on the SDK path.
+      if (err instanceof S3HttpError && (name === "NoSuchKey" || name === "NotFound")) return "missing";
       if (err instanceof S3HttpError && range && name === "InvalidRange") return undefined;
       throw err;
     }
