@@ -45,6 +45,14 @@ const ENV_MAP: Record<string, [string, string]> = {
   DJ_DATABASE_PREFIX: ["database", "database_prefix"],
 };
 
+/**
+ * The variables that point a project without a `database` section (dj's embedded database) at a
+ * server. DJ_USER and DJ_PASS alone do not: many DataJoint users keep them in their shell for
+ * their lab's server, and they would otherwise send every command of an embedded project to
+ * whatever MySQL listens on localhost (docs/decisions.md).
+ */
+const NAMES_A_SERVER = new Set(["DJ_HOST", "DJ_BACKEND"]);
+
 function isObject(v: unknown): v is Json {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -115,7 +123,7 @@ export async function resolveConfig(opts: LoadOptions): Promise<LoadResult> {
     if (value === undefined || value === "") continue;
     db[key] = value;
     sources[`database.${key}`] = "env";
-    hasDatabase = true;
+    if (NAMES_A_SERVER.has(name)) hasDatabase = true;
   }
 
   let storesRaw: unknown = raw.stores;
@@ -160,6 +168,8 @@ export async function resolveConfig(opts: LoadOptions): Promise<LoadResult> {
 
   const secrets: string[] = [];
   if (database?.password) secrets.push(database.password);
+  // Kept secret even when it is not used (an embedded project): it must never be printed.
+  if (env.DJ_PASS) secrets.push(env.DJ_PASS);
   for (const spec of Object.values(stores.specs)) {
     for (const key of ["secret_key", "account_key", "connection_string", "token"] as const) {
       const v = (spec as unknown as Json)[key];

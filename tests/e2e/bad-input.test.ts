@@ -201,8 +201,8 @@ describe(`bad input changes nothing (${dialect.name})`, () => {
 
   test("secrets never appear in any output, --verbose included", async () => {
     // PostgreSQL here trusts loopback and ignores any password, so its refusal is for a user it
-    // does not know. On the embedded project DJ_PASS alone asks for DataJoint's default server
-    // (MySQL on localhost), whose answer depends on that server: only the secret is checked there.
+    // does not know. On the embedded project DJ_PASS alone changes nothing (it names no server):
+    // only the secret is checked there.
     const login = dialect.name === "postgresql" ? { DJ_PASS: SECRET_PW, DJ_USER: "djtest_nobody" } : { DJ_PASS: SECRET_PW };
     const withPassword = (...a: string[]) => runDj(a, { cwd: dir, env: login });
     const denied = await withPassword("fetch", "Rec", "--verbose");

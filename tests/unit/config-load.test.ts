@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { loadConfig, resolveConfig } from "../../src/config/load.js";
 import { getStoreSpec } from "../../src/config/store-spec.js";
 import { isDjError } from "../../src/errors.js";
+import { redact } from "../../src/ui/redact.js";
 import { tempProject } from "../helpers/cli.js";
 
 const projects: Array<() => void> = [];
@@ -61,6 +62,18 @@ describe("DataJoint precedence", () => {
     assert.equal(config.database?.user, "fileuser");
     assert.equal(config.sources["database.host"], "env");
     assert.equal(config.sources["database.user"], "file");
+  });
+  test("without a database section, only DJ_HOST or DJ_BACKEND leave the embedded database; DJ_USER/DJ_PASS alone do not", async () => {
+    const dir = project({ "dj.config.json": { schema: "lab" } });
+    const credentialsOnly = await load(dir, { DJ_USER: "alice", DJ_PASS: "pw-in-my-shell" });
+    assert.equal(credentialsOnly.database, null, "still the embedded database");
+    assert.equal(redact("x pw-in-my-shell y"), "x **** y", "the unused password is still masked");
+    const host = await load(dir, { DJ_HOST: "db.lab:3307", DJ_PASS: "pw" });
+    assert.equal(host.database?.backend, "mysql");
+    assert.equal(host.database?.host, "db.lab");
+    assert.equal(host.database?.password, "pw");
+    const backend = await load(dir, { DJ_BACKEND: "postgresql" });
+    assert.equal(backend.database?.backend, "postgresql");
   });
   test("secrets fill only what is unset, and are registered for masking", async () => {
     const dir = project({
