@@ -2,7 +2,7 @@
  * Chunk compressors: gzip through Node's zlib (its thread pool already spreads them over the
  * cores); zlib through pako on the worker threads (numcodecs' exact bytes); zstd and blosc
  * through the native addon when it is installed (native.ts: c-blosc and libzstd on libuv's
- * thread pool), else through numcodecs' WASM builds (and the
+ * thread pool), else through zstd-napi (zstd-portable.ts) or numcodecs' WASM builds (and the
  * lz4-napi Blosc writer and reader) in a pool of worker threads, one per core. Either way
  * (de)compression runs in parallel with reading and writing.
  */
@@ -13,6 +13,7 @@ import { gunzip, gzip, inflate } from "node:zlib";
 import { nativeLz4 } from "./blosc-lz4.js";
 import { nativeCodecs, withSlot } from "./native.js";
 import { WorkerPool } from "./worker-pool.js";
+import { napiZstdCodec, zstdNapi } from "./zstd-portable.js";
 
 export type CompressorConfig =
   | { id: "zlib"; level: number }
@@ -149,14 +150,38 @@ export function zlibDeflate(data: Uint8Array, level: number): Uint8Array {
   return pako.deflate(data, { level, windowBits: 15, memLevel: 8, strategy: 0, legacyHash: true });
 }
 
-export async function loadWasmCodec(config: CompressorConfig) {
+/**
+ * The levels at which zstd-napi's libzstd (1.5.7) writes the frames Debian's numcodecs (libzstd
+ * 1.5.4) writes; at 3 and 4 only the WASM build does, and above 4 neither (the test in
+ * tests/integration/zarr-portable.test.ts holds both to this). Level 1 is dj's default.
+ */
+const NAPI_ZSTD_LEVELS = new Set([1, 2]);
+
+/** A portable chunk codec, and which encoder it runs (for tests and `DJ_ZSTD_NAPI=0` comparisons). */
+export interface PortableCodec {
+  readonly encoder: "zstd-napi" | "wasm";
+  encode(data: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  /** `expectedBytes`, when known, bounds what a damaged frame can make zstd-napi allocate. */
+  decode(data: Uint8Array, expectedBytes?: number): Uint8Array | Promise<Uint8Array>;
+}
+
+/**
+ * The portable codec for zstd or blosc: zstd-napi where it is installed (encoding only at the
+ * levels where its bytes are numcodecs'; decoding at any level), else numcodecs' WASM builds.
+ */
+export async function loadWasmCodec(config: CompressorConfig): Promise<PortableCodec> {
   if (config.id === "zstd") {
+    const napi = process.env.DJ_ZSTD_NAPI === "0" ? null : zstdNapi();
+    const fast = napi ? napiZstdCodec(napi, config.level, config.checksum ?? false) : null;
+    if (fast && NAPI_ZSTD_LEVELS.has(config.level)) return { encoder: "zstd-napi", encode: fast.encode, decode: fast.decode };
     const { default: Zstd } = await import("numcodecs/zstd");
-    return Zstd.fromConfig({ id: "zstd", level: config.level });
+    const wasm = Zstd.fromConfig({ id: "zstd", level: config.level });
+    return { encoder: "wasm", encode: (d) => wasm.encode(d), decode: fast ? fast.decode : (d) => wasm.decode(d) };
   }
   if (config.id === "blosc") {
     const { default: Blosc } = await import("numcodecs/blosc");
-    return Blosc.fromConfig({ id: "blosc", cname: config.cname, clevel: config.clevel, shuffle: config.shuffle, blocksize: config.blocksize });
+    const wasm = Blosc.fromConfig({ id: "blosc", cname: config.cname, clevel: config.clevel, shuffle: config.shuffle, blocksize: config.blocksize });
+    return { encoder: "wasm", encode: (d) => wasm.encode(d), decode: (d) => wasm.decode(d) };
   }
   throw new Error(`unsupported compressor ${(config as { id: string }).id}`);
 }

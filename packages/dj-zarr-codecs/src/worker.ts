@@ -1,21 +1,21 @@
 /**
- * Worker thread: encodes chunks (numcodecs' WASM codecs, or the lz4-napi Blosc writer) and decodes
- * them (the lz4-napi Blosc reader where it applies, else WASM), one codec instance per config.
+ * Worker thread: encodes chunks (zstd-napi or numcodecs' WASM codecs, or the lz4-napi Blosc
+ * writer) and decodes them (zstd-napi, the lz4-napi Blosc reader where it applies, else WASM),
+ * one codec instance per config.
  */
 import { parentPort } from "node:worker_threads";
 import { decodeBloscLz4 } from "./blosc-decode.js";
 import { encodeBloscLz4 } from "./blosc-lz4.js";
-import { loadWasmCodec, zlibDeflate, type CompressorConfig } from "./compressors.js";
+import { loadWasmCodec, zlibDeflate, type CompressorConfig, type PortableCodec } from "./compressors.js";
 import type { WorkerTask } from "./worker-pool.js";
 
-type WasmCodec = { encode(d: Uint8Array): Uint8Array | Promise<Uint8Array>; decode(d: Uint8Array): Uint8Array | Promise<Uint8Array> };
-const codecs = new Map<string, Promise<WasmCodec>>();
+const codecs = new Map<string, Promise<PortableCodec>>();
 
-function wasm(config: CompressorConfig): Promise<WasmCodec> {
+function wasm(config: CompressorConfig): Promise<PortableCodec> {
   const key = JSON.stringify(config);
   let codec = codecs.get(key);
   if (!codec) {
-    codec = loadWasmCodec(config) as Promise<WasmCodec>;
+    codec = loadWasmCodec(config);
     codecs.set(key, codec);
   }
   return codec;
@@ -28,7 +28,7 @@ async function run(m: WorkerTask): Promise<Uint8Array> {
   if (m.op === "blosc-lz4" && m.config.id === "blosc") return encodeBloscLz4(m.data, m.typesize ?? 1, m.config.shuffle === 1, m.output);
   if (m.op === "decode") {
     const fast = m.config.id === "blosc" ? decodeBloscLz4(m.data, m.expectedBytes) : null;
-    return fast ?? bytes(await (await wasm(m.config)).decode(m.data));
+    return fast ?? bytes(await (await wasm(m.config)).decode(m.data, m.expectedBytes));
   }
   if (m.config.id === "zlib") return zlibDeflate(m.data, m.config.level);
   return bytes(await (await wasm(m.config)).encode(m.data));

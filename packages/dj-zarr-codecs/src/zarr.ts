@@ -12,6 +12,7 @@ import type { Codec, EncodeContext, InputValue } from "dj-cli";
 import { defaultChunks } from "./chunking.js";
 import { compressorFromOptions } from "./compressors.js";
 import { lz4Unavailable } from "./blosc-lz4.js";
+import { zstdNapi } from "./zstd-portable.js";
 import { nativeState } from "./native.js";
 import { littleEndian } from "./dtype.js";
 import { assertEveryChunk, readMeta, zarrSource } from "./read.js";
@@ -61,6 +62,14 @@ function writtenByThisCodec(stored: ZarrMetadata): boolean {
   return typeof provenance === "object" && provenance !== null && typeof (provenance as Record<string, unknown>)["dj-zarr-codecs"] === "string";
 }
 
+function zstdRuntime(): string {
+  try {
+    return zstdNapi() ? "zstd through zstd-napi (encoding at levels 1-2)" : "zstd through WASM (zstd-napi is not installed)";
+  } catch (err) {
+    return `zstd through WASM; zstd-napi cannot be loaded (${(err as Error).message})`;
+  }
+}
+
 const zarr: Codec<ZarrMetadata> = {
   name: "zarr",
   description: "n-dimensional arrays as Zarr (v2 by default, v3 by option)",
@@ -70,7 +79,8 @@ const zarr: Codec<ZarrMetadata> = {
     const native = nativeState();
     if (native.status === "loaded") return `native c-blosc ${native.codecs.bloscVersion}, libzstd ${native.codecs.zstdVersion}`;
     const lz4 = lz4Unavailable();
-    return `portable encoders: ${native.reason}${lz4 ? `; lz4-napi cannot be loaded (${lz4})` : ""}`;
+    const zstd = process.env.DJ_ZSTD_NAPI === "0" ? "DJ_ZSTD_NAPI=0: zstd through WASM" : zstdRuntime();
+    return `portable encoders: ${native.reason}; ${zstd}${lz4 ? `; lz4-napi cannot be loaded (${lz4})` : ""}`;
   },
   getDtype(isStore, dj) {
     // dj passes its error helpers (older dj versions did not: then the legacy error shape).
