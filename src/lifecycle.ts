@@ -78,7 +78,11 @@ function handleInterrupt(signal: NodeJS.Signals): void {
 }
 
 async function undoAndExit(signal: NodeJS.Signals): Promise<void> {
-  const results = await Promise.allSettled([...interruptHandlers].map((h) => h()));
+  const undoing = [...interruptHandlers].map((h) => h());
+  // For tests: the interrupt has reached every handler; what the test does next (a rival's
+  // commit) is then handled after it, never before.
+  await testPause("interrupt-handled");
+  const results = await Promise.allSettled(undoing);
   // Temp files last: an undo above may have been the one still writing them.
   let temps = 0;
   for (const path of [...tempFiles]) {
@@ -107,7 +111,8 @@ export function installInterruptHandlers(): void {
  * TEST-ONLY hook: with `DJ_TEST_PAUSE=<point>:<fifo>` dj stops at the named point, opens the FIFO
  * and reads it to its end. A test opens the FIFO for writing — which returns once dj has reached
  * the point — does what it wants to race against dj, then closes it. Points: `gc-before-delete`,
- * `fetch-partial`, `insert-before-commit`, `delete-confirmed`. Never set this outside tests.
+ * `fetch-partial`, `insert-before-commit`, `delete-confirmed`, `interrupt-handled`. Never set
+ * this outside tests.
  */
 export async function testPause(point: string): Promise<void> {
   const hook = process.env.DJ_TEST_PAUSE;

@@ -204,11 +204,15 @@ describe(`kills at known points of dj insert (${dialect.name})`, () => {
     let r;
     try {
       await rival.hold(schema, "sig", { id: 22 });
-      const running = insert(22);
+      const handled = makeFifo(dir, "interrupt-handled");
+      const running = startDj(["insert", "Sig", "--key", "id=22", "--from", "n=a.npy", "--from", "o=a.npy"], { cwd: dir, env: { DJ_TEST_PAUSE: `interrupt-handled:${handled}` } });
       await rival.waitUntilBlocked(running);
       running.child.kill("SIGINT");
-      // The interrupt cannot undo a transaction the server may still commit: dj keeps waiting.
+      // Once dj has taken the interrupt (it holds at the hook), the rival commits: the interrupt
+      // cannot undo a transaction the server may still commit, so dj keeps waiting for it.
+      const fifo = await holdFifo(handled, running);
       await rival.commit();
+      await fifo.close();
       r = await running.done;
     } finally {
       await rival.close();
