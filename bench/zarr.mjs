@@ -7,7 +7,8 @@
 // time shows the work done when other processes load the machine); then the same
 // for fetching the array back to a .npy (dj fetch --out vs zarr-python's read + np.save).
 // Usage: node bench/zarr.mjs [MiB] [rounds]   (needs MariaDB and /usr/bin/python3 with zarr)
-// DJ_ZARR_NATIVE=0 node bench/zarr.mjs … measures dj's portable encoders instead of the native ones.
+// DJ_ZARR_NATIVE=0 node bench/zarr.mjs … measures dj's portable encoders instead of the native ones
+// (zstd through zstd-napi; add DJ_ZSTD_NAPI=0 for numcodecs' WASM build).
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
