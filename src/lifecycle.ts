@@ -78,11 +78,11 @@ function handleInterrupt(signal: NodeJS.Signals): void {
 }
 
 async function undoAndExit(signal: NodeJS.Signals): Promise<void> {
-  const undoing = [...interruptHandlers].map((h) => h());
+  const undoing = Promise.allSettled([...interruptHandlers].map((h) => h()));
   // For tests: the interrupt has reached every handler; what the test does next (a rival's
   // commit) is then handled after it, never before.
   await testPause("interrupt-handled");
-  const results = await Promise.allSettled(undoing);
+  const results = await undoing;
   // Temp files last: an undo above may have been the one still writing them.
   let temps = 0;
   for (const path of [...tempFiles]) {

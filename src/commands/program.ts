@@ -84,7 +84,9 @@ function invokedCommands(argv: string[]): Set<CommandName> {
     if (argv[i] === "--config") i++; // the one global flag with a value
     else if (!argv[i]!.startsWith("-")) words.push(argv[i]!);
   }
+  // `dj help fetch`, and `dj codecs help check` (commander's help subcommand of a group).
   if (words[0] === "help") words.shift();
+  else if (words[1] === "help") words.splice(1, 1);
   const names = (Object.keys(COMMANDS) as CommandName[]).filter((name) => COMMANDS[name].words.every((w, i) => words[i] === w));
   return new Set(names);
 }

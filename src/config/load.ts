@@ -168,8 +168,6 @@ export async function resolveConfig(opts: LoadOptions): Promise<LoadResult> {
 
   const secrets: string[] = [];
   if (database?.password) secrets.push(database.password);
-  // Kept secret even when it is not used (an embedded project): it must never be printed.
-  if (env.DJ_PASS) secrets.push(env.DJ_PASS);
   for (const spec of Object.values(stores.specs)) {
     for (const key of ["secret_key", "account_key", "connection_string", "token"] as const) {
       const v = (spec as unknown as Json)[key];

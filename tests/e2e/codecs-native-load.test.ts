@@ -5,6 +5,7 @@
  * whose addon file the system loader refuses, so the plugin resolves that one.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { copyFileSync, cpSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -50,4 +51,27 @@ test("an addon that is built but fails to load: named, with the loader's reason"
   const table = await runDj(["codecs", "list", "--verify"], { cwd: dir });
   assert.equal(table.code, 0, table.stderr);
   assert.match(table.stdout, /failed/, "the table's status column says so too (wrapped: only one word is matched)");
+});
+
+test("a zstd-napi that is installed but fails to load: named, and zstd runs on the WASM build at every level", async () => {
+  const napi = join(dir, "node_modules/zstd-napi");
+  mkdirSync(join(napi, "build/Release"), { recursive: true });
+  for (const f of ["package.json", "binding.js"]) copyFileSync(join(repoRoot, "node_modules/zstd-napi", f), join(napi, f));
+  cpSync(join(repoRoot, "node_modules/zstd-napi/dist"), join(napi, "dist"), { recursive: true });
+  writeFileSync(join(napi, "build/Release/binding.node"), "not a shared object\n");
+  const zarr = await zarrEntry();
+  assert.equal(zarr.status, "ok");
+  assert.match(zarr.runtime, /; zstd through WASM; zstd-napi cannot be loaded \(.*binding\.node.*\)$/);
+  // The codec the worker threads would load: the WASM build, for encoding and decoding alike.
+  const compressors = join(dir, "node_modules/dj-zarr-codecs/dist/compressors.js");
+  const probe = spawnSync(process.execPath, ["--input-type=module", "-e", `
+const { loadWasmCodec } = await import(${JSON.stringify(compressors)});
+for (const level of [1, 5]) {
+  const c = await loadWasmCodec({ id: "zstd", level });
+  const data = new Uint8Array(100000).map((_, i) => i % 7);
+  const back = await c.decode(await c.encode(data));
+  console.log(level, c.encoder, Buffer.from(back).equals(Buffer.from(data)));
+}`], { encoding: "utf8", env: { ...process.env, DJ_ZARR_NATIVE: "0" } });
+  assert.equal(probe.status, 0, probe.stderr);
+  assert.equal(probe.stdout, "1 wasm true\n5 wasm true\n");
 });

@@ -21,8 +21,7 @@ import { readGreeting, socketFor, type Greeting } from "./greeting.js";
 import { withIdleDeadline } from "./idle-rows.js";
 import { sslOptions, translateTlsError } from "./tls.js";
 
-export const DATAJOINT_SQL_MODE =
-  "NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ONLY_FULL_GROUP_BY";
+export const DATAJOINT_SQL_MODE = "NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ONLY_FULL_GROUP_BY";
 
 const READ_ONLY = /^\s*(SELECT|SHOW|DESCRIBE|EXPLAIN)\b/i;
 // A missed deadline is not retried (the server that stalled once stalls again, and the wait
@@ -230,6 +229,7 @@ export class MysqlDriver {
       if (rows.length) await onRows(rows);
       finished = true;
     } catch (err) {
+      this.stalled ||= isStall(err);
       throw this.translate(err, undefined);
     } finally {
       // A result read to the end leaves the connection clean; an abandoned one does not.

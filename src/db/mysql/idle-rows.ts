@@ -11,22 +11,35 @@
  */
 export async function* withIdleDeadline<Row>(rows: AsyncIterable<Row>, idleMs: number, abandon: () => void): AsyncGenerator<Row> {
   const it = rows[Symbol.asyncIterator]();
-  for (;;) {
-    let timer: NodeJS.Timeout | undefined;
-    const next = it.next();
-    const stalled = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        next.catch(() => {}); // it fails once the connection is gone; the stall is the error
-        abandon();
-        reject(Object.assign(new Error(`no row within ${idleMs} ms`), { code: "PROTOCOL_SEQUENCE_TIMEOUT", $djOp: "SELECT" }));
-      }, idleMs);
-    });
-    try {
-      const step = await Promise.race([next, stalled]);
-      if (step.done) return;
+  let finished = false;
+  try {
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined;
+      const next = it.next();
+      const stalled = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          next.catch(() => {}); // it fails once the connection is gone; the stall is the error
+          abandon();
+          reject(Object.assign(new Error(`no row within ${idleMs} ms`), { code: "PROTOCOL_SEQUENCE_TIMEOUT", $djOp: "SELECT" }));
+        }, idleMs);
+      });
+      let step: IteratorResult<Row>;
+      try {
+        step = await Promise.race([next, stalled]);
+      } finally {
+        // Stopped before the row is handed on: the caller's time with it is not the server's.
+        clearTimeout(timer);
+      }
+      if (step.done) {
+        finished = true;
+        return;
+      }
       yield step.value;
-    } finally {
-      clearTimeout(timer);
     }
+  } finally {
+    // A consumer that stops early (a closed pipe, a failed write) ends the source stream too,
+    // as a plain for-await would: mysql2 resumes and releases the connection's socket then.
+    // Not awaited: after a stall the connection is gone and the stream may never report closed.
+    if (!finished) it.return?.()?.catch(() => {});
   }
 }
