@@ -119,7 +119,13 @@ export class S3HttpReader {
       req.on("response", (res) => {
         response = res;
         const status = res.statusCode ?? 0;
-        if (status >= 200 && status < 300) return resolve({ status, headers: res.headers, body: res });
+        if (status >= 200 && status < 300) {
+          // A body that fails before the caller reads it (a reset right after the headers) must
+          // not be an unhandled error: it stays on the stream (res.errored), and reading it or
+          // finished() reports it.
+          res.on("error", () => {});
+          return resolve({ status, headers: res.headers, body: res });
+        }
         readErrorBody(res).then(
           (xml) => reject(s3Error(status, xml)),
           (err) => reject(err),

@@ -133,14 +133,15 @@ export class S3Store implements Store {
       this.fail(err, "read", key);
     }
     if (!body) return undefined;
-    // A body that stops mid-way fails with the store's own error. Not through pipeline(): it
-    // destroys the output with the raw error before its callback could translate it.
-    const { PassThrough } = await import("node:stream");
+    // A body that stops mid-way fails with the store's own error; finished() also reports one
+    // that failed before this point (not pipeline(): it passes the raw error on first).
+    const { PassThrough, finished } = await import("node:stream");
     const pass = new PassThrough({ highWaterMark: 1 << 20 });
     const source = body;
-    source.once("error", (err) => pass.destroy(translateS3Error(err, { store: this.name, bucket: this.spec.bucket, endpoint: endpointUrl(this.spec), op: "read", key, timeouts: this.timeouts })));
-    // A consumer that stops reading early (destroys the output) releases the connection too.
-    pass.once("close", () => source.destroy());
+    finished(source, (err) => {
+      if (err && !pass.destroyed) pass.destroy(translateS3Error(err, { store: this.name, bucket: this.spec.bucket, endpoint: endpointUrl(this.spec), op: "read", key, timeouts: this.timeouts }));
+    });
+    pass.once("close", () => source.destroy()); // a consumer that stops early releases the connection
     source.pipe(pass);
     return pass;
   }
