@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Compares the project's copy of the reference fixtures (tests/fixtures/reference) with the shared
 // set they were copied from, byte for byte, so that a later update of the shared set is noticed.
-// The shared set sits beside the project on the team's machines (../shared/fixtures) or where
-// DJ_SHARED_FIXTURES says; on a machine without it (a fresh clone anywhere) there is nothing to
-// compare and the check says so and passes: the copy in the repository is what the tests read.
+// Where the shared set is comes from outside: the first argument, else DJ_SHARED_FIXTURES
+// (.ci/run passes the folder beside the project when there is one). Without either, or where the
+// folder is absent (a fresh clone anywhere), there is nothing to compare: the check says so and
+// passes, since the copy in the repository is what the tests read.
+// Usage: node scripts/fixtures-check.mjs [PATH]
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
@@ -11,7 +13,8 @@ import { fileURLToPath } from "node:url";
 
 const repoRoot = resolve(fileURLToPath(import.meta.url), "../..");
 const copy = join(repoRoot, "tests/fixtures/reference");
-const shared = resolve(process.env.DJ_SHARED_FIXTURES ?? join(repoRoot, "../shared/fixtures"));
+const given = process.argv[2] ?? process.env.DJ_SHARED_FIXTURES;
+const shared = given ? resolve(given) : null;
 
 function listFiles(root) {
   const out = new Map();
@@ -30,8 +33,8 @@ if (!existsSync(join(copy, "manifest.json"))) {
   console.error(`fixtures:check: the project's copy is missing (${relative(repoRoot, copy)}/manifest.json)`);
   process.exit(1);
 }
-if (!existsSync(join(shared, "manifest.json"))) {
-  console.log(`fixtures:check: no shared fixtures at ${shared}; nothing to compare (the copy in tests/fixtures/reference is used)`);
+if (!shared || !existsSync(join(shared, "manifest.json"))) {
+  console.log(`fixtures:check: ${shared ? `no shared fixtures at ${shared}` : "no shared set named (argument or DJ_SHARED_FIXTURES)"}; nothing to compare (the copy in tests/fixtures/reference is used)`);
   process.exit(0);
 }
 const mine = listFiles(copy);
