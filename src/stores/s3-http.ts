@@ -53,7 +53,8 @@ const VIRTUAL_HOSTABLE = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 const STATUS_NAMES: Record<number, string> = { 301: "PermanentRedirect", 400: "BadRequest", 403: "Forbidden", 404: "NotFound", 416: "InvalidRange" };
 
 export class S3HttpReader {
-  private agent: Promise<HttpAgent> | null = null;
+  /** node:http or node:https and one keep-alive agent, loaded with the first request. */
+  private transport: Promise<{ agent: HttpAgent; request: typeof import("node:http").request }> | null = null;
   private readonly url: URL;
   private readonly virtualHost: boolean;
 
@@ -73,12 +74,12 @@ export class S3HttpReader {
     return this.url.protocol === "https:";
   }
 
-  private getAgent(): Promise<HttpAgent> {
-    this.agent ??= (async () => {
-      const { Agent } = this.https ? await import("node:https") : await import("node:http");
-      return new Agent({ keepAlive: true, maxSockets: 32 });
+  private getTransport() {
+    this.transport ??= (async () => {
+      const { Agent, request } = this.https ? await import("node:https") : await import("node:http");
+      return { agent: new Agent({ keepAlive: true, maxSockets: 32 }), request: request as typeof import("node:http").request };
     })();
-    return this.agent;
+    return this.transport;
   }
 
   /**
@@ -88,8 +89,7 @@ export class S3HttpReader {
    * one also covers a body that stops mid-way: the body stream then fails with it).
    */
   async send(method: "GET" | "HEAD", fullKey: string, opts: { range?: string; signal?: AbortSignal } = {}): Promise<S3Response> {
-    const agent = await this.getAgent();
-    const { request } = this.https ? await import("node:https") : await import("node:http");
+    const { agent, request } = await this.getTransport();
     // The Host header keeps an IPv6 address in brackets; the socket is opened without them.
     const hostname = this.virtualHost ? `${this.bucket}.${this.url.hostname}` : this.url.hostname;
     const host = this.url.port ? `${hostname}:${this.url.port}` : hostname;
@@ -173,7 +173,7 @@ export class S3HttpReader {
   }
 
   close(): void {
-    if (this.agent) void this.agent.then((a) => a.destroy());
+    if (this.transport) void this.transport.then((t) => t.agent.destroy());
   }
 }
 

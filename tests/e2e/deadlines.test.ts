@@ -221,11 +221,17 @@ describe("MySQL that accepts and never answers", () => {
   });
 });
 
-describe("MySQL frozen in the middle of an insert", () => {
+describe("MySQL frozen in the middle of a statement", () => {
   const schema = schemaName("freeze");
-  let proxy: FreezingProxy;
   let dir: string;
   let cleanup: () => void;
+  const proxies: FreezingProxy[] = [];
+  /** A proxy to the test server that freezes at the first client packet `when` accepts. */
+  const frozenAt = async (when: (chunk: Buffer) => boolean, opts?: { forwardTrigger?: boolean }) => {
+    const proxy = await startFreezingProxy(dbConfig.port, when, opts);
+    proxies.push(proxy);
+    return { proxy, env: { ...FAST, DJ_HOST: `127.0.0.1:${proxy.port}` } };
+  };
   before(async () => {
     ({ dir, cleanup } = tempProject({
       "dj.config.json": { database: databaseSection, schema },
@@ -233,18 +239,17 @@ describe("MySQL frozen in the middle of an insert", () => {
     }));
     assert.equal((await runDj(["declare", "p.dj"], { cwd: dir })).code, 0);
     assert.equal((await runDj(["insert", "Rec", "--key", "id=1", "--set", "v=1.5"], { cwd: dir })).code, 0);
-    proxy = await startFreezingProxy(dbConfig.port, (chunk) => isMysqlQuery(chunk, "INSERT"));
   });
   after(async () => {
-    await proxy.close();
+    await Promise.all(proxies.map((p) => p.close()));
     const conn = await connect();
     await dropSchemas(conn, schema);
     await conn.end();
     cleanup();
   });
   test("dj insert gives exit 4 naming the server and the statement, and no row is added", async () => {
-    const viaProxy = { ...FAST, DJ_HOST: `127.0.0.1:${proxy.port}` };
-    const r = await runDj(["insert", "Rec", "--key", "id=2", "--set", "v=2.5"], { cwd: dir, env: viaProxy });
+    const { proxy, env } = await frozenAt((chunk) => isMysqlQuery(chunk, "INSERT"));
+    const r = await runDj(["insert", "Rec", "--key", "id=2", "--set", "v=2.5"], { cwd: dir, env });
     assert.ok(proxy.frozen(), "the proxy froze at the INSERT");
     assertOneLine(r, 4, new RegExp(`^dj: the database at 127\\.0\\.0\\.1:${proxy.port} stalled: no answer to INSERT within 0\\.5 s$`));
     assert.match(r.stderr, /raise timeouts\.idle \(0\.5 s now\)/);
@@ -253,36 +258,14 @@ describe("MySQL frozen in the middle of an insert", () => {
     await conn.end();
     assert.deepEqual(found.map((x) => x.id), [1]);
   });
-});
-
-describe("MySQL frozen before the rows of an export", () => {
-  const schema = schemaName("freezeexp");
-  let proxy: FreezingProxy;
-  let dir: string;
-  let cleanup: () => void;
-  before(async () => {
-    ({ dir, cleanup } = tempProject({
-      "dj.config.json": { database: databaseSection, schema },
-      "p.dj": `schema ${schema}\n\nRec (manual)\n    id : int32\n    ---\n    v : float64\n`,
-    }));
-    assert.equal((await runDj(["declare", "p.dj"], { cwd: dir })).code, 0);
-    assert.equal((await runDj(["insert", "Rec", "--key", "id=1", "--set", "v=1.5"], { cwd: dir })).code, 0);
-    // Frozen at the statement that reads the table's rows: the server runs it, dj never hears back.
-    const table = Buffer.from(`\`${schema}\`.\`rec\``);
-    proxy = await startFreezingProxy(dbConfig.port, (chunk) => isMysqlQuery(chunk, "SELECT") && chunk.includes(table), { forwardTrigger: true });
-  });
-  after(async () => {
-    await proxy.close();
-    const conn = await connect();
-    await dropSchemas(conn, schema);
-    await conn.end();
-    cleanup();
-  });
   // Streamed rows are read without mysql2's whole-query timeout (an export may run for hours);
   // the wait for each next row has the idle deadline instead.
   test("dj fetch --format jsonl gives exit 4 within the idle deadline, with nothing half-written", { timeout: 30_000 }, async () => {
+    // Frozen at the statement that reads the table's rows: the server runs it, dj never hears back.
+    const table = Buffer.from(`\`${schema}\`.\`rec\``);
+    const { proxy, env } = await frozenAt((chunk) => isMysqlQuery(chunk, "SELECT") && chunk.includes(table), { forwardTrigger: true });
     const out = join(dir, "rows.jsonl");
-    const r = await runDj(["fetch", "Rec", "--format", "jsonl", "--out", out], { cwd: dir, env: { ...FAST, DJ_HOST: `127.0.0.1:${proxy.port}` } });
+    const r = await runDj(["fetch", "Rec", "--format", "jsonl", "--out", out], { cwd: dir, env });
     assert.ok(proxy.frozen(), "the proxy froze at the SELECT of the rows");
     assertOneLine(r, 4, new RegExp(`^dj: the database at 127\\.0\\.0\\.1:${proxy.port} stalled: no answer to SELECT within 0\\.5 s$`));
     assert.equal(existsSync(out), false, "no partial export file");

@@ -72,6 +72,15 @@ describe("dj schema / tables / describe / drop", () => {
       const t = await runDj(["tables", "lab", "--json"], { cwd: p.dir });
       assert.deepEqual(JSON.parse(t.stdout).tables.map((x: any) => x.className), ["Animal"]);
       assert.ok(existsSync(join(p.dir, ".dj", "lab.sqlite")));
+      // A DataJoint user's shell credentials name no server: the project stays on its own database.
+      const shell = { DJ_USER: "lab_user", DJ_PASS: "shell-pass-789" };
+      const withCredentials = await runDj(["tables", "lab", "--json"], { cwd: p.dir, env: shell });
+      assert.equal(withCredentials.code, 0, withCredentials.stderr);
+      assert.deepEqual(JSON.parse(withCredentials.stdout).tables.map((x: any) => x.className), ["Animal"]);
+      const shown = JSON.parse((await runDj(["config", "show", "--json"], { cwd: p.dir, env: shell })).stdout);
+      assert.equal(shown.database.backend, "embedded");
+      const elsewhere = await runDj(["tables", "lab"], { cwd: p.dir, env: { ...shell, DJ_HOST: "127.0.0.1:1" } });
+      assert.equal(elsewhere.code, 4, "DJ_HOST does name a server");
     } finally {
       p.cleanup();
     }
