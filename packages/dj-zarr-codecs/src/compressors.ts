@@ -13,16 +13,7 @@ import { gunzip, gzip, inflate } from "node:zlib";
 import { nativeLz4 } from "./blosc-lz4.js";
 import { nativeCodecs, withSlot } from "./native.js";
 import { WorkerPool } from "./worker-pool.js";
-import { napiZstdCodec, zstdNapi } from "./zstd-portable.js";
-
-/** zstd-napi, or null where it is absent or fails to load: zstd then runs on the WASM build (the runtime line says which, and why). */
-function zstdNapiOrNull(): ReturnType<typeof zstdNapi> {
-  try {
-    return zstdNapi();
-  } catch {
-    return null;
-  }
-}
+import { napiZstdCodec, zstdNapiState } from "./zstd-portable.js";
 
 export type CompressorConfig =
   | { id: "zlib"; level: number }
@@ -180,7 +171,7 @@ export interface PortableCodec {
  */
 export async function loadWasmCodec(config: CompressorConfig): Promise<PortableCodec> {
   if (config.id === "zstd") {
-    const napi = process.env.DJ_ZSTD_NAPI === "0" ? null : zstdNapiOrNull();
+    const napi = process.env.DJ_ZSTD_NAPI === "0" ? null : zstdNapiState().napi;
     const fast = napi ? napiZstdCodec(napi, config.level, config.checksum ?? false) : null;
     if (fast && NAPI_ZSTD_LEVELS.has(config.level)) return { encoder: "zstd-napi", encode: fast.encode, decode: fast.decode };
     const { default: Zstd } = await import("numcodecs/zstd");

@@ -12,7 +12,7 @@ import type { Codec, EncodeContext, InputValue } from "dj-cli";
 import { defaultChunks } from "./chunking.js";
 import { compressorFromOptions } from "./compressors.js";
 import { lz4Unavailable } from "./blosc-lz4.js";
-import { zstdNapi } from "./zstd-portable.js";
+import { zstdNapiState } from "./zstd-portable.js";
 import { nativeState } from "./native.js";
 import { littleEndian } from "./dtype.js";
 import { assertEveryChunk, readMeta, zarrSource } from "./read.js";
@@ -63,11 +63,9 @@ function writtenByThisCodec(stored: ZarrMetadata): boolean {
 }
 
 function zstdRuntime(): string {
-  try {
-    return zstdNapi() ? "zstd through zstd-napi (encoding at levels 1-2)" : "zstd through WASM (zstd-napi is not installed)";
-  } catch (err) {
-    return `zstd through WASM; zstd-napi cannot be loaded (${(err as Error).message})`;
-  }
+  const { napi, problem } = zstdNapiState();
+  if (napi) return "zstd through zstd-napi (encoding at levels 1-2)";
+  return problem ? `zstd through WASM; zstd-napi cannot be loaded (${problem})` : "zstd through WASM (zstd-napi is not installed)";
 }
 
 const zarr: Codec<ZarrMetadata> = {

@@ -18,20 +18,22 @@ export interface FrameCodec {
 
 type Binding = { DCtx: new () => { decompress(dst: Uint8Array, src: Uint8Array): number } };
 
-let loaded: ZstdNapi | null | undefined;
+let state: { napi: ZstdNapi | null; problem?: string } | undefined;
 
-/** zstd-napi, or null when it is not installed (its build failed, or it was left out). */
-export function zstdNapi(): ZstdNapi | null {
-  if (loaded === undefined) {
+/**
+ * zstd-napi when it loads; else null, with `problem` when it is installed but fails to load (a
+ * broken build): zstd then runs on the WASM build and `dj codecs list --verify` says why.
+ */
+export function zstdNapiState(): { napi: ZstdNapi | null; problem?: string } {
+  if (!state) {
     try {
-      loaded = createRequire(import.meta.url)("zstd-napi") as ZstdNapi;
+      state = { napi: createRequire(import.meta.url)("zstd-napi") as ZstdNapi };
     } catch (err) {
-      // Only "not installed" falls back; a broken installation is an error worth seeing.
-      if ((err as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") throw err;
-      loaded = null;
+      const missing = (err as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND";
+      state = missing ? { napi: null } : { napi: null, problem: (err as Error).message };
     }
   }
-  return loaded;
+  return state;
 }
 
 /** numcodecs' Zstd(level, checksum): one frame with its content size, the checksum only when asked. */
