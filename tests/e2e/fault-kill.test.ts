@@ -1,7 +1,9 @@
 /**
  * Fault injection: `dj insert` killed with SIGKILL at random moments, 30+ times, on a file store
- * and on s3rver, with <zarr@>, <npy@> and <blob@> values (embedded database). Afterwards every
- * row's objects exist and decode, and `dj gc` leaves no unreferenced object.
+ * and on s3rver, with <zarr@>, <npy@> and <blob@> values (embedded database). Some kills are
+ * drawn at a hook dj is held at (objects written, no row), so every run kills mid-way on any
+ * machine; the rest at random times, landing wherever dj then is. Afterwards every row's objects
+ * exist and decode, and `dj gc` leaves no unreferenced object.
  *
  * Then, on every dialect, kills at known points, held by FIFOs, never by timing: with the objects
  * written and no row yet (DJ_TEST_PAUSE=insert-before-commit), and — on the servers — inside the
@@ -10,10 +12,10 @@
  */
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, symlinkSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { djBin, repoRoot, runDj, tempProject } from "../helpers/cli.js";
+import { repoRoot, runDj, tempProject } from "../helpers/cli.js";
 import { schemaName } from "../helpers/db.js";
 import { configFor, dialects } from "../helpers/dialects.js";
 import { holdFifo, makeFifo, startDj } from "../helpers/race.js";
@@ -22,15 +24,33 @@ import { startS3rver, type S3Server } from "../helpers/s3rver.js";
 
 const KILLS_PER_STORE = 16;
 
-function insertAndKill(cwd: string, id: number, afterMs: number): Promise<number | null> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [djBin, "insert", "Sig", "--key", `id=${id}`, "--from", "w=a.npy", "--from", "n=a.npy", "--from", "b=small.npy"], { cwd, stdio: "ignore" });
-    const timer = setTimeout(() => child.kill("SIGKILL"), afterMs);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-  });
+/**
+ * Where a random kill lands. `before-commit`: at the test hook after every object is written and
+ * before the row's transaction (DJ_TEST_PAUSE), so the run is killed mid-way by construction,
+ * whatever the machine's speed. `after-ms`: that long after the start, landing wherever dj then is
+ * (reading, uploading, committing, or already done); these runs add spread and are not counted on.
+ */
+type KillPoint = { kind: "before-commit" } | { kind: "after-ms"; ms: number };
+
+function randomKillPoint(spreadMs: number): KillPoint {
+  return Math.random() < 0.25 ? { kind: "before-commit" } : { kind: "after-ms", ms: 150 + Math.floor(Math.random() * spreadMs) };
+}
+
+/** dj insert of `id` killed at `at`: its exit code, or null when the kill took it, with its stderr. */
+async function insertAndKill(cwd: string, id: number, at: KillPoint): Promise<{ code: number | null; stderr: string }> {
+  const pause = at.kind === "before-commit" ? makeFifo(cwd, `pause-${id}`) : null;
+  const running = startDj(["insert", "Sig", "--key", `id=${id}`, "--from", "w=a.npy", "--from", "n=a.npy", "--from", "b=small.npy"], { cwd, env: pause ? { DJ_TEST_PAUSE: `insert-before-commit:${pause}` } : {} });
+  let timer: NodeJS.Timeout | undefined;
+  if (pause) {
+    const held = await holdFifo(pause, running);
+    running.child.kill("SIGKILL");
+    await held.close();
+  } else timer = setTimeout(() => running.child.kill("SIGKILL"), at.ms);
+  const exit = await running.done;
+  clearTimeout(timer);
+  if (pause) rmSync(pause);
+  if (pause) assert.equal(exit.signal, "SIGKILL", `dj ended on its own while held before its commit: ${exit.stderr}`);
+  return { code: exit.signal === "SIGKILL" ? null : exit.code, stderr: exit.stderr };
 }
 
 for (const storeKind of ["file", "s3"] as const)
@@ -64,12 +84,16 @@ np.save("${dir}/small.npy", np.arange(12.0).reshape(3, 4))`]);
   });
 
   test(`${KILLS_PER_STORE} kills at random moments lose nothing and leak nothing after gc`, async () => {
-    const outcomes: Array<number | null> = [];
     const spread = storeKind === "s3" ? 2500 : 900;
-    for (let i = 0; i < KILLS_PER_STORE; i++) outcomes.push(await insertAndKill(dir, i, 150 + Math.floor(Math.random() * spread)));
-    assert.ok(outcomes.some((c) => c === null), "at least some runs were killed mid-way");
+    const points = Array.from({ length: KILLS_PER_STORE }, () => randomKillPoint(spread));
+    // Whatever the draw, one run is killed mid-way with its objects written and no row.
+    points[0] = { kind: "before-commit" };
+    for (const [i, at] of points.entries()) {
+      const { code, stderr } = await insertAndKill(dir, i, at);
+      assert.ok(code === null || code === 0, `run ${i} (${JSON.stringify(at)}) failed with exit ${code}: ${stderr}`);
+    }
     // One insert that runs to the end, so there is always a row to check.
-    assert.equal(await insertAndKill(dir, 999, 120_000), 0);
+    assert.equal((await insertAndKill(dir, 999, { kind: "after-ms", ms: 120_000 })).code, 0);
     // Every row that exists decodes completely.
     const out = await runDj(["fetch", "Sig", "--out", "out"], { cwd: dir });
     assert.equal(out.code, 0, out.stderr);
