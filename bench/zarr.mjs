@@ -8,7 +8,8 @@
 // for fetching the array back to a .npy (dj fetch --out vs zarr-python's read + np.save).
 // Usage: node bench/zarr.mjs [MiB] [rounds]   (needs MariaDB and /usr/bin/python3 with zarr)
 // DJ_ZARR_NATIVE=0 node bench/zarr.mjs … measures dj's portable encoders instead of the native ones
-// (zstd through zstd-napi; add DJ_ZSTD_NAPI=0 for numcodecs' WASM build).
+// (zstd through zstd-napi; add DJ_ZSTD_NAPI=0 for numcodecs' WASM build). DJ_BENCH_COMPRESSORS=blosc-lz4
+// (a comma list) measures only the compressors named.
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -54,7 +55,9 @@ const settle = () => {
   spawnSync("sleep", ["0.5"]);
 };
 let id = 0;
-for (const [name, c] of Object.entries(compressors)) {
+// DJ_BENCH_COMPRESSORS=zstd,blosc-lz4 measures only those.
+const only = process.env.DJ_BENCH_COMPRESSORS?.split(",");
+for (const [name, c] of Object.entries(compressors).filter(([n]) => !only || only.includes(n))) {
   writeFileSync(join(dir, "dj.config.json"), configFor(c.dj));
   const t = { dj: [], py: [] };
   const cpu = { dj: [], py: [] };
