@@ -5,7 +5,8 @@
 // node_modules is linked into the project's node_modules (so discovery meets ~180 packages, as in
 // a real install), the config names a MariaDB database and a file store.
 // Runs alternate between the commands, N runs each; prints medians and the ratio to the baseline,
-// with the environment as it is and, when NODE_EXTRA_CA_CERTS is set, without it too.
+// with the environment as it is and, when NODE_EXTRA_CA_CERTS is set, without it too; then with
+// dj's code cache off (a command's first run).
 // Then (unless --no-large) a 1 GiB <npy@> insert side by side with `cp` of the same file.
 // Goals (issue 12, item 5): codecs list <= 1.4x, --help <= 1.3x, insert and fetch on MariaDB
 // <= 2.0x, 1 GiB <npy@> insert <= 1.5x of cp.
@@ -81,6 +82,9 @@ if (process.env.NODE_EXTRA_CA_CERTS) {
 } else {
   measureAll(process.env, "NODE_EXTRA_CA_CERTS unset");
 }
+// The tables above run with dj's code cache (bin/compile-cache.ts) warm, as every run after a
+// command's first does. This one is the first run of a command after an install or upgrade.
+measureAll({ ...process.env, DJ_COMPILE_CACHE: "0" }, "without dj's code cache (DJ_COMPILE_CACHE=0: every command's first run)");
 
 if (large) {
   const rounds = Math.max(3, Math.min(5, Math.floor(runs / 3)));

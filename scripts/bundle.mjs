@@ -1,59 +1,23 @@
 #!/usr/bin/env node
-// Bundles the `dj` binary (dist/bin/dj.js) with esbuild after tsc has type-checked and emitted
-// dist/. Why: on Node 20, loading ~100 separate modules (dj's own ESM files, commander, mysql2
-// and its dependencies) costs more than running them: a cold `dj fetch` on MariaDB spent about
-// half its time in module resolution and file reads. One entry file plus one chunk per lazily
-// imported command keeps every `import()` lazy (so `dj --help` still loads neither zod nor
-// mysql2) while each path reads a handful of files. dist/src/ (tsc's output) stays as it is:
-// it is the public, type-only API for plugins (`import type { Codec } from "dj-cli"`).
+// Bundles the `dj` binary after tsc has type-checked and emitted dist/: the CLI (bin/main.ts and
+// everything it imports, dependencies included) into one CommonJS file, dist/bin/main.js, written
+// as a function expression; and the launcher (bin/dj.ts) into dist/bin/dj.js, which compiles
+// main.js with V8's code cache (bin/compile-cache.ts) and runs it.
+// Why: on Node 20, a cold `dj insert` spent most of its own time loading and compiling code —
+// resolving and linking ~40 ESM chunks, parsing them, compiling each function on first call — and
+// Node 20 caches none of it for user code. One script compiled through vm.Script can be cached
+// whole, including the functions the command ran. Modules stay lazily evaluated (esbuild keeps
+// each dynamic import() as a deferred initialiser), so `dj --help` still runs neither zod nor
+// mysql2. dist/src/ (tsc's output) stays as it is: the public, type-only API for plugins.
 // Native or very large dependencies stay external and load from node_modules as before.
 import { build } from "esbuild";
-import { readFileSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
+import { createHash } from "node:crypto";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const requireFromRoot = createRequire(join(root, "package.json"));
 
-/** True when a resolved file is CommonJS (Node's rule: .cjs, or .js without "type": "module"). */
-function isCommonJsFile(file) {
-  if (file.endsWith(".cjs")) return true;
-  if (!file.endsWith(".js")) return false;
-  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
-    try {
-      return JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).type !== "module";
-    } catch {}
-  }
-  return true;
-}
-
-/**
- * `await import("cjs-package")` gives named exports under Node (its CommonJS lexer finds them)
- * but only `default` in an esbuild chunk. This shim restores Node's behaviour: a small ESM module
- * re-exporting the package's data properties by name (getters are left lazy, on `default`).
- */
-const commonJsNamedExports = {
-  name: "commonjs-named-exports",
-  setup(b) {
-    b.onResolve({ filter: /^[^./]/ }, async (args) => {
-      if (args.kind !== "dynamic-import" || args.path.startsWith("node:")) return undefined;
-      const resolved = await b.resolve(args.path, { kind: "import-statement", resolveDir: args.resolveDir });
-      if (resolved.errors.length || resolved.external || !isCommonJsFile(resolved.path)) return undefined;
-      return { path: args.path, namespace: "cjs-shim" };
-    });
-    b.onLoad({ filter: /.*/, namespace: "cjs-shim" }, (args) => {
-      const exported = requireFromRoot(args.path);
-      const names = Object.entries(Object.getOwnPropertyDescriptors(exported))
-        .filter(([name, d]) => "value" in d && d.enumerable && name !== "default")
-        .map(([name]) => name);
-      // Export names may be any string (`null`, `delete`); locals get plain names.
-      const lines = [`import m from ${JSON.stringify(args.path)};`, "export default m;"];
-      names.forEach((n, i) => lines.push(`const e${i} = m[${JSON.stringify(n)}];`, `export { e${i} as ${JSON.stringify(n)} };`));
-      return { contents: lines.join("\n"), resolveDir: root, loader: "js" };
-    });
-  },
-};
 /**
  * A CommonJS module whose exports are the real module's, loaded by `load()` on first access.
  * `own` may answer some properties itself (see ICONV_ASCII) without loading anything.
@@ -143,28 +107,50 @@ const lazyBuiltins = {
 };
 
 const outdir = join(root, "dist/bin");
-rmSync(join(outdir, "chunks"), { recursive: true, force: true });
+for (const stale of ["chunks", "dj.js.map", "source-maps.js", "source-maps.d.ts", "compile-cache.js", "compile-cache.d.ts", "main.d.ts"]) rmSync(join(outdir, stale), { recursive: true, force: true });
+// dist/bin holds CommonJS: the launcher is run by Node as such, so Node never starts its ESM loader
+// for a command that imports no plugin.
+writeFileSync(join(outdir, "package.json"), JSON.stringify({ type: "commonjs" }) + "\n");
+const main = join(outdir, "main.js");
 await build({
   absWorkingDir: root,
-  entryPoints: ["bin/dj.ts"],
-  outdir,
+  entryPoints: ["bin/main.ts"],
+  outfile: main,
   bundle: true,
-  splitting: true,
-  format: "esm",
+  format: "cjs",
   platform: "node",
   target: "node20",
-  chunkNames: "chunks/[name]-[hash]",
   // keepNames would wrap every function in a __name() call run at load time. Names change only
   // when two bundled symbols collide; dj's error classes (whose name DjError shows) do not.
   keepNames: false,
   minifyWhitespace: true,
   minifySyntax: true,
-  // Maps are written beside the chunks and read only under --verbose (see bin/source-maps.ts).
+  // The map is read only under --verbose (see bin/dj.ts).
   sourcemap: true,
   // better-sqlite3 is a native addon; the AWS SDK is large and loaded only for S3 stores.
-  external: ["better-sqlite3", "@aws-sdk/*"],
-  // CommonJS dependencies bundled into ESM chunks call require() for Node built-ins.
-  banner: { js: 'import { createRequire as __djCreateRequire } from "node:module"; const require = __djCreateRequire(import.meta.url);' },
-  plugins: [commonJsNamedExports, lazyMysql2Data, lazyBuiltins],
+  external: ["better-sqlite3", "@aws-sdk/*", "mysql2/package.json"],
+  // The file is one function expression, which the launcher compiles and calls as a CommonJS
+  // module; strict as the ESM sources were. import.meta.url becomes this file's URL.
+  banner: { js: '(function (exports, require, module, __filename, __dirname) {"use strict";var __djModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  footer: { js: "})" },
+  define: { "import.meta.url": "__djModuleUrl" },
+  // import() has no loader inside a vm.Script: esbuild turns each into a deferred require()
+  // (built-ins, the AWS SDK); codec plugins, which are ES modules, are imported through the
+  // launcher (src/codecs/registry.ts).
+  supported: { "dynamic-import": false },
+  plugins: [lazyMysql2Data, lazyBuiltins],
+  logLevel: "warning",
+});
+const buildId = createHash("sha256").update(readFileSync(main)).digest("hex").slice(0, 16);
+await build({
+  absWorkingDir: root,
+  entryPoints: ["bin/dj.ts"],
+  outfile: join(outdir, "dj.js"),
+  bundle: true,
+  format: "cjs",
+  platform: "node",
+  target: "node20",
+  minifySyntax: true,
+  define: { __DJ_BUILD_ID__: JSON.stringify(buildId) },
   logLevel: "warning",
 });

@@ -13,6 +13,18 @@ import { missingCodecHint } from "./hints.js";
 import { parseTypeSpec } from "./typespec.js";
 import { CODEC_API_VERSION, type Codec } from "./types.js";
 
+/**
+ * Plugins are ES modules, imported by URL. The built binary runs from a vm.Script, where import()
+ * has no loader of its own (and none at all in code deserialized from V8's code cache on Node 20):
+ * the launcher (bin/dj.ts) lends its own import() under this symbol. Run from the sources, there is
+ * no launcher and import() is Node's as usual.
+ */
+const LAUNCHER_IMPORT = Symbol.for("dj.importModule");
+function importPluginModule(url: string): Promise<Record<string, unknown>> {
+  const lent = (globalThis as Record<symbol, ((specifier: string) => Promise<Record<string, unknown>>) | undefined>)[LAUNCHER_IMPORT];
+  return lent ? lent(url) : import(url);
+}
+
 export type CodecStatus = "ok" | "incompatible" | "duplicate" | "error";
 
 export interface CodecEntry {
@@ -171,7 +183,7 @@ export class CodecRegistry {
       codec = await builtinCodecs[entry.name]!.load();
     } else {
       try {
-        const mod = await import(pathToFileURL(entry.plugin.modulePath).href);
+        const mod = await importPluginModule(pathToFileURL(entry.plugin.modulePath).href);
         codec = mod.default ?? mod.codec;
       } catch (err) {
         entry.status = "error";
