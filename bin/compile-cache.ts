@@ -12,10 +12,9 @@
  *
  *   DJ_COMPILE_CACHE=0 (or off/false)  no cache
  *   DJ_COMPILE_CACHE=DIR               the cache folder
- *   otherwise                          $XDG_CACHE_HOME/dj, else ~/.cache/dj
+ *   otherwise                          $XDG_CACHE_HOME/dj, else $HOME/.cache/dj, else none
  */
 import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
 
 export interface CacheSlot {
@@ -30,8 +29,9 @@ function cacheDir(env: NodeJS.ProcessEnv): string | null {
   if (setting && /^(0|off|false|no)$/i.test(setting)) return null;
   if (setting) return setting;
   if (env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME)) return join(env.XDG_CACHE_HOME, "dj");
-  const home = homedir();
-  return home ? join(home, ".cache", "dj") : null;
+  // $HOME rather than os.homedir(): loading node:os costs every command, and without HOME there is
+  // simply no cache.
+  return env.HOME && isAbsolute(env.HOME) ? join(env.HOME, ".cache", "dj") : null;
 }
 
 /** Owned by this user and writable by no one else (on systems with uids; elsewhere, a folder). */

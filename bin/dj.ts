@@ -50,7 +50,8 @@ function compileWithSourceMaps(source: string): Bundle {
 // codec plugins are ES modules, so it imports them through this one, Node's (src/codecs/registry.ts).
 (globalThis as Record<symbol, unknown>)[Symbol.for("dj.importModule")] = (specifier: string) => import(specifier);
 
-const source = readFileSync(main, "utf8");
+// ASCII by construction (scripts/bundle.mjs checks), so latin1 reads it without UTF-8 decoding.
+const source = readFileSync(main, "latin1");
 const debugging = process.argv.includes("-v") || process.argv.includes("--verbose") || process.env.DJ_DEBUG === "1";
 const run = debugging ? compileWithSourceMaps(source) : compileCached(source);
 const module = { exports: {} };

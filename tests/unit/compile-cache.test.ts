@@ -15,16 +15,20 @@ function scratch(): { dir: string; done: () => void } {
   return { dir, done: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-test("DJ_COMPILE_CACHE turns the cache off or names its folder; else XDG_CACHE_HOME/dj", () => {
+test("DJ_COMPILE_CACHE turns the cache off or names its folder; else XDG_CACHE_HOME/dj, else $HOME/.cache/dj", () => {
   for (const off of ["0", "off", "FALSE", "no"]) assert.equal(cacheSlot("b", "insert", { DJ_COMPILE_CACHE: off }), null, off);
   const { dir, done } = scratch();
   try {
     const named = cacheSlot("b", "insert", { DJ_COMPILE_CACHE: join(dir, "named") })!;
     named.write(() => Buffer.from("x"));
     assert.equal(readdirSync(join(dir, "named")).length, 1);
-    const xdg = cacheSlot("b", "insert", { XDG_CACHE_HOME: join(dir, "xdg") })!;
+    const xdg = cacheSlot("b", "insert", { XDG_CACHE_HOME: join(dir, "xdg"), HOME: join(dir, "home") })!;
     xdg.write(() => Buffer.from("x"));
     assert.equal(readdirSync(join(dir, "xdg", "dj")).length, 1);
+    const home = cacheSlot("b", "insert", { XDG_CACHE_HOME: "relative", HOME: join(dir, "home") })!;
+    home.write(() => Buffer.from("x"));
+    assert.equal(readdirSync(join(dir, "home", ".cache", "dj")).length, 1, "a relative XDG_CACHE_HOME is ignored, as the XDG rules say");
+    assert.equal(cacheSlot("b", "insert", {}), null, "no HOME: no cache");
   } finally {
     done();
   }
