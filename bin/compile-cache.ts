@@ -4,72 +4,141 @@
  * arrived in Node 22), and compiling the bundle is most of what an everyday command costs beyond
  * Node's own start: with the cache, `dj insert` skips parsing and compiling ~1.6 MB of code.
  *
- * A code cache is compiled code that V8 will run, so it is read only from a folder owned by this
- * user and writable by no one else (never the shared temporary folder). V8 itself rejects a cache
- * made for other source, another V8 or other flags; the file name also carries the build, so an
- * upgrade starts fresh and removes the old files. Nothing here may fail a command: every error
- * means "no cache".
+ * A code cache is compiled code that V8 will run, and V8 (11.3, Node 20) checks little of it: the
+ * source's length and its own version and flags, not the content. So this file does the checking:
+ *   - a cache is read only from a folder and a file owned by this user and writable by no one
+ *     else, opened without following links and checked on the open descriptor (no race between
+ *     the check and the read); never the shared temporary folder;
+ *   - each file starts with a header naming the build and main.js's size and modification time,
+ *     and a SHA-256 of the data, so a torn write, a damaged disk block or an edited main.js is
+ *     never run: any mismatch means "no cache";
+ *   - files are written under a fresh random name (exclusive create) and renamed into place.
+ * Nothing here may fail a command: every error means "no cache".
  *
- *   DJ_COMPILE_CACHE=0 (or off/false)  no cache
- *   DJ_COMPILE_CACHE=DIR               the cache folder
- *   otherwise                          $XDG_CACHE_HOME/dj, else $HOME/.cache/dj, else none
+ *   DJ_COMPILE_CACHE=0 (or off/false/no)  no cache
+ *   DJ_COMPILE_CACHE=/an/absolute/dir     the cache folder (a relative path turns the cache off)
+ *   otherwise                             $XDG_CACHE_HOME/dj, else $HOME/.cache/dj, else none
  */
-import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { isAbsolute, join } from "node:path";
+import { createHash, randomBytes } from "node:crypto";
+import { closeSync, constants, fstatSync, futimesSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 
 export interface CacheSlot {
-  /** The cached data, if there is a trustworthy file. */
+  /** The cached data, if there is a trustworthy file made for this main.js. */
   read(): Buffer | undefined;
-  /** Store `data()` (called only now) atomically, removing other builds' files. */
+  /** Store `data()` (called only now) atomically; clears dj's cache files unused for a month. */
   write(data: () => Buffer): void;
 }
 
-function cacheDir(env: NodeJS.ProcessEnv): string | null {
+const MAGIC = "dj-v8cache-1";
+const UNUSED_DAYS = 30;
+/** Our files: main-<build>-<arch>-<v8>-<command>.v8cache, and the temporary names they are written under. */
+const CACHE_FILE = /^main-[0-9a-f]{16}-[a-z0-9]+-[0-9.]+(-node\.\d+)?-[a-z][a-z-]{0,23}\.v8cache(\.[0-9a-f]{16}\.tmp)?$/;
+
+export function cacheDir(env: NodeJS.ProcessEnv): string | null {
   const setting = env.DJ_COMPILE_CACHE?.trim();
   if (setting && /^(0|off|false|no)$/i.test(setting)) return null;
-  if (setting) return setting;
-  if (env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME)) return join(env.XDG_CACHE_HOME, "dj");
+  if (setting && !/^(1|on|true|yes)$/i.test(setting)) return isAbsolute(setting) ? resolve(setting) : null;
+  if (env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME)) return join(resolve(env.XDG_CACHE_HOME), "dj");
   // $HOME rather than os.homedir(): loading node:os costs every command, and without HOME there is
   // simply no cache.
-  return env.HOME && isAbsolute(env.HOME) ? join(env.HOME, ".cache", "dj") : null;
+  return env.HOME && isAbsolute(env.HOME) ? join(resolve(env.HOME), ".cache", "dj") : null;
 }
 
-/** Owned by this user and writable by no one else (on systems with uids; elsewhere, a folder). */
-function trusted(path: string, kind: "dir" | "file"): boolean {
+const uid = process.getuid?.();
+
+/** Owned by this user and writable by no one else (where there are uids). */
+function ownedPrivately(st: { uid: number; mode: number }): boolean {
+  return uid === undefined || (st.uid === uid && (st.mode & 0o022) === 0);
+}
+
+function trustedDir(path: string): boolean {
   try {
     const st = lstatSync(path);
-    if (kind === "dir" ? !st.isDirectory() : !st.isFile()) return false;
-    const uid = process.getuid?.();
-    return uid === undefined || (st.uid === uid && (st.mode & 0o022) === 0);
+    return st.isDirectory() && ownedPrivately(st);
   } catch {
     return false;
   }
 }
 
-/** The slot for `command` of build `buildId`, or null when caching is off or has no home. */
-export function cacheSlot(buildId: string, command: string, env: NodeJS.ProcessEnv = process.env): CacheSlot | null {
+/**
+ * The folder, created if needed: only `dj/` itself, and only inside a folder this user owns (never
+ * as root inside another user's home under `sudo -E`). A missing `~/.cache` is made the same way.
+ */
+function ensureDir(dir: string): boolean {
+  if (trustedDir(dir)) return true;
+  const parent = dirname(dir);
+  try {
+    if (!statSync(parent).isDirectory()) return false;
+  } catch {
+    if (!ensureDir(parent)) return false;
+  }
+  try {
+    if (uid !== undefined && lstatSync(parent).uid !== uid) return false;
+    mkdirSync(dir, { mode: 0o700 });
+  } catch {}
+  return trustedDir(dir);
+}
+
+interface Identity {
+  buildId: string;
+  /** main.js's size and modification time: V8 would run a cache made for other code of the same length. */
+  sourceStamp: string;
+}
+
+function header(id: Identity, digest: string): Buffer {
+  return Buffer.from(`${MAGIC} ${id.buildId} ${id.sourceStamp} ${digest}\n`, "latin1");
+}
+
+/** The slot for `command` of this build, or null when caching is off or has no home. */
+export function cacheSlot(buildId: string, command: string, mainPath: string, env: NodeJS.ProcessEnv = process.env): CacheSlot | null {
   const dir = cacheDir(env);
   if (!dir) return null;
-  const prefix = `main-${buildId}-${process.arch}-${process.versions.v8}-`;
-  const file = join(dir, `${prefix}${command}.v8cache`);
+  let sourceStamp: string;
+  try {
+    const st = statSync(mainPath);
+    sourceStamp = `${st.size}:${Math.floor(st.mtimeMs)}`;
+  } catch {
+    return null;
+  }
+  const id = { buildId, sourceStamp };
+  const file = join(dir, `main-${buildId}-${process.arch}-${process.versions.v8}-${command}.v8cache`);
   return {
     read() {
-      if (!trusted(dir, "dir") || !trusted(file, "file")) return undefined;
+      if (!trustedDir(dir)) return undefined;
+      let fd: number | undefined;
       try {
-        return readFileSync(file);
+        fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+        const st = fstatSync(fd);
+        if (!st.isFile() || !ownedPrivately(st) || st.size > 64 * 1024 * 1024) return undefined;
+        const all = Buffer.allocUnsafe(st.size);
+        let got = 0;
+        while (got < all.length) {
+          const n = readSync(fd, all, got, all.length - got, got);
+          if (n === 0) return undefined;
+          got += n;
+        }
+        const newline = all.indexOf(10);
+        if (newline < 0) return undefined;
+        const data = all.subarray(newline + 1);
+        if (!all.subarray(0, newline + 1).equals(header(id, createHash("sha256").update(data).digest("hex")))) return undefined;
+        // Marks the file as used, at most once a day, so pruning keeps what is in use.
+        if (Date.now() - st.mtimeMs > 86_400_000) futimesSync(fd, new Date(), new Date());
+        return data;
       } catch {
         return undefined;
+      } finally {
+        if (fd !== undefined) closeSync(fd);
       }
     },
     write(data) {
-      const temp = `${file}.${process.pid}.tmp`;
+      if (!ensureDir(dir)) return;
+      const temp = `${file}.${randomBytes(8).toString("hex")}.tmp`;
       try {
-        mkdirSync(dir, { recursive: true, mode: 0o700 });
-        if (!trusted(dir, "dir")) return;
-        // A concurrent run of the same command may write too: each renames a whole file into place.
-        writeFileSync(temp, data(), { mode: 0o600 });
+        const payload = data();
+        writeFileSync(temp, Buffer.concat([header(id, createHash("sha256").update(payload).digest("hex")), payload]), { mode: 0o600, flag: "wx" });
         renameSync(temp, file);
-        for (const name of readdirSync(dir)) if (name.startsWith("main-") && !name.startsWith(prefix)) rmSync(join(dir, name), { force: true });
+        prune(dir);
       } catch {
         // A read-only or full disk only means the next run compiles again.
         try {
@@ -78,4 +147,16 @@ export function cacheSlot(buildId: string, command: string, env: NodeJS.ProcessE
       }
     },
   };
+}
+
+/** dj's cache files (only names of that exact form) not used for a month: other builds, killed writes. */
+function prune(dir: string): void {
+  const cutoff = Date.now() - UNUSED_DAYS * 86_400_000;
+  for (const name of readdirSync(dir)) {
+    if (!CACHE_FILE.test(name)) continue;
+    try {
+      const st = lstatSync(join(dir, name));
+      if (st.isFile() && st.mtimeMs < cutoff) rmSync(join(dir, name));
+    } catch {}
+  }
 }

@@ -16,20 +16,39 @@ declare const __DJ_BUILD_ID__: string;
 const main = join(__dirname, "main.js");
 type Bundle = (exports: object, require: NodeRequire, module: object, filename: string, dirname: string) => void;
 
-/** Compiled through V8's code cache, refreshed after a successful run that had none. */
-function compileCached(source: string): Bundle {
-  const command = /^[a-z][a-z-]{0,23}$/.test(process.argv[2] ?? "") ? process.argv[2]! : "default";
-  const slot = cacheSlot(__DJ_BUILD_ID__, command);
+/**
+ * The cache's name for this run: the command word (the first argument that is not an option or
+ * the value of --config), or "help" for any run that asks for help, so that `dj insert --help`
+ * does not leave a thin cache for every later `dj insert`.
+ */
+function commandKey(argv: string[]): string {
+  if (argv.some((a) => a === "--help" || a === "-h" || a === "help")) return "help";
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--config") i++;
+    else if (!argv[i]!.startsWith("-")) return /^[a-z][a-z-]{0,23}$/.test(argv[i]!) ? argv[i]! : "default";
+  }
+  return "default";
+}
+
+/**
+ * Compiled through V8's code cache; `afterRun` then arranges, for a run that had no usable cache,
+ * to write one on a successful exit, so it holds what this command compiled as it ran, not only
+ * the top level. A failed or interrupted run writes none.
+ */
+function compileCached(source: string): { bundle: Bundle; afterRun(): void } {
+  const slot = cacheSlot(__DJ_BUILD_ID__, commandKey(process.argv.slice(2)), main);
   const cachedData = slot?.read();
   const script = new vm.Script(source, { filename: main, cachedData });
-  // Written after the run, so the cache holds what this command compiled as it ran, not only the
-  // top level; a failed or interrupted run writes none.
-  if (slot && (!cachedData || script.cachedDataRejected)) {
-    process.once("exit", (code) => {
-      if (code === 0) slot.write(() => script.createCachedData());
-    });
-  }
-  return script.runInThisContext();
+  return {
+    bundle: script.runInThisContext(),
+    afterRun() {
+      if (!slot || (cachedData && !script.cachedDataRejected)) return;
+      // Registered after the bundle's own exit listener (bin/main.ts), which may turn a 0 into 1.
+      process.once("exit", (code) => {
+        if (code === 0 && !process.exitCode) slot.write(() => script.createCachedData());
+      });
+    },
+  };
 }
 
 /**
@@ -52,7 +71,9 @@ function compileWithSourceMaps(source: string): Bundle {
 
 // ASCII by construction (scripts/bundle.mjs checks), so latin1 reads it without UTF-8 decoding.
 const source = readFileSync(main, "latin1");
-const debugging = process.argv.includes("-v") || process.argv.includes("--verbose") || process.env.DJ_DEBUG === "1";
-const run = debugging ? compileWithSourceMaps(source) : compileCached(source);
+// -v alone or in a group of short flags (-qv), --verbose, or DJ_DEBUG=1.
+const debugging = process.argv.slice(2).some((a) => a === "--verbose" || /^-[a-zA-Z]*v[a-zA-Z]*$/.test(a)) || process.env.DJ_DEBUG === "1";
+const { bundle, afterRun } = debugging ? { bundle: compileWithSourceMaps(source), afterRun() {} } : compileCached(source);
 const module = { exports: {} };
-run(module.exports, createRequire(main), module, main, __dirname);
+bundle(module.exports, createRequire(main), module, main, __dirname);
+afterRun();

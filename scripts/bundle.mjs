@@ -107,7 +107,7 @@ const lazyBuiltins = {
 };
 
 const outdir = join(root, "dist/bin");
-for (const stale of ["chunks", "dj.js.map", "source-maps.js", "source-maps.d.ts", "compile-cache.js", "compile-cache.d.ts", "main.d.ts"]) rmSync(join(outdir, stale), { recursive: true, force: true });
+for (const stale of ["chunks", "dj.js.map", "dj.d.ts", "source-maps.js", "source-maps.d.ts", "compile-cache.js", "compile-cache.d.ts", "main.d.ts"]) rmSync(join(outdir, stale), { recursive: true, force: true });
 // dist/bin holds CommonJS: the launcher is run by Node as such, so Node never starts its ESM loader
 // for a command that imports no plugin.
 writeFileSync(join(outdir, "package.json"), JSON.stringify({ type: "commonjs" }) + "\n");

@@ -16,8 +16,9 @@ import { CODEC_API_VERSION, type Codec } from "./types.js";
 /**
  * Plugins are ES modules, imported by URL. The built binary runs from a vm.Script, where import()
  * has no loader of its own (and none at all in code deserialized from V8's code cache on Node 20):
- * the launcher (bin/dj.ts) lends its own import() under this symbol. Run from the sources, there is
- * no launcher and import() is Node's as usual.
+ * the launcher (bin/dj.ts) lends its own import() under this symbol. Run from the sources (the
+ * tests, under tsx), there is no launcher and import() is Node's as usual; the bundle never takes
+ * that branch (esbuild compiles it to a require() that could not load a file: URL).
  */
 const LAUNCHER_IMPORT = Symbol.for("dj.importModule");
 function importPluginModule(url: string): Promise<Record<string, unknown>> {

@@ -7,7 +7,7 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot, runDj, tempProject } from "../helpers/cli.js";
 
@@ -76,11 +76,17 @@ describe("the launcher's code cache", () => {
     const missing = await runDj(["fetch", "Nope"], { cwd: dir, env: { DJ_COMPILE_CACHE: cache } });
     assert.notEqual(missing.code, 0);
     assert.deepEqual(files(cache), []);
-    const off = join(dir, "off");
-    mkdirSync(off);
-    const r = await runDj(["tables"], { cwd: dir, env: { DJ_COMPILE_CACHE: "0", XDG_CACHE_HOME: off } });
+    // Off: nothing in the home folder, in XDG_CACHE_HOME, or in a folder named "0" here.
+    const home = join(dir, "home-off");
+    mkdirSync(home);
+    const r = await runDj(["tables"], { cwd: dir, env: { DJ_COMPILE_CACHE: "0", HOME: home, XDG_CACHE_HOME: undefined } });
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(files(off), []);
+    assert.deepEqual(readdirSync(home), []);
+    assert.ok(!existsSync(join(dir, "0")));
+    // On by default: the same run makes ~/.cache/dj.
+    const on = await runDj(["tables"], { cwd: dir, env: { DJ_COMPILE_CACHE: undefined, HOME: home, XDG_CACHE_HOME: undefined } });
+    assert.equal(on.code, 0, on.stderr);
+    assert.equal(files(join(home, ".cache", "dj")).length, 1);
   });
 
   test("a folder others can write is neither read nor written", { skip: process.getuid === undefined }, async () => {
@@ -100,11 +106,28 @@ describe("the launcher's code cache", () => {
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stderr, "", "no warning");
     }
-    assert.equal(files(cache).length, 1, "the warm run used the cold run's cache");
+    const [file] = files(cache);
+    assert.equal(files(cache).length, 1);
+    const inode = statSync(join(cache, file!)).ino;
+    const warm = await runDj(["insert", "Arr", "--key", `id=${++id}`, "--from", "a=a.npy"], { cwd: dir, env: { DJ_COMPILE_CACHE: cache } });
+    assert.equal(warm.code, 0, warm.stderr);
+    assert.equal(statSync(join(cache, file!)).ino, inode, "the warm run used the cold run's cache");
     const back = await runDj(["fetch", "Arr", "--key", "id=2", "--out", "back.npy"], { cwd: dir, env: { DJ_COMPILE_CACHE: cache } });
     assert.equal(back.code, 0, back.stderr);
     const check = spawnSync("python3", ["-c", `import numpy as np; assert (np.load("${dir}/back.npy") == np.arange(12.0).reshape(3, 4)).all()`]);
     assert.equal(check.status, 0, String(check.stderr));
+  });
+
+  test("help runs keep their own cache, so a command's first run with --help does not thin its cache", async () => {
+    const cache = cacheDir();
+    for (const args of [["insert", "--help"], ["help", "fetch"], ["codecs", "help", "check"]]) {
+      const r = await runDj(args, { cwd: dir, env: { DJ_COMPILE_CACHE: cache } });
+      assert.equal(r.code, 0, r.stderr);
+    }
+    assert.deepEqual(files(cache).map((f) => f.replace(/.*-/, "")), ["help.v8cache"]);
+    const keyed = await runDj(["--json", "tables"], { cwd: dir, env: { DJ_COMPILE_CACHE: cache } });
+    assert.equal(keyed.code, 0, keyed.stderr);
+    assert.ok(files(cache).some((f) => f.endsWith("-tables.v8cache")), "global flags before the command do not hide it");
   });
 
   test("--verbose: stack traces point into the TypeScript sources, and no cache is written", async () => {

@@ -10,6 +10,13 @@ import { fileURLToPath } from "node:url";
 import { leakedSecret, projectSecrets } from "./secret-scan.js";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+// Each test process keeps dj's code cache (bin/compile-cache.ts) in a private folder of its own,
+// inherited by every dj it starts, so no test depends on what an earlier run or the developer's
+// own dj left in ~/.cache/dj. Removed when the process ends.
+const compileCache = mkdtempSync(join(tmpdir(), "dj-test-cache-"));
+process.env.DJ_COMPILE_CACHE = compileCache;
+process.once("exit", () => rmSync(compileCache, { recursive: true, force: true }));
 export const djBin = join(repoRoot, "dist/bin/dj.js");
 /**
  * The reference fixtures: the project's own byte-identical copy of the real NumPy, zarr-python and

@@ -1,100 +1,179 @@
 /**
- * The launcher's code-cache folder (bin/compile-cache.ts): where it is, when it is trusted (the
- * cache is compiled code V8 runs, so a folder someone else can write must never be read), and
- * that writing is atomic and clears other builds' files.
+ * The launcher's code-cache folder (bin/compile-cache.ts). The cache is compiled code V8 runs and
+ * V8 checks little of it, so these hold the file to what it promises: it is found where the
+ * settings say, read only from what this user alone owns (no links, no shared folders), never
+ * used when damaged or made for another main.js, written atomically, and pruned of nothing but
+ * dj's own unused files.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cacheSlot } from "../../bin/compile-cache.js";
+import { cacheDir, cacheSlot } from "../../bin/compile-cache.js";
 
-function scratch(): { dir: string; done: () => void } {
+const BUILD = "0123456789abcdef";
+const OTHER_BUILD = "fedcba9876543210";
+const isRoot = process.getuid?.() === 0;
+
+function scratch(): { dir: string; main: string; done: () => void } {
   const dir = mkdtempSync(join(tmpdir(), "dj-cc-"));
-  return { dir, done: () => rmSync(dir, { recursive: true, force: true }) };
+  const main = join(dir, "main.js");
+  writeFileSync(main, "(function () {})");
+  return { dir, main, done: () => rmSync(dir, { recursive: true, force: true }) };
 }
+const cacheFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith(".v8cache"));
 
-test("DJ_COMPILE_CACHE turns the cache off or names its folder; else XDG_CACHE_HOME/dj, else $HOME/.cache/dj", () => {
-  for (const off of ["0", "off", "FALSE", "no"]) assert.equal(cacheSlot("b", "insert", { DJ_COMPILE_CACHE: off }), null, off);
-  const { dir, done } = scratch();
+test("the folder: DJ_COMPILE_CACHE off, on or an absolute path; else XDG_CACHE_HOME/dj, else $HOME/.cache/dj", () => {
+  for (const off of ["0", "off", "FALSE", "no"]) assert.equal(cacheDir({ DJ_COMPILE_CACHE: off, HOME: "/h" }), null, off);
+  for (const on of ["1", "on", "TRUE", "yes"]) assert.equal(cacheDir({ DJ_COMPILE_CACHE: on, HOME: "/h" }), "/h/.cache/dj", on);
+  assert.equal(cacheDir({ DJ_COMPILE_CACHE: "/var/cache/dj-lab/", HOME: "/h" }), "/var/cache/dj-lab");
+  assert.equal(cacheDir({ DJ_COMPILE_CACHE: "relative/dir", HOME: "/h" }), null, "a relative path turns it off, never a folder in the project");
+  assert.equal(cacheDir({ XDG_CACHE_HOME: "/x", HOME: "/h" }), "/x/dj");
+  assert.equal(cacheDir({ XDG_CACHE_HOME: "relative", HOME: "/h" }), "/h/.cache/dj", "a relative XDG_CACHE_HOME is ignored, as the XDG rules say");
+  assert.equal(cacheDir({}), null, "no HOME: no cache");
+  assert.equal(cacheDir({ HOME: "relative" }), null);
+});
+
+test("what was written is read back, per build, command and main.js; a missing ~/.cache is made privately", () => {
+  const { dir, main, done } = scratch();
   try {
-    const named = cacheSlot("b", "insert", { DJ_COMPILE_CACHE: join(dir, "named") })!;
-    named.write(() => Buffer.from("x"));
-    assert.equal(readdirSync(join(dir, "named")).length, 1);
-    const xdg = cacheSlot("b", "insert", { XDG_CACHE_HOME: join(dir, "xdg"), HOME: join(dir, "home") })!;
-    xdg.write(() => Buffer.from("x"));
-    assert.equal(readdirSync(join(dir, "xdg", "dj")).length, 1);
-    const home = cacheSlot("b", "insert", { XDG_CACHE_HOME: "relative", HOME: join(dir, "home") })!;
-    home.write(() => Buffer.from("x"));
-    assert.equal(readdirSync(join(dir, "home", ".cache", "dj")).length, 1, "a relative XDG_CACHE_HOME is ignored, as the XDG rules say");
-    assert.equal(cacheSlot("b", "insert", {}), null, "no HOME: no cache");
+    const env = { HOME: join(dir, "home") };
+    mkdirSync(env.HOME);
+    assert.equal(cacheSlot(BUILD, "insert", main, env)!.read(), undefined, "nothing yet");
+    cacheSlot(BUILD, "insert", main, env)!.write(() => Buffer.from("insert code"));
+    cacheSlot(BUILD, "fetch", main, env)!.write(() => Buffer.from("fetch code"));
+    const folder = join(env.HOME, ".cache", "dj");
+    assert.equal(statSync(folder).mode & 0o777, 0o700);
+    assert.equal(statSync(join(env.HOME, ".cache")).mode & 0o777, 0o700);
+    assert.equal(String(cacheSlot(BUILD, "insert", main, env)!.read()), "insert code");
+    assert.equal(String(cacheSlot(BUILD, "fetch", main, env)!.read()), "fetch code");
+    assert.equal(cacheSlot(OTHER_BUILD, "insert", main, env)!.read(), undefined, "another build never reads them");
+    assert.deepEqual(readdirSync(folder).filter((f) => !f.endsWith(".v8cache")), [], "no temporary file remains");
+    for (const f of cacheFiles(folder)) assert.equal(statSync(join(folder, f)).mode & 0o777, 0o600);
   } finally {
     done();
   }
 });
 
-test("what was written is read back, per build and command; another build's files are removed", () => {
-  const { dir, done } = scratch();
+test("a damaged file, a truncated one, or one made for another main.js of the same length is not used", () => {
+  const { dir, main, done } = scratch();
   try {
-    const env = { DJ_COMPILE_CACHE: dir };
-    assert.equal(cacheSlot("build1", "insert", env)!.read(), undefined, "nothing yet");
-    cacheSlot("build1", "insert", env)!.write(() => Buffer.from("insert code"));
-    cacheSlot("build1", "fetch", env)!.write(() => Buffer.from("fetch code"));
-    assert.equal(String(cacheSlot("build1", "insert", env)!.read()), "insert code");
-    assert.equal(String(cacheSlot("build1", "fetch", env)!.read()), "fetch code");
-    assert.equal(cacheSlot("build2", "insert", env)!.read(), undefined, "another build never reads them");
-    writeFileSync(join(dir, "unrelated.txt"), "kept");
-    cacheSlot("build2", "insert", env)!.write(() => Buffer.from("new"));
-    const left = readdirSync(dir).sort();
-    assert.equal(left.length, 2, left.join());
-    assert.ok(left.includes("unrelated.txt"), "files that are not dj's caches are left alone");
-    assert.ok(left.some((f) => f.includes("build2") && f.endsWith("insert.v8cache")));
-    assert.ok(!left.some((f) => f.endsWith(".tmp")), "no temporary file remains");
+    const env = { DJ_COMPILE_CACHE: join(dir, "cache") };
+    cacheSlot(BUILD, "insert", main, env)!.write(() => Buffer.alloc(5000, 1));
+    const [file] = cacheFiles(env.DJ_COMPILE_CACHE);
+    const path = join(env.DJ_COMPILE_CACHE, file!);
+    const good = readFileSync(path);
+    assert.equal(cacheSlot(BUILD, "insert", main, env)!.read()?.length, 5000);
+    const flipped = Buffer.from(good);
+    flipped[flipped.length - 10]! ^= 0xff;
+    writeFileSync(path, flipped);
+    assert.equal(cacheSlot(BUILD, "insert", main, env)!.read(), undefined, "one byte changed");
+    writeFileSync(path, good.subarray(0, good.length - 1));
+    assert.equal(cacheSlot(BUILD, "insert", main, env)!.read(), undefined, "truncated");
+    writeFileSync(path, good);
+    assert.ok(cacheSlot(BUILD, "insert", main, env)!.read(), "restored, it is used again");
+    // An edit of main.js that keeps its length (V8 itself would accept the cache).
+    const length = statSync(main).size;
+    writeFileSync(main, "(function(){  })");
+    assert.equal(statSync(main).size, length);
+    utimesSync(main, new Date(), new Date(Date.now() + 5000));
+    assert.equal(cacheSlot(BUILD, "insert", main, env)!.read(), undefined, "main.js changed");
   } finally {
     done();
   }
 });
 
-test("a folder or file others can write is never read, and nothing is written into such a folder", { skip: process.getuid === undefined }, () => {
-  const { dir, done } = scratch();
+test("a folder or file others can write, a link, or a file of another user is never read", { skip: process.getuid === undefined }, () => {
+  const { dir, main, done } = scratch();
   try {
     const folder = join(dir, "cache");
     const env = { DJ_COMPILE_CACHE: folder };
-    cacheSlot("b", "insert", env)!.write(() => Buffer.from("code"));
-    assert.equal(String(cacheSlot("b", "insert", env)!.read()), "code");
-    const [file] = readdirSync(folder);
-    chmodSync(join(folder, file!), 0o666);
-    assert.equal(cacheSlot("b", "insert", env)!.read(), undefined, "a world-writable file");
-    chmodSync(join(folder, file!), 0o600);
+    cacheSlot(BUILD, "insert", main, env)!.write(() => Buffer.from("code"));
+    const read = () => cacheSlot(BUILD, "insert", main, env)!.read();
+    assert.equal(String(read()), "code");
+    const [file] = cacheFiles(folder);
+    const path = join(folder, file!);
+    chmodSync(path, 0o666);
+    assert.equal(read(), undefined, "a world-writable file");
+    chmodSync(path, 0o620);
+    assert.equal(read(), undefined, "a group-writable file");
+    chmodSync(path, 0o600);
     chmodSync(folder, 0o777);
-    assert.equal(cacheSlot("b", "insert", env)!.read(), undefined, "a world-writable folder");
-    cacheSlot("b", "fetch", env)!.write(() => Buffer.from("code"));
-    assert.equal(readdirSync(folder).length, 1, "nothing new written into it");
-    chmodSync(folder, 0o770);
-    assert.equal(cacheSlot("b", "insert", env)!.read(), undefined, "a group-writable folder");
+    assert.equal(read(), undefined, "a world-writable folder");
+    cacheSlot(BUILD, "fetch", main, env)!.write(() => Buffer.from("code"));
+    assert.equal(cacheFiles(folder).length, 1, "nothing written into it");
+    chmodSync(folder, 0o700);
+    // A link in place of the file, even to a good cache file.
+    const real = join(dir, "elsewhere.v8cache");
+    writeFileSync(real, readFileSync(path), { mode: 0o600 });
+    rmSync(path);
+    symlinkSync(real, path);
+    assert.equal(read(), undefined, "a link in place of the file");
+    rmSync(path);
+    writeFileSync(path, readFileSync(real), { mode: 0o600 });
+    assert.equal(String(read()), "code");
+    // A link in place of the folder.
+    const linked = join(dir, "linked");
+    symlinkSync(folder, linked);
+    assert.equal(cacheSlot(BUILD, "insert", main, { DJ_COMPILE_CACHE: linked })!.read(), undefined, "a linked folder");
+    if (isRoot) {
+      chownSync(path, 4242, 4242);
+      assert.equal(read(), undefined, "a file of another user");
+    }
   } finally {
     done();
   }
 });
 
-test("a cache path that is a file, a link or unwritable means no cache, never an error", () => {
-  const { dir, done } = scratch();
+test("writing never fails a command and never creates the folder inside another user's", () => {
+  const { dir, main, done } = scratch();
   try {
     writeFileSync(join(dir, "file"), "not a folder");
-    const onFile = cacheSlot("b", "insert", { DJ_COMPILE_CACHE: join(dir, "file") })!;
+    const onFile = cacheSlot(BUILD, "insert", main, { DJ_COMPILE_CACHE: join(dir, "file") })!;
     assert.equal(onFile.read(), undefined);
     onFile.write(() => Buffer.from("code"));
     assert.equal(readFileSync(join(dir, "file"), "utf8"), "not a folder");
-    const below = cacheSlot("b", "insert", { DJ_COMPILE_CACHE: join(dir, "file", "below") })!;
+    const below = cacheSlot(BUILD, "insert", main, { DJ_COMPILE_CACHE: join(dir, "file", "below") })!;
     below.write(() => Buffer.from("code"));
     assert.equal(below.read(), undefined);
-    mkdirSync(join(dir, "real"), { mode: 0o700 });
-    const failing = cacheSlot("b", "insert", { DJ_COMPILE_CACHE: join(dir, "real") })!;
+    const failing = cacheSlot(BUILD, "insert", main, { DJ_COMPILE_CACHE: join(dir, "real") })!;
     failing.write(() => {
       throw new Error("createCachedData failed");
     });
     assert.deepEqual(readdirSync(join(dir, "real")), [], "a failed write leaves nothing");
+    if (isRoot) {
+      // As root under `sudo -E`, HOME is still the user's: nothing is made in their folders.
+      const home = join(dir, "alice");
+      mkdirSync(home);
+      chownSync(home, 4242, 4242);
+      cacheSlot(BUILD, "insert", main, { HOME: home })!.write(() => Buffer.from("code"));
+      assert.ok(!existsSync(join(home, ".cache")), "no root-owned ~/.cache in another user's home");
+    }
+  } finally {
+    done();
+  }
+});
+
+test("pruning removes only dj's own cache files unused for 30 days", () => {
+  const { dir, main, done } = scratch();
+  try {
+    const folder = join(dir, "cache");
+    const env = { DJ_COMPILE_CACHE: folder };
+    mkdirSync(folder, { mode: 0o700 });
+    const old = new Date(Date.now() - 40 * 86_400_000);
+    const v8 = `${process.arch}-${process.versions.v8}`;
+    const put = (name: string, when = new Date()) => {
+      writeFileSync(join(folder, name), "x");
+      utimesSync(join(folder, name), when, when);
+    };
+    put(`main-${OTHER_BUILD}-${v8}-insert.v8cache`, old); // an old build's: removed
+    put(`main-${OTHER_BUILD}-${v8}-fetch.v8cache`); // another install still in use: kept
+    put(`main-${BUILD}-${v8}-gc.v8cache.0011223344556677.tmp`, old); // a killed write's: removed
+    put("main-notes.txt", old); // not dj's: kept
+    mkdirSync(join(folder, `main-${OTHER_BUILD}-${v8}-tables.v8cache`)); // a folder: kept, no error
+    cacheSlot(BUILD, "insert", main, env)!.write(() => Buffer.from("code"));
+    assert.deepEqual(readdirSync(folder).sort(), [`main-${BUILD}-${v8}-insert.v8cache`, `main-${OTHER_BUILD}-${v8}-fetch.v8cache`, `main-${OTHER_BUILD}-${v8}-tables.v8cache`, "main-notes.txt"].sort());
   } finally {
     done();
   }
