@@ -11,8 +11,6 @@
  * signal ends it at once.
  */
 import { openSync } from "node:fs";
-import { rm } from "node:fs/promises";
-import { Socket } from "node:net";
 
 type Closer = () => Promise<void> | void;
 /** Undo work in progress; returns a short description of what was removed (or nothing). */
@@ -83,7 +81,9 @@ async function undoAndExit(signal: NodeJS.Signals): Promise<void> {
   // commit) is then handled after it, never before.
   await testPause("interrupt-handled");
   const results = await undoing;
-  // Temp files last: an undo above may have been the one still writing them.
+  // Temp files last: an undo above may have been the one still writing them. (node:fs/promises
+  // is loaded only here: at start-up it would cost every command some 15 internal modules.)
+  const { rm } = await import("node:fs/promises");
   let temps = 0;
   for (const path of [...tempFiles]) {
     await rm(path, { force: true }).catch(() => {});
@@ -122,6 +122,7 @@ export async function testPause(point: string): Promise<void> {
   // Opened on the main thread (blocking until the test opens the writing end), then read as a
   // non-blocking pipe: a read blocked in libuv's thread pool would keep process.exit waiting.
   const fd = openSync(hook.slice(at + 1), "r");
+  const { Socket } = await import("node:net");
   const pipe = new Socket({ fd, readable: true, writable: false });
   await new Promise<void>((resolve) => {
     pipe.on("close", () => resolve());
