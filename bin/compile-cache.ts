@@ -10,10 +10,10 @@
  *     else, opened without following links and checked on the open descriptor (no race between
  *     the check and the read); never the shared temporary folder;
  *   - each file starts with a header naming the build, main.js's size and modification time, and
- *     a checksum of the data, so a torn write, a damaged disk block or an edited main.js is never
- *     run: any mismatch means "no cache" (the checks above keep out anyone who would forge one;
- *     the checksum is for accidents, and is computed here because node:crypto costs every run
- *     ~15 internal modules to load);
+ *     the data's length, so an edited main.js or a short file is never run: any mismatch means
+ *     "no cache". There is no checksum: with the writes below a file is whole or absent, and a
+ *     disk that flips bits corrupts main.js and node_modules as readily, which Node runs unchecked
+ *     too (a checksum in JS cost 2.5 ms per run, node:crypto ~2 ms to load);
  *   - files are written under a fresh random name (exclusive create) and renamed into place.
  * Nothing here may fail a command: every error means "no cache".
  *
@@ -31,8 +31,8 @@ export interface CacheSlot {
   write(data: () => Buffer): void;
 }
 
-const MAGIC = "dj-v8cache-2";
-/** The header is padded to this many bytes, so the data after it is 4-byte aligned for checksum(). */
+const MAGIC = "dj-v8cache-3";
+/** The header's fixed size: one line, padded. */
 const HEADER_BYTES = 128;
 const UNUSED_DAYS = 30;
 /** Our files: main-<build>-<arch>-<v8>-<command>.v8cache, and the temporary names they are written under. */
@@ -89,32 +89,8 @@ interface Identity {
   sourceStamp: string;
 }
 
-/**
- * Two 32-bit lanes of multiply-xor over the data's 32-bit words and its length: any changed,
- * missing or extra byte changes it (one pass, ~0.3 ms for a 600 KB cache).
- */
-export function checksum(data: Uint8Array): string {
-  const aligned = data.byteOffset % 4 === 0 ? data : data.slice();
-  const count = aligned.length >>> 2;
-  const words = new Uint32Array(aligned.buffer, aligned.byteOffset, count);
-  let a = 0x811c9dc5 ^ aligned.length;
-  let b = 0x9747b28c;
-  for (let i = 0; i < count; i++) {
-    const w = words[i]!;
-    a = Math.imul(a ^ w, 0x01000193);
-    b = Math.imul(((b << 13) | (b >>> 19)) ^ w, 0x5bd1e995);
-  }
-  for (let i = count * 4; i < aligned.length; i++) {
-    a = Math.imul(a ^ aligned[i]!, 0x01000193);
-    b = Math.imul(((b << 13) | (b >>> 19)) ^ aligned[i]!, 0x5bd1e995);
-  }
-  a = Math.imul(a ^ (a >>> 16), 0x85ebca6b);
-  b = Math.imul(b ^ (b >>> 15), 0xc2b2ae35);
-  return (a >>> 0).toString(16).padStart(8, "0") + (b >>> 0).toString(16).padStart(8, "0");
-}
-
-function header(id: Identity, digest: string): Buffer {
-  const text = `${MAGIC} ${id.buildId} ${id.sourceStamp} ${digest}`;
+function header(id: Identity, dataBytes: number): Buffer {
+  const text = `${MAGIC} ${id.buildId} ${id.sourceStamp} ${dataBytes}`;
   return Buffer.from(text.padEnd(HEADER_BYTES - 1, " ") + "\n", "latin1");
 }
 
@@ -148,7 +124,7 @@ export function cacheSlot(buildId: string, command: string, mainPath: string, en
         }
         if (all.length < HEADER_BYTES) return undefined;
         const data = all.subarray(HEADER_BYTES);
-        if (!all.subarray(0, HEADER_BYTES).equals(header(id, checksum(data)))) return undefined;
+        if (!all.subarray(0, HEADER_BYTES).equals(header(id, data.length))) return undefined;
         // Marks the file as used, at most once a day, so pruning keeps what is in use.
         if (Date.now() - st.mtimeMs > 86_400_000) futimesSync(fd, new Date(), new Date());
         return data;
@@ -164,7 +140,7 @@ export function cacheSlot(buildId: string, command: string, mainPath: string, en
       const temp = `${file}.${Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, "0")}${(process.pid >>> 0).toString(16).padStart(8, "0").slice(-8)}.tmp`;
       try {
         const payload = data();
-        writeFileSync(temp, Buffer.concat([header(id, checksum(payload)), payload]), { mode: 0o600, flag: "wx" });
+        writeFileSync(temp, Buffer.concat([header(id, payload.length), payload]), { mode: 0o600, flag: "wx" });
         renameSync(temp, file);
         prune(dir);
       } catch {

@@ -56,7 +56,7 @@ test("what was written is read back, per build, command and main.js; a missing ~
   }
 });
 
-test("a damaged file, a truncated one, or one made for another main.js of the same length is not used", () => {
+test("a damaged header, a file shorter or longer than it says, or one made for another main.js of the same length is not used", () => {
   const { dir, main, done } = scratch();
   try {
     const env = { DJ_COMPILE_CACHE: join(dir, "cache") };
@@ -65,10 +65,12 @@ test("a damaged file, a truncated one, or one made for another main.js of the sa
     const path = join(env.DJ_COMPILE_CACHE, file!);
     const good = readFileSync(path);
     assert.equal(cacheSlot(BUILD, "insert", main, env)!.read()?.length, 5000);
-    const flipped = Buffer.from(good);
-    flipped[flipped.length - 10]! ^= 0xff;
-    writeFileSync(path, flipped);
-    assert.equal(cacheSlot(BUILD, "insert", main, env)!.read(), undefined, "one byte changed");
+    const header = Buffer.from(good);
+    header[20]! ^= 0x01;
+    writeFileSync(path, header);
+    assert.equal(cacheSlot(BUILD, "insert", main, env)!.read(), undefined, "a header byte changed");
+    writeFileSync(path, Buffer.concat([good, Buffer.from("more")]));
+    assert.equal(cacheSlot(BUILD, "insert", main, env)!.read(), undefined, "longer than its header says");
     writeFileSync(path, good.subarray(0, good.length - 1));
     assert.equal(cacheSlot(BUILD, "insert", main, env)!.read(), undefined, "truncated");
     writeFileSync(path, good);
