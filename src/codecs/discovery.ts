@@ -7,7 +7,7 @@
  * packages: the nearest copy of a package wins), plus the ones around dj's own install (global
  * installs). Discovery reads manifests only; nothing is imported until a codec is used.
  */
-import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve, sep } from "node:path";
 import { djPackage } from "../package-info.js";
@@ -84,16 +84,31 @@ function packageDirs(nodeModules: string): string[] {
   return out.sort();
 }
 
+/** Most manifests fit; a bigger one is read whole. */
+const manifestBuffer = Buffer.allocUnsafe(64 * 1024);
+const MARKER = Buffer.from('"datajoint"');
+
 /**
- * A package's manifest text, or null when the folder has none (a dangling link, a stray file).
- * Reading is the only per-package cost: there is no stat, and only manifests that mention
- * "datajoint" are parsed (a project's node_modules holds hundreds of unrelated packages).
+ * A plugin candidate's manifest text; "" for a manifest that does not mention "datajoint" (not a
+ * plugin: most of a project's hundreds of packages); null when the folder has none (a dangling
+ * link, a stray file). Reading is the only per-package cost, so it is one open, one read into a
+ * reused buffer and one close, with no stat and no decoding of the manifests that are skipped.
  */
 function readManifest(dir: string): string | null {
+  let fd: number;
   try {
-    return readFileSync(join(dir, "package.json"), "utf8");
+    fd = openSync(join(dir, "package.json"), "r");
   } catch {
     return null;
+  }
+  try {
+    const n = readSync(fd, manifestBuffer, 0, manifestBuffer.length, 0);
+    if (n === manifestBuffer.length) return readFileSync(join(dir, "package.json"), "utf8");
+    return manifestBuffer.subarray(0, n).includes(MARKER) ? manifestBuffer.toString("utf8", 0, n) : "";
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -104,7 +119,7 @@ export function discoverPlugins(projectDir: string): Discovery {
   for (const nodeModules of searchPaths(projectDir)) {
     for (const dir of packageDirs(nodeModules)) {
       const text = readManifest(dir);
-      if (text === null || !text.includes('"datajoint"')) continue;
+      if (!text || !text.includes('"datajoint"')) continue;
       let pkg: Record<string, any>;
       try {
         pkg = JSON.parse(text);

@@ -43,6 +43,16 @@ describe("discovery and chains", () => {
     assert.equal((await registry.get("linked")).name, "linked");
   });
 
+  test("a manifest bigger than the read buffer (64 KiB) is read whole; a package.json that is a folder is skipped", () => {
+    const dir = project();
+    // "datajoint" only after 100 KB of other keys: the marker is beyond the first read.
+    writeFile(join(dir, "node_modules/big-codecs"), "package.json", { name: "big-codecs", version: "1.0.0", keywords: Array.from({ length: 5000 }, (_, i) => `keyword-${i}-padding`), datajoint: { codecs: { big: "./b.js" } } });
+    mkdirSync(join(dir, "node_modules/odd/package.json"), { recursive: true });
+    writePlugin(dir, { name: "small-codecs", codecs: { small: "./s.js" } });
+    const names = loadRegistry({ projectDir: dir }).list().filter((e) => e.provider !== "built-in").map((e) => e.name);
+    assert.deepEqual(names, ["big", "small"]);
+  });
+
   test("a module that fails to load is reported with its real error", async () => {
     const dir = project();
     writePlugin(dir, { name: "broken", codecs: { broken: "./b.js" }, modules: { "b.js": "throw new Error('boom at import')" } });
