@@ -35,8 +35,8 @@ const MAGIC = "dj-v8cache-3";
 /** The header's fixed size: one line, padded. */
 const HEADER_BYTES = 128;
 const UNUSED_DAYS = 30;
-/** Our files: main-<build>-<arch>-<v8>-<command>.v8cache, and the temporary names they are written under. */
-const CACHE_FILE = /^main-[0-9a-f]{16}-[a-z0-9]+-[0-9.]+(-node\.\d+)?-[a-z][a-z-]{0,23}\.v8cache(\.[0-9a-f]{16}\.tmp)?$/;
+/** Our files (cacheFileName), and the temporary names they are written under (tempName). */
+const CACHE_FILE = /^main-[0-9a-f]{16}-[a-z0-9]+-[0-9.]+(-node\.\d+)?-[a-z][a-z-]{0,23}(-f[0-9a-f]{8})?\.v8cache(\.[0-9a-f]{16}\.tmp)?$/;
 
 export function cacheDir(env: NodeJS.ProcessEnv): string | null {
   const setting = env.DJ_COMPILE_CACHE?.trim();
@@ -65,19 +65,21 @@ function trustedDir(path: string): boolean {
 }
 
 /**
- * The folder, created if needed: only `dj/` itself, and only inside a folder this user owns (never
- * as root inside another user's home under `sudo -E`). A missing `~/.cache` is made the same way.
+ * The folder, created if needed, with any missing folders above it, but only inside an existing
+ * folder this user owns and no one else can write (followed if it is a link): never as root
+ * inside another user's home under `sudo -E`, never in a shared folder such as /tmp.
  */
 function ensureDir(dir: string): boolean {
   if (trustedDir(dir)) return true;
   const parent = dirname(dir);
+  if (parent === dir) return false;
   try {
-    if (!statSync(parent).isDirectory()) return false;
+    const st = statSync(parent);
+    if (!st.isDirectory() || !ownedPrivately(st)) return false;
   } catch {
     if (!ensureDir(parent)) return false;
   }
   try {
-    if (uid !== undefined && lstatSync(parent).uid !== uid) return false;
     mkdirSync(dir, { mode: 0o700 });
   } catch {}
   return trustedDir(dir);
@@ -94,6 +96,33 @@ function header(id: Identity, dataBytes: number): Buffer {
   return Buffer.from(text.padEnd(HEADER_BYTES - 1, " ") + "\n", "latin1");
 }
 
+/** A short hash of a string (FNV-1a), for names: not for integrity. */
+function shortHash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, "0");
+}
+
+/**
+ * The V8 flags this process runs with (node's own and NODE_OPTIONS): V8 rejects a cache made under
+ * other flags, so a run with, say, --max-old-space-size keeps a cache of its own instead of
+ * rewriting the usual one on every alternation.
+ */
+export function flagsOf(env: NodeJS.ProcessEnv): string {
+  return [...process.execArgv, env.NODE_OPTIONS ?? ""].join(" ").trim();
+}
+
+/** main-<build>-<arch>-<v8>-<command>[-f<flags hash>].v8cache */
+export function cacheFileName(buildId: string, command: string, flags = ""): string {
+  return `main-${buildId}-${process.arch}-${process.versions.v8}-${command}${flags ? `-f${shortHash(flags)}` : ""}.v8cache`;
+}
+
+/** Where a cache file is first written; exclusive create ("wx") makes any name safe, it only has to differ. */
+export function tempName(file: string): string {
+  const random = Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, "0");
+  return `${file}.${random}${(process.pid >>> 0).toString(16).padStart(8, "0").slice(-8)}.tmp`;
+}
+
 /** The slot for `command` of this build, or null when caching is off or has no home. */
 export function cacheSlot(buildId: string, command: string, mainPath: string, env: NodeJS.ProcessEnv = process.env): CacheSlot | null {
   const dir = cacheDir(env);
@@ -106,13 +135,14 @@ export function cacheSlot(buildId: string, command: string, mainPath: string, en
     return null;
   }
   const id = { buildId, sourceStamp };
-  const file = join(dir, `main-${buildId}-${process.arch}-${process.versions.v8}-${command}.v8cache`);
+  const file = join(dir, cacheFileName(buildId, command, flagsOf(env)));
   return {
     read() {
       if (!trustedDir(dir)) return undefined;
       let fd: number | undefined;
       try {
-        fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+        // No links; non-blocking, so a FIFO put in its place cannot hold the command at open.
+        fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
         const st = fstatSync(fd);
         if (!st.isFile() || !ownedPrivately(st) || st.size > 64 * 1024 * 1024) return undefined;
         const all = Buffer.allocUnsafe(st.size);
@@ -125,26 +155,36 @@ export function cacheSlot(buildId: string, command: string, mainPath: string, en
         if (all.length < HEADER_BYTES) return undefined;
         const data = all.subarray(HEADER_BYTES);
         if (!all.subarray(0, HEADER_BYTES).equals(header(id, data.length))) return undefined;
-        // Marks the file as used, at most once a day, so pruning keeps what is in use.
-        if (Date.now() - st.mtimeMs > 86_400_000) futimesSync(fd, new Date(), new Date());
+        // Marks the file as used, at most once a day, so pruning keeps what is in use; on a
+        // read-only disk it simply stays as it is.
+        if (Date.now() - st.mtimeMs > 86_400_000) {
+          try {
+            futimesSync(fd, new Date(), new Date());
+          } catch {}
+        }
         return data;
       } catch {
         return undefined;
       } finally {
-        if (fd !== undefined) closeSync(fd);
+        if (fd !== undefined) {
+          try {
+            closeSync(fd);
+          } catch {}
+        }
       }
     },
     write(data) {
       if (!ensureDir(dir)) return;
-      // Exclusive create ("wx") makes the name safe however it was chosen; it only has to differ.
-      const temp = `${file}.${Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, "0")}${(process.pid >>> 0).toString(16).padStart(8, "0").slice(-8)}.tmp`;
+      const temp = tempName(file);
       try {
         const payload = data();
         writeFileSync(temp, Buffer.concat([header(id, payload.length), payload]), { mode: 0o600, flag: "wx" });
         renameSync(temp, file);
         prune(dir);
-      } catch {
-        // A read-only or full disk only means the next run compiles again.
+      } catch (err) {
+        // A read-only or full disk only means the next run compiles again. EEXIST: the name was
+        // another run's (same pid, same random bits), so its file is not ours to remove.
+        if ((err as NodeJS.ErrnoException).code === "EEXIST") return;
         try {
           rmSync(temp, { force: true });
         } catch {}

@@ -102,13 +102,17 @@ function readManifest(dir: string): string | null {
     return null;
   }
   try {
-    const n = readSync(fd, manifestBuffer, 0, manifestBuffer.length, 0);
+    // Until the file ends or the buffer is full: a network file system may return short reads.
+    let n = 0;
+    for (let got = -1; got !== 0 && n < manifestBuffer.length; n += got) got = readSync(fd, manifestBuffer, n, manifestBuffer.length - n, n);
     if (n === manifestBuffer.length) return readFileSync(join(dir, "package.json"), "utf8");
     return manifestBuffer.subarray(0, n).includes(MARKER) ? manifestBuffer.toString("utf8", 0, n) : "";
   } catch {
     return null;
   } finally {
-    closeSync(fd);
+    try {
+      closeSync(fd);
+    } catch {}
   }
 }
 

@@ -57,7 +57,7 @@ describe("the launcher's code cache", () => {
     assert.equal(files(cache).length, 2, "one file per command");
   });
 
-  test("a damaged cache is rejected by V8 and replaced; the command's output is unchanged", async () => {
+  test("a cache with a damaged dj header is not used and is replaced; the command's output is unchanged", async () => {
     const cache = cacheDir();
     const clean = await runDj(["--version"], { cwd: dir, env: { DJ_COMPILE_CACHE: cache } });
     const [file] = files(cache);
@@ -67,6 +67,22 @@ describe("the launcher's code cache", () => {
     assert.equal(r.stdout, clean.stdout);
     assert.equal(r.stderr, "");
     assert.notDeepEqual(readFileSync(join(cache, file!)), Buffer.alloc(50_000, 7), "replaced");
+  });
+
+  test("a cache V8 itself rejects (its own header damaged) is rewritten; the command's output is unchanged", async () => {
+    const cache = cacheDir();
+    const clean = await runDj(["tables"], { cwd: dir, env: { DJ_COMPILE_CACHE: cache } });
+    const [file] = files(cache);
+    const path = join(cache, file!);
+    const damaged = readFileSync(path);
+    damaged.fill(0xee, 128, 160); // after dj's 128-byte header: V8's own magic and version
+    writeFileSync(path, damaged);
+    const inode = statSync(path).ino;
+    const r = await runDj(["tables"], { cwd: dir, env: { DJ_COMPILE_CACHE: cache } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, clean.stdout);
+    assert.notEqual(statSync(path).ino, inode, "rewritten");
+    assert.notDeepEqual(readFileSync(path).subarray(128, 160), damaged.subarray(128, 160));
   });
 
   test("a failing command writes no cache; DJ_COMPILE_CACHE=0 writes nothing at all", async () => {

@@ -8,9 +8,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { basename } from "node:path";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cacheDir, cacheSlot } from "../../bin/compile-cache.js";
+import { cacheDir, cacheFileName, cacheSlot, flagsOf, tempName } from "../../bin/compile-cache.js";
 
 const BUILD = "0123456789abcdef";
 const OTHER_BUILD = "fedcba9876543210";
@@ -157,25 +158,64 @@ test("writing never fails a command and never creates the folder inside another 
   }
 });
 
-test("pruning removes only dj's own cache files unused for 30 days", () => {
+test("pruning removes only dj's own cache files unused for 30 days; reading marks a file as used", () => {
   const { dir, main, done } = scratch();
   try {
     const folder = join(dir, "cache");
     const env = { DJ_COMPILE_CACHE: folder };
     mkdirSync(folder, { mode: 0o700 });
     const old = new Date(Date.now() - 40 * 86_400_000);
-    const v8 = `${process.arch}-${process.versions.v8}`;
     const put = (name: string, when = new Date()) => {
-      writeFileSync(join(folder, name), "x");
+      writeFileSync(join(folder, name), "x", { mode: 0o600 });
       utimesSync(join(folder, name), when, when);
     };
-    put(`main-${OTHER_BUILD}-${v8}-insert.v8cache`, old); // an old build's: removed
-    put(`main-${OTHER_BUILD}-${v8}-fetch.v8cache`); // another install still in use: kept
-    put(`main-${BUILD}-${v8}-gc.v8cache.0011223344556677.tmp`, old); // a killed write's: removed
+    put(cacheFileName(OTHER_BUILD, "insert"), old); // an old build's: removed
+    put(cacheFileName(OTHER_BUILD, "fetch")); // another install still in use: kept
+    put(cacheFileName(OTHER_BUILD, "fetch", "--max-old-space-size=4096"), old); // under other flags, unused: removed
+    put(basename(tempName(join(folder, cacheFileName(BUILD, "gc")))), old); // a killed write's: removed
     put("main-notes.txt", old); // not dj's: kept
-    mkdirSync(join(folder, `main-${OTHER_BUILD}-${v8}-tables.v8cache`)); // a folder: kept, no error
+    mkdirSync(join(folder, cacheFileName(OTHER_BUILD, "tables"))); // a folder: kept, no error
+    // A cache of this build last used 40 days ago, read now: touched, so kept.
+    cacheSlot(BUILD, "count", main, env)!.write(() => Buffer.from("count code"));
+    const own = (command: string) => cacheFileName(BUILD, command, flagsOf(env)); // as this process runs
+    utimesSync(join(folder, own("count")), old, old);
+    assert.equal(String(cacheSlot(BUILD, "count", main, env)!.read()), "count code");
     cacheSlot(BUILD, "insert", main, env)!.write(() => Buffer.from("code"));
-    assert.deepEqual(readdirSync(folder).sort(), [`main-${BUILD}-${v8}-insert.v8cache`, `main-${OTHER_BUILD}-${v8}-fetch.v8cache`, `main-${OTHER_BUILD}-${v8}-tables.v8cache`, "main-notes.txt"].sort());
+    assert.deepEqual(
+      readdirSync(folder).sort(),
+      [own("count"), own("insert"), cacheFileName(OTHER_BUILD, "fetch"), cacheFileName(OTHER_BUILD, "tables"), "main-notes.txt"].sort(),
+    );
+  } finally {
+    done();
+  }
+});
+
+test("a run under other V8 flags (NODE_OPTIONS) keeps a cache of its own", () => {
+  const { dir, main, done } = scratch();
+  try {
+    const folder = join(dir, "cache");
+    cacheSlot(BUILD, "insert", main, { DJ_COMPILE_CACHE: folder })!.write(() => Buffer.from("plain"));
+    cacheSlot(BUILD, "insert", main, { DJ_COMPILE_CACHE: folder, NODE_OPTIONS: "--max-old-space-size=4096" })!.write(() => Buffer.from("big heap"));
+    assert.equal(cacheFiles(folder).length, 2);
+    assert.equal(String(cacheSlot(BUILD, "insert", main, { DJ_COMPILE_CACHE: folder })!.read()), "plain");
+  } finally {
+    done();
+  }
+});
+
+test("the folder is never created inside a folder others can write", { skip: process.getuid === undefined }, () => {
+  const { dir, main, done } = scratch();
+  try {
+    const shared = join(dir, "shared");
+    mkdirSync(shared);
+    chmodSync(shared, 0o1777);
+    cacheSlot(BUILD, "insert", main, { DJ_COMPILE_CACHE: join(shared, "dj") })!.write(() => Buffer.from("code"));
+    assert.deepEqual(readdirSync(shared), []);
+    // Nor through a link to such a folder.
+    const link = join(dir, "home-cache");
+    symlinkSync(shared, link);
+    cacheSlot(BUILD, "insert", main, { DJ_COMPILE_CACHE: join(link, "dj") })!.write(() => Buffer.from("code"));
+    assert.deepEqual(readdirSync(shared), []);
   } finally {
     done();
   }
