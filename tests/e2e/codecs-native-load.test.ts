@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, cpSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { repoRoot, runDj, tempProject } from "../helpers/cli.js";
@@ -51,6 +51,20 @@ test("an addon that is built but fails to load: named, with the loader's reason"
   const table = await runDj(["codecs", "list", "--verify"], { cwd: dir });
   assert.equal(table.code, 0, table.stderr);
   assert.match(table.stdout, /failed/, "the table's status column says so too (wrapped: only one word is matched)");
+});
+
+test("a zstd-napi that is installed but was never built: named with the command that builds it", async () => {
+  const napi = join(dir, "node_modules/zstd-napi");
+  mkdirSync(napi, { recursive: true });
+  for (const f of ["package.json", "binding.js"]) copyFileSync(join(repoRoot, "node_modules/zstd-napi", f), join(napi, f));
+  cpSync(join(repoRoot, "node_modules/zstd-napi/dist"), join(napi, "dist"), { recursive: true });
+  try {
+    const zarr = await zarrEntry();
+    assert.equal(zarr.status, "ok");
+    assert.match(zarr.runtime, /; zstd through WASM; zstd-napi cannot be loaded \(installed but not built: Cannot find module .*binding\.node.*; run npm rebuild zstd-napi\)$/);
+  } finally {
+    rmSync(napi, { recursive: true, force: true });
+  }
 });
 
 test("a zstd-napi that is installed but fails to load: named, and zstd runs on the WASM build at every level", async () => {

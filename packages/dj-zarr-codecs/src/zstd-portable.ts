@@ -29,8 +29,18 @@ export function zstdNapiState(): { napi: ZstdNapi | null; problem?: string } {
     try {
       state = { napi: createRequire(import.meta.url)("zstd-napi") as ZstdNapi };
     } catch (err) {
-      const missing = (err as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND";
-      state = missing ? { napi: null } : { napi: null, problem: (err as Error).message };
+      // "Cannot find module" is also what an installed zstd-napi says when its native part was
+      // never built (npm skipped its install script, or node-gyp failed): that is a problem to
+      // name, not an absent package. Installed means its package.json resolves.
+      let installed = true;
+      try {
+        createRequire(import.meta.url).resolve("zstd-napi/package.json");
+      } catch (resolveErr) {
+        installed = (resolveErr as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND";
+      }
+      const message = String((err as Error).message).split("\n")[0]!;
+      const notBuilt = (err as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND";
+      state = !installed ? { napi: null } : { napi: null, problem: notBuilt ? `installed but not built: ${message}; run npm rebuild zstd-napi` : message };
     }
   }
   return state;
