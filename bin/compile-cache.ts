@@ -2,7 +2,7 @@
  * Where the launcher keeps V8's code cache for dj's bundle: one file per command, in a folder
  * only this user can write. Node 20 has no compile cache for user code (module.enableCompileCache
  * arrived in Node 22), and compiling the bundle is most of what an everyday command costs beyond
- * Node's own start: with the cache, `dj insert` skips parsing and compiling ~1.6 MB of code.
+ * Node's own start: with the cache, `dj insert` skips parsing and compiling ~1 MB of code.
  *
  * A code cache is compiled code that V8 will run, and V8 (11.3, Node 20) checks little of it: the
  * source's length and its own version and flags, not the content. So this file does the checking:

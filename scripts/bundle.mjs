@@ -127,8 +127,11 @@ await build({
   minifySyntax: true,
   // The map is read only under --verbose (see bin/dj.ts).
   sourcemap: true,
-  // better-sqlite3 is a native addon; the AWS SDK is large and loaded only for S3 stores.
-  external: ["better-sqlite3", "@aws-sdk/*", "mysql2/package.json"],
+  // better-sqlite3 is a native addon; the AWS SDK is large and loaded only for S3 stores; zod
+  // (589 KB, a third of the bundle) only reads database sections the plain reader refuses
+  // (src/config/database.ts), that is, configs with errors. Bundled, its text was read and its
+  // top-level declarations run and cached on every command.
+  external: ["better-sqlite3", "@aws-sdk/*", "mysql2/package.json", "zod"],
   // The file is one function expression, which the launcher compiles and calls as a CommonJS
   // module; strict as the ESM sources were. import.meta.url becomes this file's URL.
   banner: { js: '(function (exports, require, module, __filename, __dirname) {"use strict";var __djModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
@@ -142,7 +145,7 @@ await build({
   logLevel: "warning",
 });
 const bundled = readFileSync(main);
-// The launcher reads main.js as latin1, which skips UTF-8 decoding of 1.6 MB on every run; esbuild
+// The launcher reads main.js as latin1, which skips UTF-8 decoding of 1 MB on every run; esbuild
 // escapes every non-ASCII character (charset "ascii", its default), and this keeps it so.
 const nonAscii = bundled.findIndex((byte) => byte > 0x7f);
 if (nonAscii >= 0) throw new Error(`dist/bin/main.js has a non-ASCII byte at offset ${nonAscii}; the launcher reads it as latin1`);
