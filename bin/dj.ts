@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import Module, { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import vm from "node:vm";
+import { commandWords } from "../src/argv-words.js";
 import { cacheSlot } from "./compile-cache.js";
 
 /** A hash of main.js, put here by scripts/bundle.mjs. */
@@ -17,17 +18,13 @@ const main = join(__dirname, "main.js");
 type Bundle = (exports: object, require: NodeRequire, module: object, filename: string, dirname: string) => void;
 
 /**
- * The cache's name for this run: the command word (the first argument that is not an option or
- * the value of --config), or "help" for any run that asks for help, so that `dj insert --help`
- * does not leave a thin cache for every later `dj insert`.
+ * The cache's name for this run: the command word, or "help" for any run that asks for help, so
+ * that `dj insert --help` does not leave a thin cache for every later `dj insert`.
  */
 function commandKey(argv: string[]): string {
-  if (argv.some((a) => a === "--help" || a === "-h" || a === "help")) return "help";
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--config") i++;
-    else if (!argv[i]!.startsWith("-")) return /^[a-z][a-z-]{0,23}$/.test(argv[i]!) ? argv[i]! : "default";
-  }
-  return "default";
+  const { words, help } = commandWords(argv);
+  if (help) return "help";
+  return words[0] !== undefined && /^[a-z][a-z-]{0,23}$/.test(words[0]) ? words[0] : "default";
 }
 
 /**

@@ -44,7 +44,7 @@ import ts from "typescript";
 
 /** What each layer may import (besides itself and node: builtins). */
 export const ALLOWED = {
-  bin: ["cli"],
+  bin: ["cli", "kernel"],
   cli: ["commands", "ui", "config", "schema", "kernel"],
   commands: ["services", "codecs", "config", "schema", "ui", "kernel"],
   services: ["db", "stores", "codecs", "formats", "schema", "config", "kernel"],

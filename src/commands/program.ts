@@ -9,6 +9,7 @@ import { djPackage } from "../package-info.js";
 import type { CommandContext, Outcome } from "./context.js";
 import { COMMANDS, GROUPS, flagName, type CommandName, type Handler, type OptionSpec } from "./options.js";
 import { Output, type GlobalOptions } from "../ui/output.js";
+import { commandWords } from "../argv-words.js";
 
 /**
  * Where each command's handler lives. `handler(load, name)` is checked by the compiler: the
@@ -79,14 +80,7 @@ function addOption(command: Command, key: string, spec: OptionSpec): void {
  * help lists of the others take `[options]` from the table instead (subcommandTerm below).
  */
 function invokedCommands(argv: string[]): Set<CommandName> {
-  const words: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--config") i++; // the one global flag with a value
-    else if (!argv[i]!.startsWith("-")) words.push(argv[i]!);
-  }
-  // `dj help fetch`, and `dj codecs help check` (commander's help subcommand of a group).
-  if (words[0] === "help") words.shift();
-  else if (words[1] === "help") words.splice(1, 1);
+  const { words } = commandWords(argv);
   const names = (Object.keys(COMMANDS) as CommandName[]).filter((name) => COMMANDS[name].words.every((w, i) => words[i] === w));
   return new Set(names);
 }

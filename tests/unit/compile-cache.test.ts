@@ -17,11 +17,16 @@ const BUILD = "0123456789abcdef";
 const OTHER_BUILD = "fedcba9876543210";
 const isRoot = process.getuid?.() === 0;
 
-function scratch(): { dir: string; main: string; done: () => void } {
+/** Runs `body` with a scratch folder holding a stand-in main.js; the folder goes afterwards. */
+function inScratch(body: (dir: string, main: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), "dj-cc-"));
   const main = join(dir, "main.js");
   writeFileSync(main, "(function () {})");
-  return { dir, main, done: () => rmSync(dir, { recursive: true, force: true }) };
+  try {
+    body(dir, main);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 const cacheFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith(".v8cache"));
 
@@ -36,9 +41,8 @@ test("the folder: DJ_COMPILE_CACHE off, on or an absolute path; else XDG_CACHE_H
   assert.equal(cacheDir({ HOME: "relative" }), null);
 });
 
-test("what was written is read back, per build, command and main.js; a missing ~/.cache is made privately", () => {
-  const { dir, main, done } = scratch();
-  try {
+test("what was written is read back, per build, command and main.js; a missing ~/.cache is made privately", () =>
+  inScratch((dir, main) => {
     const env = { HOME: join(dir, "home") };
     mkdirSync(env.HOME);
     assert.equal(cacheSlot(BUILD, "insert", main, env)!.read(), undefined, "nothing yet");
@@ -52,14 +56,10 @@ test("what was written is read back, per build, command and main.js; a missing ~
     assert.equal(cacheSlot(OTHER_BUILD, "insert", main, env)!.read(), undefined, "another build never reads them");
     assert.deepEqual(readdirSync(folder).filter((f) => !f.endsWith(".v8cache")), [], "no temporary file remains");
     for (const f of cacheFiles(folder)) assert.equal(statSync(join(folder, f)).mode & 0o777, 0o600);
-  } finally {
-    done();
-  }
-});
+  }));
 
-test("a damaged header, a file shorter or longer than it says, or one made for another main.js of the same length is not used", () => {
-  const { dir, main, done } = scratch();
-  try {
+test("a damaged header, a file shorter or longer than it says, or one made for another main.js of the same length is not used", () =>
+  inScratch((dir, main) => {
     const env = { DJ_COMPILE_CACHE: join(dir, "cache") };
     cacheSlot(BUILD, "insert", main, env)!.write(() => Buffer.alloc(5000, 1));
     const [file] = cacheFiles(env.DJ_COMPILE_CACHE);
@@ -82,14 +82,10 @@ test("a damaged header, a file shorter or longer than it says, or one made for a
     assert.equal(statSync(main).size, length);
     utimesSync(main, new Date(), new Date(Date.now() + 5000));
     assert.equal(cacheSlot(BUILD, "insert", main, env)!.read(), undefined, "main.js changed");
-  } finally {
-    done();
-  }
-});
+  }));
 
-test("a folder or file others can write, a link, or a file of another user is never read", { skip: process.getuid === undefined }, () => {
-  const { dir, main, done } = scratch();
-  try {
+test("a folder or file others can write, a link, or a file of another user is never read", { skip: process.getuid === undefined }, () =>
+  inScratch((dir, main) => {
     const folder = join(dir, "cache");
     const env = { DJ_COMPILE_CACHE: folder };
     cacheSlot(BUILD, "insert", main, env)!.write(() => Buffer.from("code"));
@@ -124,14 +120,10 @@ test("a folder or file others can write, a link, or a file of another user is ne
       chownSync(path, 4242, 4242);
       assert.equal(read(), undefined, "a file of another user");
     }
-  } finally {
-    done();
-  }
-});
+  }));
 
-test("writing never fails a command and never creates the folder inside another user's", () => {
-  const { dir, main, done } = scratch();
-  try {
+test("writing never fails a command and never creates the folder inside another user's", () =>
+  inScratch((dir, main) => {
     writeFileSync(join(dir, "file"), "not a folder");
     const onFile = cacheSlot(BUILD, "insert", main, { DJ_COMPILE_CACHE: join(dir, "file") })!;
     assert.equal(onFile.read(), undefined);
@@ -153,14 +145,10 @@ test("writing never fails a command and never creates the folder inside another 
       cacheSlot(BUILD, "insert", main, { HOME: home })!.write(() => Buffer.from("code"));
       assert.ok(!existsSync(join(home, ".cache")), "no root-owned ~/.cache in another user's home");
     }
-  } finally {
-    done();
-  }
-});
+  }));
 
-test("pruning removes only dj's own cache files unused for 30 days; reading marks a file as used", () => {
-  const { dir, main, done } = scratch();
-  try {
+test("pruning removes only dj's own cache files unused for 30 days; reading marks a file as used", () =>
+  inScratch((dir, main) => {
     const folder = join(dir, "cache");
     const env = { DJ_COMPILE_CACHE: folder };
     mkdirSync(folder, { mode: 0o700 });
@@ -185,27 +173,19 @@ test("pruning removes only dj's own cache files unused for 30 days; reading mark
       readdirSync(folder).sort(),
       [own("count"), own("insert"), cacheFileName(OTHER_BUILD, "fetch"), cacheFileName(OTHER_BUILD, "tables"), "main-notes.txt"].sort(),
     );
-  } finally {
-    done();
-  }
-});
+  }));
 
-test("a run under other V8 flags (NODE_OPTIONS) keeps a cache of its own", () => {
-  const { dir, main, done } = scratch();
-  try {
+test("a run under other V8 flags (NODE_OPTIONS) keeps a cache of its own", () =>
+  inScratch((dir, main) => {
     const folder = join(dir, "cache");
     cacheSlot(BUILD, "insert", main, { DJ_COMPILE_CACHE: folder })!.write(() => Buffer.from("plain"));
     cacheSlot(BUILD, "insert", main, { DJ_COMPILE_CACHE: folder, NODE_OPTIONS: "--max-old-space-size=4096" })!.write(() => Buffer.from("big heap"));
     assert.equal(cacheFiles(folder).length, 2);
     assert.equal(String(cacheSlot(BUILD, "insert", main, { DJ_COMPILE_CACHE: folder })!.read()), "plain");
-  } finally {
-    done();
-  }
-});
+  }));
 
-test("the folder is never created inside a folder others can write", { skip: process.getuid === undefined }, () => {
-  const { dir, main, done } = scratch();
-  try {
+test("the folder is never created inside a folder others can write", { skip: process.getuid === undefined }, () =>
+  inScratch((dir, main) => {
     const shared = join(dir, "shared");
     mkdirSync(shared);
     chmodSync(shared, 0o1777);
@@ -216,7 +196,4 @@ test("the folder is never created inside a folder others can write", { skip: pro
     symlinkSync(shared, link);
     cacheSlot(BUILD, "insert", main, { DJ_COMPILE_CACHE: join(link, "dj") })!.write(() => Buffer.from("code"));
     assert.deepEqual(readdirSync(shared), []);
-  } finally {
-    done();
-  }
-});
+  }));

@@ -171,7 +171,7 @@ export interface PortableCodec {
  */
 export async function loadWasmCodec(config: CompressorConfig): Promise<PortableCodec> {
   if (config.id === "zstd") {
-    const napi = process.env.DJ_ZSTD_NAPI === "0" ? null : zstdNapiState().napi;
+    const { napi } = zstdNapiState();
     const fast = napi ? napiZstdCodec(napi, config.level, config.checksum ?? false) : null;
     if (fast && NAPI_ZSTD_LEVELS.has(config.level)) return { encoder: "zstd-napi", encode: fast.encode, decode: fast.decode };
     const { default: Zstd } = await import("numcodecs/zstd");

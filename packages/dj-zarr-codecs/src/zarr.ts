@@ -63,8 +63,9 @@ function writtenByThisCodec(stored: ZarrMetadata): boolean {
 }
 
 function zstdRuntime(): string {
-  const { napi, problem } = zstdNapiState();
+  const { napi, off, problem } = zstdNapiState();
   if (napi) return "zstd through zstd-napi (encoding at levels 1-2)";
+  if (off) return "DJ_ZSTD_NAPI=0: zstd through WASM";
   return problem ? `zstd through WASM; zstd-napi cannot be loaded (${problem})` : "zstd through WASM (zstd-napi is not installed)";
 }
 
@@ -77,8 +78,7 @@ const zarr: Codec<ZarrMetadata> = {
     const native = nativeState();
     if (native.status === "loaded") return `native c-blosc ${native.codecs.bloscVersion}, libzstd ${native.codecs.zstdVersion}`;
     const lz4 = lz4Unavailable();
-    const zstd = process.env.DJ_ZSTD_NAPI === "0" ? "DJ_ZSTD_NAPI=0: zstd through WASM" : zstdRuntime();
-    return `portable encoders: ${native.reason}; ${zstd}${lz4 ? `; lz4-napi cannot be loaded (${lz4})` : ""}`;
+    return `portable encoders: ${native.reason}; ${zstdRuntime()}${lz4 ? `; lz4-napi cannot be loaded (${lz4})` : ""}`;
   },
   getDtype(isStore, dj) {
     // dj passes its error helpers (older dj versions did not: then the legacy error shape).

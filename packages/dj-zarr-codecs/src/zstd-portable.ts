@@ -18,13 +18,17 @@ export interface FrameCodec {
 
 type Binding = { DCtx: new () => { decompress(dst: Uint8Array, src: Uint8Array): number } };
 
-let state: { napi: ZstdNapi | null; problem?: string } | undefined;
+type NapiState = { napi: ZstdNapi | null; off?: true; problem?: string };
+let state: NapiState | undefined;
 
 /**
- * zstd-napi when it loads; else null, with `problem` when it is installed but fails to load (a
- * broken build): zstd then runs on the WASM build and `dj codecs list --verify` says why.
+ * zstd-napi when it loads; else null: `off` with DJ_ZSTD_NAPI=0, `problem` when it is installed
+ * but fails to load (a broken or missing build). zstd then runs on the WASM build and `dj codecs
+ * list --verify` says why.
  */
-export function zstdNapiState(): { napi: ZstdNapi | null; problem?: string } {
+export function zstdNapiState(): NapiState {
+  // Read on every call, not kept: the setting decides per call, the loading is done once.
+  if (process.env.DJ_ZSTD_NAPI === "0") return { napi: null, off: true };
   if (!state) {
     try {
       state = { napi: createRequire(import.meta.url)("zstd-napi") as ZstdNapi };
