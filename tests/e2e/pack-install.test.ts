@@ -111,7 +111,7 @@ describe("packed and installed like a published package", { skip: skipWithout("n
       assert.ok(![...files(name)].some((f) => f.startsWith("tests/") || f.endsWith(".test.ts") || f.endsWith(".tsbuildinfo")), name);
     }
     for (const f of ["dist/bin/dj.js", "dist/bin/main.js", "dist/bin/package.json", "dist/src/index.js", "dist/src/index.d.ts"]) assert.ok(files("dj-cli").has(f), f);
-    for (const f of ["dist/zarr.js", "dist/zarr.d.ts", "dist/worker.js"]) assert.ok(files("dj-zarr-codecs").has(f), f);
+    for (const f of ["dist/zarr.js", "dist/zarr.d.ts", "dist/worker.js", "wasm/blosc-lz4.wasm", "wasm/vendor/lz4/LICENSE"]) assert.ok(files("dj-zarr-codecs").has(f), f);
     assert.ok(files("dj-photon-codecs").has("dist/photon.js"));
     for (const f of ["binding.gyp", "src/native.c", "index.cjs", "not-built.cjs"]) assert.ok(files("dj-zarr-native").has(f), f);
     assert.ok(![...files("dj-zarr-native")].some((f) => f.startsWith("build/")), "a compiled addon is for one machine only");

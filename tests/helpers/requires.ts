@@ -43,6 +43,11 @@ export const parts = {
       }
     },
   },
+  wasmToolchain: {
+    what: "clang-14 and lld-14 (they rebuild dj-zarr-codecs' WebAssembly Blosc-lz4 writer)",
+    enable: "apt-get install -y clang-14 lld-14",
+    present: () => spawnSync("clang-14", ["--version"], { stdio: "ignore" }).status === 0 && spawnSync("wasm-ld-14", ["--version"], { stdio: "ignore" }).status === 0,
+  },
   zstdCli: {
     what: "the zstd command line",
     enable: "apt-get install -y zstd",

@@ -192,7 +192,7 @@ json.dump({"shape": [7, 5], "data_type": "float64",
   });
 });
 
-describe("native Blosc-lz4 chunks", { skip: skipWithout("pythonZarr") }, () => {
+describe("portable Blosc-lz4 chunks", { skip: skipWithout("pythonZarr") }, () => {
   test("c-blosc (Python) and numcodecs decode them: shuffled, unshuffled, incompressible, odd sizes", async () => {
     const { encodeBloscLz4 } = await import("../../packages/dj-zarr-codecs/dist/blosc-lz4.js");
     const { decompress } = await import("../../packages/dj-zarr-codecs/dist/compressors.js");
@@ -205,7 +205,7 @@ describe("native Blosc-lz4 chunks", { skip: skipWithout("pythonZarr") }, () => {
         ["odd-c16", new Uint8Array(Float64Array.from({ length: 2 * 777 }, (_, i) => i).buffer), 16, true],
       ];
       for (const [name, data, typesize, shuffle] of cases) {
-        const encoded = encodeBloscLz4(data, typesize, shuffle);
+        const encoded = encodeBloscLz4(data, { typesize, clevel: 5, shuffle: shuffle ? 1 : 0, blocksize: 0 });
         const cfg = { id: "blosc" as const, cname: "lz4", clevel: 5, shuffle: shuffle ? 1 : 0, blocksize: 0 };
         assert.deepEqual(Buffer.from(await decompress(cfg, encoded)), Buffer.from(data), `${name} via numcodecs`);
         writeFileSync(join(dir, `${name}.blosc`), encoded);

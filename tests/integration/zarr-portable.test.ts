@@ -88,13 +88,19 @@ for cname, shuffle in (("blosclz", 1), ("zstd", 1), ("lz4", 2)):
 
   test("refuses damaged chunks instead of misreading them", () => {
     const data = new Uint8Array(new Float32Array(Array.from({ length: 200_000 }, (_, i) => Math.sin(i / 30))).buffer);
-    const good = encodeBloscLz4(data, 4, true);
+    const good = encodeBloscLz4(data, { typesize: 4, clevel: 5, shuffle: 1, blocksize: 0 });
     assert.ok(Buffer.from(decodeBloscLz4(good)!).equals(Buffer.from(data)));
     assert.throws(() => decodeBloscLz4(good, data.length + 4), /holds 800000 bytes, expected 800004/);
     assert.throws(() => decodeBloscLz4(good.subarray(0, good.length - 100)), /not a Blosc 1 chunk/);
+    // Garble the first LZ4-compressed stream of block 0 (a stream that did not shrink is stored
+    // raw, and garbling it would only change the data).
     const garbled = good.slice();
-    const firstBlock = new DataView(garbled.buffer).getInt32(16, true);
-    garbled.fill(0xff, firstBlock + 4, firstBlock + 64);
+    const view = new DataView(garbled.buffer);
+    assert.equal(garbled[2]! & 0x10, 0, "block 0 is split into 4 streams");
+    const neblock = view.getUint32(8, true) / 4;
+    let at = view.getInt32(16, true);
+    while (view.getInt32(at, true) === neblock) at += 4 + neblock;
+    garbled.fill(0xff, at + 4, at + 64);
     assert.throws(() => decodeBloscLz4(garbled), /block 0/);
     assert.ok(Buffer.from(decodeBloscLz4(good)!).equals(Buffer.from(data)), "the input is left as it was");
   });

@@ -2,15 +2,15 @@
  * Chunk compressors: gzip through Node's zlib (its thread pool already spreads them over the
  * cores); zlib through pako on the worker threads (numcodecs' exact bytes); zstd and blosc
  * through the native addon when it is installed (native.ts: c-blosc and libzstd on libuv's
- * thread pool), else through zstd-napi (zstd-portable.ts) or numcodecs' WASM builds (and the
- * lz4-napi Blosc writer and reader) in a pool of worker threads, one per core. Either way
+ * thread pool), else through zstd-napi (zstd-portable.ts), dj's WASM Blosc-lz4 writer
+ * (blosc-lz4.ts), the lz4-napi Blosc reader (blosc-decode.ts) or numcodecs' WASM builds, in a
+ * pool of worker threads, one per core. Either way
  * (de)compression runs in parallel with reading and writing.
  */
 import { availableParallelism } from "node:os";
 import { promisify } from "node:util";
 import { createRequire } from "node:module";
 import { gunzip, gzip, inflate } from "node:zlib";
-import { nativeLz4 } from "./blosc-lz4.js";
 import { nativeCodecs, withSlot } from "./native.js";
 import { WorkerPool } from "./worker-pool.js";
 import { napiZstdCodec, zstdNapiState } from "./zstd-portable.js";
@@ -63,9 +63,9 @@ export async function closeCompressors(): Promise<void> {
   await p?.close();
 }
 
-/** Without dj-zarr-native: blosc with lz4 and no or byte shuffle has a JS writer around lz4-napi (blosc-lz4.ts); the rest is WASM. */
-export function usesLz4NapiBlosc(config: CompressorConfig): boolean {
-  return config.id === "blosc" && config.cname === "lz4" && (config.shuffle === 0 || config.shuffle === 1) && config.clevel > 0 && nativeLz4() !== null;
+/** Without dj-zarr-native: blosc with lz4, no or byte shuffle and a valid clevel has dj's own WASM writer (blosc-lz4.ts); the rest is numcodecs' WASM. */
+export function usesPortableBloscLz4(config: CompressorConfig): config is Extract<CompressorConfig, { id: "blosc" }> {
+  return config.id === "blosc" && config.cname === "lz4" && (config.shuffle === 0 || config.shuffle === 1) && Number.isInteger(config.clevel) && config.clevel >= 0 && config.clevel <= 9 && Number.isInteger(config.blocksize) && config.blocksize >= 0;
 }
 
 /**
@@ -80,12 +80,12 @@ export function compressKeepsInput(config: CompressorConfig | null): boolean {
 
 /**
  * Whether compress() can write into a caller's `output` buffer (see encodedBound): the native
- * encoders, and the lz4-napi Blosc writer (the buffer then moves to a worker thread and comes
+ * encoders, and the WASM Blosc-lz4 writer (the buffer then moves to a worker thread and comes
  * back as the result's memory).
  */
 export function compressFillsOutput(config: CompressorConfig | null): boolean {
   if (config?.id !== "zstd" && config?.id !== "blosc") return false;
-  return nativeCodecs() !== null || usesLz4NapiBlosc(config);
+  return nativeCodecs() !== null || usesPortableBloscLz4(config);
 }
 
 /**
@@ -112,7 +112,7 @@ export async function compress(config: CompressorConfig | null, data: Uint8Array
         const threads = data.byteLength >= BIG_CHUNK ? availableParallelism() : 1;
         return withSlot(() => native.bloscEncode(data, config.cname, config.clevel, config.shuffle, typesize, config.blocksize, output, threads));
       }
-      if (data.byteLength > 0 && usesLz4NapiBlosc(config)) return workers().run({ op: "blosc-lz4", config, data, typesize, ...(output ? { output } : {}) }, recycle);
+      if (data.byteLength > 0 && usesPortableBloscLz4(config)) return workers().run({ op: "blosc-lz4", config, data, typesize, ...(output ? { output } : {}) }, recycle);
       return workers().run({ op: "encode", config, data }, recycle);
     }
   }

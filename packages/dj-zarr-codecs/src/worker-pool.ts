@@ -2,7 +2,7 @@
 import { Worker } from "node:worker_threads";
 import type { CompressorConfig } from "./compressors.js";
 
-/** One chunk for a worker: encode it (WASM, or the lz4-napi Blosc writer) or decode it. */
+/** One chunk for a worker: encode it (WASM: numcodecs' or dj's Blosc-lz4 writer) or decode it. */
 export interface WorkerTask {
   op: "encode" | "blosc-lz4" | "decode";
   config: CompressorConfig;

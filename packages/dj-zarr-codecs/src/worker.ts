@@ -1,6 +1,6 @@
 /**
- * Worker thread: encodes chunks (zstd-napi or numcodecs' WASM codecs, or the lz4-napi Blosc
- * writer) and decodes them (zstd-napi, the lz4-napi Blosc reader where it applies, else WASM),
+ * Worker thread: encodes chunks (zstd-napi, dj's WASM Blosc-lz4 writer, or numcodecs' WASM
+ * codecs) and decodes them (zstd-napi, the lz4-napi Blosc reader where it applies, else WASM),
  * one codec instance per config.
  */
 import { parentPort } from "node:worker_threads";
@@ -25,7 +25,10 @@ function wasm(config: CompressorConfig): Promise<PortableCodec> {
 const bytes = (x: Uint8Array) => (x instanceof Uint8Array ? x : new Uint8Array(x));
 
 async function run(m: WorkerTask): Promise<Uint8Array> {
-  if (m.op === "blosc-lz4" && m.config.id === "blosc") return encodeBloscLz4(m.data, m.typesize ?? 1, m.config.shuffle === 1, m.output);
+  if (m.op === "blosc-lz4" && m.config.id === "blosc") {
+    const { clevel, shuffle, blocksize } = m.config;
+    return encodeBloscLz4(m.data, { typesize: m.typesize ?? 1, clevel, shuffle: shuffle === 1 ? 1 : 0, blocksize }, m.output);
+  }
   if (m.op === "decode") {
     const fast = m.config.id === "blosc" ? decodeBloscLz4(m.data, m.expectedBytes) : null;
     return fast ?? bytes(await (await wasm(m.config)).decode(m.data, m.expectedBytes));

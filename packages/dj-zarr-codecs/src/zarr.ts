@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import type { Codec, EncodeContext, InputValue } from "dj-cli";
 import { defaultChunks } from "./chunking.js";
 import { compressorFromOptions } from "./compressors.js";
-import { lz4Unavailable } from "./blosc-lz4.js";
+import { lz4Unavailable } from "./blosc-decode.js";
 import { zstdNapiState } from "./zstd-portable.js";
 import { nativeState } from "./native.js";
 import { littleEndian } from "./dtype.js";
@@ -78,7 +78,7 @@ const zarr: Codec<ZarrMetadata> = {
     const native = nativeState();
     if (native.status === "loaded") return `native c-blosc ${native.codecs.bloscVersion}, libzstd ${native.codecs.zstdVersion}`;
     const lz4 = lz4Unavailable();
-    return `portable encoders: ${native.reason}; ${zstdRuntime()}${lz4 ? `; lz4-napi cannot be loaded (${lz4})` : ""}`;
+    return `portable encoders: ${native.reason}; ${zstdRuntime()}${lz4 ? `; lz4-napi cannot be loaded, Blosc-lz4 chunks are read by WASM (${lz4})` : ""}`;
   },
   getDtype(isStore, dj) {
     // dj passes its error helpers (older dj versions did not: then the legacy error shape).
