@@ -36,15 +36,18 @@ interface Exports {
   encode(src: number, nbytes: number, typesize: number, clevel: number, shuffle: number, forced: number, dest: number, tmp: number): number;
 }
 
-let module: Exports | null = null;
+let loaded: Exports | null = null;
 
 function instance(): Exports {
-  if (!module) {
+  if (!loaded) {
     const bytes = readFileSync(new URL("../wasm/blosc-lz4.wasm", import.meta.url));
-    module = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as Exports;
+    loaded = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as Exports;
   }
-  return module;
+  return loaded;
 }
+
+/** wasm32 addresses 4 GiB; the encoder holds a chunk, its output and a block there. */
+const MAX_MEMORY = 2 ** 32;
 
 export interface BloscLz4Options {
   typesize: number;
@@ -75,7 +78,15 @@ export function encodeBloscLz4(data: Uint8Array, opts: BloscLz4Options, output?:
   const dest = src + nbytes;
   const tmp = dest + nbytes + 16;
   const need = tmp + blockBytes;
-  if (need > wasm.memory.buffer.byteLength) wasm.memory.grow(Math.ceil((need - wasm.memory.buffer.byteLength) / PAGE));
+  if (need > wasm.memory.buffer.byteLength) {
+    const tooLarge = `a ${nbytes}-byte chunk is too large for the portable Blosc-lz4 encoder (it needs ${need} bytes of WebAssembly memory); use smaller chunks (codecs.zarr.chunks) or dj-zarr-native`;
+    if (need > MAX_MEMORY) throw new RangeError(tooLarge);
+    try {
+      wasm.memory.grow(Math.ceil((need - wasm.memory.buffer.byteLength) / PAGE));
+    } catch (err) {
+      throw new RangeError(`${tooLarge}: ${(err as Error).message}`);
+    }
+  }
   new Uint8Array(wasm.memory.buffer, src, nbytes).set(data);
   const length = wasm.encode(src, nbytes, opts.typesize, opts.clevel, opts.shuffle, opts.blocksize, dest, tmp);
   if (length < 16) throw new Error("LZ4 failed to compress a Blosc block");
