@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { encodeBloscLz4, bloscLz4Bound } from "../../packages/dj-zarr-codecs/dist/blosc-lz4.js";
+import { encodeBloscLz4, bloscLz4Blocksize, bloscLz4Bound } from "../../packages/dj-zarr-codecs/dist/blosc-lz4.js";
 import { decodeBloscLz4 } from "../../packages/dj-zarr-codecs/dist/blosc-decode.js";
 import { skipWithout } from "../helpers/requires.js";
 
@@ -94,5 +94,29 @@ for name, a in cases.items():
     const reference = readFileSync(join(dir, "waves~4~5~1~0.blosc"));
     assert.ok(Buffer.from(alone).equals(reference));
     assert.ok(Buffer.from(decodeBloscLz4(encodeBloscLz4(tail, opts), 1000)!).equals(Buffer.from(tail)));
+  });
+
+  test("chooses c-blosc's block size, up to its largest forced one, as the header numcodecs writes says", () => {
+    // Zeros at clevel 0 cost numcodecs a copy only; the 800 MB one is over c-blosc's largest
+    // block (715827542 bytes), which only a forced block size reaches.
+    const cases: Array<[number, number, number, number]> = [
+      [800_000_000, 1, 0, 1_000_000_000], [800_000_000, 20, 0, 750_000_000], [5_000_000, 20, 0, 4_000_000],
+      [1000, 4, 5, -7], [1000, 4, 5, 100], [3_000_000, 8, 0, 0], [3_000_000, 32, 7, 0], [3_000_000, 3, 2, 0],
+      [65_536, 2, 1, 0], [100, 4, 5, 0], [3, 4, 5, 0], [0, 4, 5, 0], [10_000_000, 16, 9, 0], [10_000_000, 255, 4, 0],
+    ];
+    const r = spawnSync("/usr/bin/python3", ["-c", `
+import json, numpy as np, numcodecs
+numcodecs.blosc.use_threads = False
+for nbytes, typesize, clevel, blocksize in json.loads('${JSON.stringify(cases)}'):
+    a = np.zeros(nbytes // typesize, dtype=f"V{typesize}") if typesize > 1 else np.zeros(nbytes, dtype="u1")
+    chunk = numcodecs.Blosc(cname="lz4", clevel=clevel, shuffle=0, blocksize=blocksize).encode(a)
+    print(int.from_bytes(chunk[8:12], "little"))
+`], { encoding: "utf8", maxBuffer: 1 << 20 });
+    assert.equal(r.status, 0, r.stderr);
+    const expected = r.stdout.trim().split("\n").map(Number);
+    // numcodecs' array holds whole elements: the chunk size is nbytes rounded down to them.
+    const ours = cases.map(([nbytes, typesize, clevel, forced]) => bloscLz4Blocksize(Math.floor(nbytes / typesize) * typesize, typesize, clevel, forced));
+    assert.deepEqual(ours, expected);
+    assert.equal(expected[0], 715_827_542, "the first case is at c-blosc's limit");
   });
 });

@@ -58,6 +58,11 @@ export interface BloscLz4Options {
   blocksize: number;
 }
 
+/** The block size c-blosc 1.21 (and so this encoder) chooses for a chunk; `forced` is the config's blocksize. */
+export function bloscLz4Blocksize(nbytes: number, typesize: number, clevel: number, forced: number): number {
+  return instance().blocksize(nbytes, typesize, clevel, forced);
+}
+
 /** The most bytes encodeBloscLz4 writes for `nbytes` of input (its `output` must hold this many). */
 export function bloscLz4Bound(nbytes: number): number {
   return nbytes + 16;

@@ -63,9 +63,18 @@ export async function closeCompressors(): Promise<void> {
   await p?.close();
 }
 
-/** Without dj-zarr-native: blosc with lz4, no or byte shuffle and a valid clevel has dj's own WASM writer (blosc-lz4.ts); the rest is numcodecs' WASM. */
-export function usesPortableBloscLz4(config: CompressorConfig): config is Extract<CompressorConfig, { id: "blosc" }> {
-  return config.id === "blosc" && config.cname === "lz4" && (config.shuffle === 0 || config.shuffle === 1) && Number.isInteger(config.clevel) && config.clevel >= 0 && config.clevel <= 9 && Number.isInteger(config.blocksize) && config.blocksize >= 0;
+/**
+ * The shuffle dj's WASM Blosc-lz4 writer (blosc-lz4.ts) applies, when it takes this config
+ * without dj-zarr-native: lz4, clevel 0-9, a blocksize that is a C int (numcodecs refuses
+ * others), no or byte shuffle, or numcodecs' AUTOSHUFFLE (-1), which is byte shuffle for
+ * elements wider than a byte. Else null: numcodecs' WASM takes it.
+ */
+export function portableBloscLz4Shuffle(config: CompressorConfig, typesize: number): 0 | 1 | null {
+  if (config.id !== "blosc" || config.cname !== "lz4") return null;
+  if (!Number.isInteger(config.clevel) || config.clevel < 0 || config.clevel > 9) return null;
+  if (!Number.isInteger(config.blocksize) || config.blocksize < -(2 ** 31) || config.blocksize > 2 ** 31 - 1) return null;
+  if (config.shuffle === 0 || config.shuffle === 1) return config.shuffle;
+  return config.shuffle === -1 && typesize > 1 ? 1 : null;
 }
 
 /**
@@ -83,13 +92,13 @@ export function compressKeepsInput(config: CompressorConfig | null): boolean {
  * encoders, and the WASM Blosc-lz4 writer (the buffer then moves to a worker thread and comes
  * back as the result's memory).
  */
-export function compressFillsOutput(config: CompressorConfig | null): boolean {
+export function compressFillsOutput(config: CompressorConfig | null, typesize: number): boolean {
   if (config?.id !== "zstd" && config?.id !== "blosc") return false;
-  return nativeCodecs() !== null || usesPortableBloscLz4(config);
+  return nativeCodecs() !== null || portableBloscLz4Shuffle(config, typesize) !== null;
 }
 
 /**
- * Encode one chunk. `output`, when compressFillsOutput(config), receives the encoded bytes (the
+ * Encode one chunk. `output`, when compressFillsOutput(config, typesize), receives the encoded bytes (the
  * result is then a view of it), so a stream of chunks can reuse a few buffers. Where the input
  * moves to a worker thread (not compressKeepsInput), `recycle` gets it back once it is encoded.
  */
@@ -110,9 +119,12 @@ export async function compress(config: CompressorConfig | null, data: Uint8Array
         // A chunk this big is compressed nearly alone (the writer bounds bytes in flight), so
         // c-blosc splits its blocks over the cores instead.
         const threads = data.byteLength >= BIG_CHUNK ? availableParallelism() : 1;
-        return withSlot(() => native.bloscEncode(data, config.cname, config.clevel, config.shuffle, typesize, config.blocksize, output, threads));
+        // numcodecs' AUTOSHUFFLE (-1), which c-blosc itself refuses: bit-shuffle for bytes, else byte shuffle.
+        const shuffle = config.shuffle === -1 ? (typesize > 1 ? 1 : 2) : config.shuffle;
+        return withSlot(() => native.bloscEncode(data, config.cname, config.clevel, shuffle, typesize, config.blocksize, output, threads));
       }
-      if (data.byteLength > 0 && usesPortableBloscLz4(config)) return workers().run({ op: "blosc-lz4", config, data, typesize, ...(output ? { output } : {}) }, recycle);
+      const shuffle = portableBloscLz4Shuffle(config, typesize);
+      if (data.byteLength > 0 && shuffle !== null && config.id === "blosc") return workers().run({ op: "blosc-lz4", config: { ...config, shuffle }, data, typesize, ...(output ? { output } : {}) }, recycle);
       return workers().run({ op: "encode", config, data }, recycle);
     }
   }

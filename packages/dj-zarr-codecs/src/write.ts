@@ -96,7 +96,7 @@ export async function writeZarr(store: Store, prefix: string, src: NdArraySource
 
   // Likewise the encoded chunks, when the encoder writes into a given buffer.
   const spareOut: Uint8Array[] = [];
-  const fillsOutput = compressFillsOutput(opts.compressor);
+  const fillsOutput = compressFillsOutput(opts.compressor, item);
   const outBytes = encodedBound(chunkBytes);
 
   /** Compress and store one chunk; a `reusable` input goes back to `spare` once nothing reads it. */

@@ -8,7 +8,7 @@
  * for data that does not shrink, a destination of nbytes + 16 bytes), so the chunks it writes
  * are numcodecs' bytes. The chunk format is described in ../src/blosc-lz4.ts.
  *
- * No libc: the caller (../src/blosc-wasm.ts) owns the linear memory and passes offsets into it.
+ * No libc: the caller (../src/blosc-lz4.ts) owns the linear memory and passes offsets into it.
  */
 #include <stdint.h>
 #include <wasm_simd128.h>
@@ -18,7 +18,7 @@
 #define MIN_BUFFERSIZE 128
 #define MAX_SPLITS 16
 #define MAX_TYPESIZE 255
-#define MAX_BLOCKSIZE (INT32_MAX - MAX_TYPESIZE * 4)
+#define MAX_BLOCKSIZE ((INT32_MAX - MAX_TYPESIZE * 4) / 3) /* c-blosc's BLOSC_MAX_BLOCKSIZE */
 #define L1 (32 * 1024)
 
 #define FLAG_SHUFFLE 0x1
