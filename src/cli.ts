@@ -14,6 +14,7 @@ import type { GlobalOptions } from "./ui/output.js";
 import { jsonReplacer } from "./ui/output.js";
 import { redact } from "./ui/redact.js";
 import { closeAll, installInterruptHandlers, interruptSettled, interruptedBy } from "./lifecycle.js";
+import { stderr, stdout } from "./ui/stdio.js";
 
 export async function runCli(argv: string[]): Promise<number> {
   const state: RunState = { globals: globalsFromArgv(argv), outcome: undefined };
@@ -54,7 +55,7 @@ function renderUsageError(err: CommanderError, path: string[], globals: GlobalOp
       ? `\`${usage}\` lists the commands`
       : `\`${usage}\` shows the usage`;
   if (globals.json) writeDocument({ error: jsonError("usage", message, ExitCode.usage, hint) });
-  else if (err.code !== "commander.help") process.stderr.write(`dj: ${message}\n  hint: ${hint}\n`);
+  else if (err.code !== "commander.help") stderr.write(`dj: ${message}\n  hint: ${hint}\n`);
   return ExitCode.usage;
 }
 
@@ -64,10 +65,10 @@ function renderError(err: unknown, globals: GlobalOptions, result?: object): num
     if (globals.json) {
       writeDocument({ ...result, error: jsonError(codeOf(err), err.message, exit, err.hint) });
     } else {
-      process.stderr.write(redact(`dj: ${err.message}\n`));
-      if (err.hint) process.stderr.write(redact(`  hint: ${err.hint}\n`));
+      stderr.write(redact(`dj: ${err.message}\n`));
+      if (err.hint) stderr.write(redact(`  hint: ${err.hint}\n`));
     }
-    if (globals.verbose && err.stack) process.stderr.write(redact(formatStack(err)) + "\n");
+    if (globals.verbose && err.stack) stderr.write(redact(formatStack(err)) + "\n");
     return exit;
   }
   // Anything else is a bug in dj: say so, with the stack, and ask for a report.
@@ -75,8 +76,8 @@ function renderError(err: unknown, globals: GlobalOptions, result?: object): num
   if (globals.json) {
     writeDocument({ ...result, error: jsonError("internal", e.message, ExitCode.internal, "this is a bug in dj; please report it with the output of --verbose") });
   }
-  process.stderr.write(redact(`dj: internal error: ${e.message}\n${formatStack(e)}\n`));
-  process.stderr.write("  hint: this is a bug in dj; please report it with this output and the command that caused it\n");
+  stderr.write(redact(`dj: internal error: ${e.message}\n${formatStack(e)}\n`));
+  stderr.write("  hint: this is a bug in dj; please report it with this output and the command that caused it\n");
   return ExitCode.internal;
 }
 
@@ -98,5 +99,5 @@ function jsonError(code: string, message: string, exit: number, hint?: string): 
 function writeDocument(document: object | undefined): void {
   if (document === undefined) return;
   const alone = Object.keys(document).length === 1 && "error" in document;
-  process.stdout.write(redact(JSON.stringify(document, jsonReplacer, alone ? undefined : 2)) + "\n");
+  stdout.write(redact(JSON.stringify(document, jsonReplacer, alone ? undefined : 2)) + "\n");
 }

@@ -69,16 +69,19 @@ export function searchPaths(projectDir: string): string[] {
  */
 function packageDirs(nodeModules: string): string[] {
   const out: string[] = [];
+  // Plain concatenation, not path.join: `nodeModules` is already absolute and normalised (it
+  // comes from Node's own resolution paths), and path.join's normalising, run cold on a few
+  // hundred names, was 3 ms of every `dj codecs list`.
   for (const entry of readdirSync(nodeModules, { withFileTypes: true })) {
     if (entry.name.startsWith(".") || !(entry.isDirectory() || entry.isSymbolicLink())) continue;
-    const full = join(nodeModules, entry.name);
+    const full = nodeModules + sep + entry.name;
     if (!entry.name.startsWith("@")) {
       out.push(full);
       continue;
     }
     if (!isDir(full)) continue;
     for (const sub of readdirSync(full, { withFileTypes: true })) {
-      if (sub.isDirectory() || sub.isSymbolicLink()) out.push(join(full, sub.name));
+      if (sub.isDirectory() || sub.isSymbolicLink()) out.push(full + sep + sub.name);
     }
   }
   return out.sort();
@@ -97,7 +100,7 @@ const MARKER = Buffer.from('"datajoint"');
 function readManifest(dir: string): string | null {
   let fd: number;
   try {
-    fd = openSync(join(dir, "package.json"), "r");
+    fd = openSync(dir + sep + "package.json", "r");
   } catch {
     return null;
   }
@@ -105,7 +108,7 @@ function readManifest(dir: string): string | null {
     // Until the file ends or the buffer is full: a network file system may return short reads.
     let n = 0;
     for (let got = -1; got !== 0 && n < manifestBuffer.length; n += got) got = readSync(fd, manifestBuffer, n, manifestBuffer.length - n, n);
-    if (n === manifestBuffer.length) return readFileSync(join(dir, "package.json"), "utf8");
+    if (n === manifestBuffer.length) return readFileSync(dir + sep + "package.json", "utf8");
     return manifestBuffer.subarray(0, n).includes(MARKER) ? manifestBuffer.toString("utf8", 0, n) : "";
   } catch {
     return null;

@@ -6,6 +6,7 @@ import { plural } from "../ui/plural.js";
 import { failed } from "./context.js";
 import type { Handler } from "./options.js";
 import { where } from "./where.js";
+import { stderr } from "../ui/stdio.js";
 
 /** The embedded database as it really is on disk: its folder, one SQLite file per schema. */
 function embeddedDatabase(config: ResolvedConfig): Record<string, unknown> | null {
@@ -39,6 +40,6 @@ export const validate: Handler<"config validate"> = async (ctx) => {
     for (const g of shared) ctx.out.info(`note: stores ${g.stores.join(", ")} share one location (${g.roots.join(" ⊇ ")}); dj gc collects them as one store`);
     return;
   }
-  for (const p of problems) process.stderr.write(`${file}: ${p.path}: ${p.message}\n`);
+  for (const p of problems) stderr.write(`${file}: ${p.path}: ${p.message}\n`);
   return invalid();
 };

@@ -4,6 +4,7 @@ import { plural } from "../ui/plural.js";
 import type { CommandContext } from "./context.js";
 import type { Handler } from "./options.js";
 import { where } from "./where.js";
+import { stdout } from "../ui/stdio.js";
 
 /** A progress line for large values (drawn on a terminal only). */
 async function progressLines(ctx: CommandContext) {
@@ -45,7 +46,7 @@ export const fetch: Handler<"fetch"> = async (ctx, [ref], opts) => {
     if (opts.inverse) throw new UsageError(`--inverse decodes values; --format ${opts.format} exports the rows as stored`, { code: "usage.out" });
     if (ctx.out.json) throw new UsageError(`--json and --format ${opts.format} both choose the output: give one`, { code: "usage.out" });
     const { exportRows } = await import("../services/export.js");
-    const r = await exportRows(where(ctx), { ref: ref!, schema: opts.schema, ...query, format: opts.format, out: opts.out }, process.stdout);
+    const r = await exportRows(where(ctx), { ref: ref!, schema: opts.schema, ...query, format: opts.format, out: opts.out }, stdout.stream());
     // The count goes to stderr: stdout is the data.
     ctx.out.info(`${plural(r.rows, "row")}${r.out ? ` written to ${r.out}` : ""}${r.cut ? " (the reader closed stdout)" : ""}`);
     return;

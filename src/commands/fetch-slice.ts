@@ -6,6 +6,7 @@ import { UsageError } from "../errors.js";
 import type { CommandContext } from "./context.js";
 import type { OptionsOf } from "./options.js";
 import { where } from "./where.js";
+import { stdout } from "../ui/stdio.js";
 
 export async function fetchSliceCommand(ctx: CommandContext, ref: string, opts: OptionsOf<"fetch">): Promise<void> {
   // The text is checked before anything is opened: a typo costs no connection.
@@ -16,7 +17,7 @@ export async function fetchSliceCommand(ctx: CommandContext, ref: string, opts: 
   for (const [flag, given] of [["--order-by", opts.orderBy?.length], ["--limit", opts.limit], ["--offset", opts.offset]] as const) {
     if (given) throw new UsageError(`--slice reads one value; ${flag} does not apply`, { hint: "name the row with --key or --where", code: "usage.slice" });
   }
-  if (!opts.out && (process.stdout.isTTY || ctx.out.json)) {
+  if (!opts.out && (stdout.isTTY || ctx.out.json)) {
     throw new UsageError("--slice writes a .npy file: give --out FILE.npy, or redirect stdout", { hint: 'e.g. dj fetch ... --slice "0:1000,3" --out part.npy', code: "usage.out" });
   }
   const r = await fetchTableSlice(where(ctx), { ref, schema: opts.schema }, {
@@ -28,7 +29,7 @@ export async function fetchSliceCommand(ctx: CommandContext, ref: string, opts: 
     fetchOptions: opts.inverse ? { inverse: opts.inverse } : {},
   });
   if (r.npy) {
-    await new Promise<void>((resolve, reject) => process.stdout.write(r.npy!, (err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) => stdout.stream().write(r.npy!, (err) => (err ? reject(err) : resolve())));
     return;
   }
   if (ctx.out.json) return ctx.out.data({ written: [r.written], attr: r.attr, key: r.key, dtype: r.dtype, shape: r.shape });

@@ -10,6 +10,7 @@ import type { CommandContext, Outcome } from "./context.js";
 import { COMMANDS, GROUPS, flagName, type CommandName, type Handler, type OptionSpec } from "./options.js";
 import { Output, type GlobalOptions } from "../ui/output.js";
 import { commandWords } from "../argv-words.js";
+import { stderr, stdout } from "../ui/stdio.js";
 
 /**
  * Where each command's handler lives. `handler(load, name)` is checked by the compiler: the
@@ -92,9 +93,14 @@ export function buildProgram(state: RunState, argv: string[] = []): Command {
   // Commander's own error lines are replaced by dj's (cli.ts renderUsageError); in --json mode
   // nothing of commander's reaches stderr and its help text goes to stdout only when asked for.
   program.configureOutput({
-    writeErr: state.globals.json ? () => {} : (s) => process.stderr.write(s),
-    writeOut: (s) => process.stdout.write(s),
+    writeErr: state.globals.json ? () => {} : (s) => stderr.write(s),
+    writeOut: (s) => stdout.write(s),
     outputError: () => {},
+    // Commander would ask process.stdout and process.stderr, creating them (ui/stdio.ts).
+    getOutHelpWidth: () => stdout.columns ?? 80,
+    getErrHelpWidth: () => stderr.columns ?? 80,
+    getOutHasColors: () => false,
+    getErrHasColors: () => false,
   });
   // A command's line in a help list, as commander writes it, whether or not its options were declared.
   const specOf = new Map<Command, (typeof COMMANDS)[CommandName]>();

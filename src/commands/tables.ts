@@ -3,6 +3,7 @@ import { UsageError } from "../errors.js";
 import { plural } from "../ui/plural.js";
 import type { Handler } from "./options.js";
 import { where } from "./where.js";
+import { stdout } from "../ui/stdio.js";
 
 export const tables: Handler<"tables"> = async (ctx, [schemaArg]) => {
   if (schemaArg !== undefined) (await import("../schema/schema-name.js")).assertSchemaName(schemaArg, "argument");
@@ -25,7 +26,7 @@ export const describe: Handler<"describe"> = async (ctx, [ref], opts) => {
   const d = await describeTables(where(ctx), ref, opts.schema);
   if (ctx.out.json) return ctx.out.data(d.table ? { schema: d.schema, table: d.table, definition: d.definition } : { schema: d.schema, definition: d.definition });
   if (d.table) return ctx.out.line(d.definition);
-  process.stdout.write(d.definition);
+  stdout.write(d.definition);
 };
 
 export const drop: Handler<"drop"> = async (ctx, [ref], opts) => {

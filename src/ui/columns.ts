@@ -4,6 +4,7 @@
  * first one first, and their cells wrap at spaces; a word longer than its column is broken
  * there, never cut off.
  */
+import { stdout } from "./stdio.js";
 
 export interface ColumnsOptions {
   /** Total width to fit in (default: the terminal's, else 80). */
@@ -72,7 +73,7 @@ export function fitWidths(natural: number[], shrink: Array<{ column: number; min
  * without loading it, narrowed to fit. Colour: cyan headers and grey lines, as cli-table3's.
  */
 export function renderColumns(head: string[], rows: string[][], options: ColumnsOptions = {}): string {
-  const width = options.width ?? (process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : 80);
+  const width = options.width ?? (stdout.columns || 80);
   const natural = head.map((h, i) => Math.max(len(h), ...rows.map((r) => len(r[i] ?? ""))));
   // A narrowed column keeps room for its header.
   const shrink = (options.shrink ?? []).map((s) => ({ column: s.column, min: Math.max(s.min, len(head[s.column]!)) }));

@@ -4,6 +4,7 @@
  * Every string passes through `redact()` so a configured secret can never be printed.
  */
 import { redact } from "./redact.js";
+import { stderr, stdout } from "./stdio.js";
 
 export interface GlobalOptions {
   config?: string;
@@ -22,16 +23,16 @@ export class Output {
 
   /** True when progress may be drawn: stderr is a TTY and not --quiet/--json. */
   get interactive(): boolean {
-    return Boolean(process.stderr.isTTY) && !this.globals.quiet && !this.globals.json;
+    return stderr.isTTY && !this.globals.quiet && !this.globals.json;
   }
 
   get color(): boolean {
-    return this.globals.color && !process.env.NO_COLOR && Boolean(process.stdout.isTTY);
+    return this.globals.color && !process.env.NO_COLOR && stdout.isTTY;
   }
 
   /** A line of the result (stdout). Ignored in --json mode, where `data()` is used. */
   line(text = ""): void {
-    if (!this.globals.json) process.stdout.write(redact(text) + "\n");
+    if (!this.globals.json) stdout.write(redact(text) + "\n");
   }
 
   private document: object | undefined;
@@ -55,16 +56,16 @@ export class Output {
 
   /** A message to the user on stderr (suppressed by --quiet and --json). */
   info(text: string): void {
-    if (!this.globals.quiet && !this.globals.json) process.stderr.write(redact(text) + "\n");
+    if (!this.globals.quiet && !this.globals.json) stderr.write(redact(text) + "\n");
   }
 
   warn(text: string): void {
-    if (!this.globals.quiet) process.stderr.write(redact(`dj: warning: ${text}`) + "\n");
+    if (!this.globals.quiet) stderr.write(redact(`dj: warning: ${text}`) + "\n");
   }
 
   /** --verbose diagnostics: SQL, store calls. */
   debug(text: string): void {
-    if (this.globals.verbose) process.stderr.write(redact(`[dj] ${text}`) + "\n");
+    if (this.globals.verbose) stderr.write(redact(`[dj] ${text}`) + "\n");
   }
 }
 

@@ -3,6 +3,7 @@
  * neither --quiet nor --json is given; redrawn at most ten times a second.
  */
 import type { Output } from "./output.js";
+import { stderr } from "./stdio.js";
 
 export interface Progress {
   add(bytes: number): void;
@@ -18,7 +19,7 @@ export function progress(out: Output, label: string, total: number): Progress {
     const secs = (performance.now() - started) / 1000;
     const pct = Math.min(100, (seen / total) * 100);
     const rate = secs > 0 ? seen / 1048576 / secs : 0;
-    process.stderr.write(`\r${label} ${pct.toFixed(0).padStart(3)}%  ${(seen / 1048576).toFixed(0)}/${(total / 1048576).toFixed(0)} MiB  ${rate.toFixed(0)} MiB/s `);
+    stderr.write(`\r${label} ${pct.toFixed(0).padStart(3)}%  ${(seen / 1048576).toFixed(0)}/${(total / 1048576).toFixed(0)} MiB  ${rate.toFixed(0)} MiB/s `);
   };
   return {
     add(bytes) {
@@ -31,7 +32,7 @@ export function progress(out: Output, label: string, total: number): Progress {
     },
     done() {
       draw();
-      process.stderr.write("\n");
+      stderr.write("\n");
     },
   };
 }
