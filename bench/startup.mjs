@@ -97,6 +97,10 @@ if (large) {
     const t = { dj: [], cp: [] };
     for (let r = 0; r < rounds; r++) {
       for (const tool of r % 2 ? ["cp", "dj"] : ["dj", "cp"]) {
+        // No dirty pages or pending deletes from the previous run (or from writing the file):
+        // otherwise whoever runs next pays for their writeback.
+        spawnSync("sync");
+        spawnSync("sleep", ["0.5"]);
         const m = tool === "dj"
           ? measure("node", [dj, "insert", "Array", "--key", `id=${id++}`, "--from", file], { cwd: dir, env })
           : measure("cp", [file, join(dir, "copy.npy")], { cwd: dir, env });
