@@ -49,22 +49,15 @@ np.save("${dir}/f8.npy", np.cumsum(w, axis=0))`);
     { id: 5, file: "f4.npy", compressor: { id: "blosc", cname: "lz4", clevel: 5, shuffle: -1 } },
   ];
 
-  test("every chunk file is numcodecs' encoding of its contents, and zarr reads the arrays", async () => {
-    writeFileSync(join(dir, "dj.config.json"), JSON.stringify(config(cases[0]!.compressor)));
-    const declared = await runDj(["declare", "p.dj"], { cwd: dir });
-    assert.equal(declared.code, 0, declared.stderr);
-    for (const c of cases) {
-      writeFileSync(join(dir, "dj.config.json"), JSON.stringify(config(c.compressor)));
-      const r = await runDj(["insert", "Rec", "--key", `id=${c.id}`, "--from", `z=${c.file}`], { cwd: dir, env: { DJ_ZARR_NATIVE: "0" } });
-      assert.equal(r.code, 0, r.stderr);
-    }
-    const arrays = cases.map((c) => {
+  /** Per array: id, shuffle in .zarray, chunk files, how many are numcodecs' bytes, whether zarr reads it back. */
+  const checkWithNumcodecs = (list: Array<{ id: number; file: string }>): string[] => {
+    const arrays = list.map((c) => {
       const base = join(dir, "store/_schema/lab/rec", `id=${c.id}`);
       return { ...c, path: join(base, readdirSync(base).find((n) => n.endsWith(".zarr"))!) };
     });
     // Python decodes each of dj's chunks, encodes the contents again with numcodecs (one thread,
     // the array's element size, the array's own compressor config) and compares the bytes.
-    const out = python(`import json, os, numpy as np, numcodecs, zarr
+    return python(`import json, os, numpy as np, numcodecs, zarr
 numcodecs.blosc.use_threads = False
 for a in json.loads('${JSON.stringify(arrays)}'):
     z = zarr.open(a["path"], mode="r")
@@ -75,7 +68,26 @@ for a in json.loads('${JSON.stringify(arrays)}'):
         chunk = open(os.path.join(a["path"], n), "rb").read()
         contents = np.frombuffer(codec.decode(chunk), dtype=z.dtype)
         same += bytes(codec.encode(contents)) == chunk
-    print(a["id"], z.compressor.shuffle, len(names), same, bool((z[...] == np.load(os.path.join("${dir}", a["file"]))).all()))`);
-    assert.deepEqual(out.split("\n"), ["1 1 15 15 True", "2 1 15 15 True", "3 1 15 15 True", "4 0 15 15 True", "5 -1 15 15 True"]);
+    print(a["id"], z.compressor.shuffle, len(names), same, bool((z[...] == np.load(os.path.join("${dir}", a["file"]))).all()))`).split("\n");
+  };
+
+  test("every chunk file is numcodecs' encoding of its contents, and zarr reads the arrays", async () => {
+    writeFileSync(join(dir, "dj.config.json"), JSON.stringify(config(cases[0]!.compressor)));
+    const declared = await runDj(["declare", "p.dj"], { cwd: dir });
+    assert.equal(declared.code, 0, declared.stderr);
+    for (const c of cases) {
+      writeFileSync(join(dir, "dj.config.json"), JSON.stringify(config(c.compressor)));
+      const r = await runDj(["insert", "Rec", "--key", `id=${c.id}`, "--from", `z=${c.file}`], { cwd: dir, env: { DJ_ZARR_NATIVE: "0" } });
+      assert.equal(r.code, 0, r.stderr);
+    }
+    const out = checkWithNumcodecs(cases);
+    assert.deepEqual(out, ["1 1 15 15 True", "2 1 15 15 True", "3 1 15 15 True", "4 0 15 15 True", "5 -1 15 15 True"]);
+  });
+
+  test("the native addon takes numcodecs' AUTOSHUFFLE (-1) too, with the same bytes", { skip: skipWithout("nativeAddon") }, async () => {
+    writeFileSync(join(dir, "dj.config.json"), JSON.stringify(config({ id: "blosc", cname: "lz4", clevel: 5, shuffle: -1 })));
+    const r = await runDj(["insert", "Rec", "--key", "id=6", "--from", "z=f4.npy"], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(checkWithNumcodecs([{ id: 6, file: "f4.npy" }]), ["6 -1 15 15 True"]);
   });
 });
