@@ -24,8 +24,7 @@ export async function runCli(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: "user" });
     if (interruptedBy()) await interruptSettled();
     if (state.outcome) return renderError(state.outcome.failed, state.globals, state.out?.takeDocument());
-    writeDocument(state.out?.takeDocument());
-    return ExitCode.ok;
+    return writeDocument(state.out?.takeDocument()) ?? ExitCode.ok;
   } catch (err) {
     // Interrupted: the failure is the interrupt's doing; its handler prints one line and exits.
     if (interruptedBy()) await interruptSettled();
@@ -54,7 +53,7 @@ function renderUsageError(err: CommanderError, path: string[], globals: GlobalOp
     : err.code === "commander.unknownCommand"
       ? `\`${usage}\` lists the commands`
       : `\`${usage}\` shows the usage`;
-  if (globals.json) writeDocument({ error: jsonError("usage", message, ExitCode.usage, hint) });
+  if (globals.json) return writeDocument({ error: jsonError("usage", message, ExitCode.usage, hint) }) ?? ExitCode.usage;
   else if (err.code !== "commander.help") stderr.write(`dj: ${message}\n  hint: ${hint}\n`);
   return ExitCode.usage;
 }
@@ -63,7 +62,8 @@ function renderError(err: unknown, globals: GlobalOptions, result?: object): num
   if (isDjError(err)) {
     const exit = exitCodeOf(err);
     if (globals.json) {
-      writeDocument({ ...result, error: jsonError(codeOf(err), err.message, exit, err.hint) });
+      // Where stdout cannot take the document, stderr has said why; the command's own error follows.
+      if (writeDocument({ ...result, error: jsonError(codeOf(err), err.message, exit, err.hint) }) !== undefined) stderr.write(redact(`dj: ${err.message}\n`));
     } else {
       stderr.write(redact(`dj: ${err.message}\n`));
       if (err.hint) stderr.write(redact(`  hint: ${err.hint}\n`));
@@ -95,9 +95,20 @@ function jsonError(code: string, message: string, exit: number, hint?: string): 
   return { code, message, ...(hint ? { hint } : {}), exit };
 }
 
-/** The one JSON document of a --json run (nothing when the command printed text). A lone error is one line. */
-function writeDocument(document: object | undefined): void {
-  if (document === undefined) return;
+/**
+ * The one JSON document of a --json run (nothing when the command printed text). A lone error is
+ * one line. When stdout cannot take it (a full disk), the failure is said on stderr instead and
+ * its exit code returned: there is then no document, never half of one plus another.
+ */
+function writeDocument(document: object | undefined): number | undefined {
+  if (document === undefined) return undefined;
   const alone = Object.keys(document).length === 1 && "error" in document;
-  stdout.write(redact(JSON.stringify(document, jsonReplacer, alone ? undefined : 2)) + "\n");
+  try {
+    stdout.write(redact(JSON.stringify(document, jsonReplacer, alone ? undefined : 2)) + "\n");
+    return undefined;
+  } catch (err) {
+    if (!isDjError(err)) throw err;
+    stderr.write(redact(`dj: ${err.message}\n`));
+    return exitCodeOf(err);
+  }
 }

@@ -29,7 +29,7 @@ export async function fetchSliceCommand(ctx: CommandContext, ref: string, opts: 
     fetchOptions: opts.inverse ? { inverse: opts.inverse } : {},
   });
   if (r.npy) {
-    await new Promise<void>((resolve, reject) => stdout.stream().write(r.npy!, (err) => (err ? reject(err) : resolve())));
+    await stdout.writeAndWait(r.npy);
     return;
   }
   if (ctx.out.json) return ctx.out.data({ written: [r.written], attr: r.attr, key: r.key, dtype: r.dtype, shape: r.shape });
