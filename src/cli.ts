@@ -14,9 +14,13 @@ import type { GlobalOptions } from "./ui/output.js";
 import { jsonReplacer } from "./ui/output.js";
 import { redact } from "./ui/redact.js";
 import { closeAll, installInterruptHandlers, interruptSettled, interruptedBy } from "./lifecycle.js";
-import { stderr, stdout } from "./ui/stdio.js";
+import { finishCommand, stderr, stdout } from "./ui/stdio.js";
 
 export async function runCli(argv: string[]): Promise<number> {
+  return finishCommand(await runCommand(argv));
+}
+
+async function runCommand(argv: string[]): Promise<number> {
   const state: RunState = { globals: globalsFromArgv(argv), outcome: undefined };
   installInterruptHandlers();
   const program = buildProgram(state, argv);
@@ -97,8 +101,8 @@ function jsonError(code: string, message: string, exit: number, hint?: string): 
 
 /**
  * The one JSON document of a --json run (nothing when the command printed text). A lone error is
- * one line. When stdout cannot take it (a full disk), the failure is said on stderr instead and
- * its exit code returned: there is then no document, never half of one plus another.
+ * one line. When stdout cannot take it (a full disk), the failure is said on stderr and its exit
+ * code (5) returned; what the disk took of the document stays, and no second document follows.
  */
 function writeDocument(document: object | undefined): number | undefined {
   if (document === undefined) return undefined;

@@ -82,6 +82,7 @@ export const ERROR_CODES = {
   "output.emfile": "store",
   "output.enfile": "store",
   "output.eio": "store",
+  "output.efbig": "store",
 
   // exit 6: codec or plugin
   "codec.blob": "codec",

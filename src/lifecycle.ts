@@ -94,7 +94,12 @@ async function undoAndExit(signal: NodeJS.Signals): Promise<void> {
   if (temps) done.push(`removed ${temps} temporary file${temps === 1 ? "" : "s"}`);
   if (failed.length) done.push(`cleanup failed: ${failed.join("; ")} (dj gc collects what is left)`);
   const line = `dj: interrupted by ${signal}${done.length ? `; ${done.join(", ")}` : ""}\n`;
-  await new Promise<void>((resolve) => process.stderr.write(line, () => resolve()));
+  await new Promise<void>((resolve) => {
+    process.stderr.write(line, () => resolve());
+    // Not written at once (stderr shares a full pipe with stdout, and its reader has stalled):
+    // dj ends without waiting for a reader that may never come back.
+    if (process.stderr.writableLength > 0) resolve();
+  });
   dieBy(signal);
 }
 

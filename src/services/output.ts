@@ -35,6 +35,7 @@ const CAUSES: Record<string, Cause> = {
   EMFILE: ["store", "too many open files", "output.emfile"],
   ENFILE: ["store", "too many open files in the system", "output.enfile"],
   EIO: ["store", "input/output error", "output.eio"],
+  EFBIG: ["store", "the file is larger than this file system or limit allows", "output.efbig"],
   ENOTDIR: ["input", "a part of the path is a file, not a folder", "output.enotdir"],
   EISDIR: ["input", "it is a folder", "output.eisdir"],
   ENAMETOOLONG: ["input", "the file name is too long", "output.enametoolong"],

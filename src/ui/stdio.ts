@@ -1,17 +1,20 @@
 /**
- * stdout and stderr, as dj writes them. Where the descriptor is a file or /dev/null, and for
- * the first 64 KiB into a pipe or socket, text is written with fs.writeSync and
- * process.stdout / process.stderr are never created: creating one loads Node's stream modules
- * (and on a pipe, `net`), about 4 ms of a command that runs in 40. On a terminal, on anything
- * else, and past those 64 KiB, Node's stream takes over for good, so a channel's output stays in
- * the order it was written, and a long output into a reader that stalls is written
- * asynchronously: a blocked writeSync would hold back dj's interrupt handlers (Ctrl-C, SIGTERM)
- * until the reader drains. 64 KiB is a Linux pipe's buffer, so the writes before it do not wait.
+ * stdout and stderr, as dj writes them. Where the descriptor is a regular file or /dev/null
+ * (/dev/full, /dev/zero), and for the first 64 KiB into a pipe or socket, text is written with
+ * fs.writeSync and process.stdout / process.stderr are never created: creating one loads Node's
+ * stream modules (and on a pipe, `net`), about 4 ms of a command that runs in 40. On a terminal,
+ * on anything else, and once either channel has gone past its 64 KiB (or met a full
+ * non-blocking pipe, or was asked for a stream), both channels use Node's streams for good, as
+ * dj did before: each channel's output keeps its order, stderr does not overtake stdout that is
+ * still queued (`2>&1`), and a long output into a reader that stalls is written without
+ * blocking, so dj's interrupt handlers (Ctrl-C, SIGTERM) still run. 64 KiB is what an empty
+ * Linux pipe of the default size holds.
  *
  * A reader that went away (EPIPE or ECONNRESET: `dj codecs list | head -1`) ends the output
  * quietly, and the command ends with its own exit code; before, Node's unhandled 'error' event
- * printed a stack trace. Any other failure to write (a full disk behind `> file`) is a
- * StoreError (exit 5) naming the cause.
+ * printed a stack trace. Any other failure to write (a full disk behind `> file`, a terminal
+ * that went away) stops the output, says `dj: cannot write stdout: …` on stderr and makes the
+ * exit code 5, whichever way the bytes were going; what was written before it stays written.
  */
 import { fstatSync, readlinkSync, writeSync } from "node:fs";
 import { StoreError, type CodeOf } from "../errors.js";
@@ -19,8 +22,8 @@ import { StoreError, type CodeOf } from "../errors.js";
 type Mode = "sync" | "stream" | "closed";
 
 const PIPE_BUDGET = 64 * 1024;
-/** Linux's names for terminals: pseudo-terminals, virtual consoles, serial lines, the console. */
-const TERMINAL = /^\/dev\/(pts\/|tty|console$)/;
+/** Character devices that are certainly no terminal (Linux names them in /proc/self/fd). */
+const NOT_A_TERMINAL = new Set(["/dev/null", "/dev/full", "/dev/zero"]);
 
 /** How fd may be written synchronously: without limit (a file, /dev/null), up to PIPE_BUDGET (a pipe, a socket), or not at all. */
 function syncBudget(fd: number): number {
@@ -28,9 +31,8 @@ function syncBudget(fd: number): number {
     const st = fstatSync(fd);
     if (st.isFile()) return Infinity;
     if (st.isFIFO() || st.isSocket()) return PIPE_BUDGET;
-    // A character device is a terminal, or one like /dev/null or /dev/full; only Linux says
-    // which cheaply (elsewhere Node's stream decides).
-    if (st.isCharacterDevice() && process.platform === "linux" && !TERMINAL.test(readlinkSync(`/proc/self/fd/${fd}`))) return Infinity;
+    // Any other character device may be a terminal: Node's stream decides (it knows how to ask).
+    if (st.isCharacterDevice() && process.platform === "linux" && NOT_A_TERMINAL.has(readlinkSync(`/proc/self/fd/${fd}`))) return Infinity;
   } catch {
     // closed, or no /proc: let Node decide
   }
@@ -43,13 +45,32 @@ const readerGone = (err: unknown) => errorCode(err) === "EPIPE" || errorCode(err
 const WORDS: Record<string, [string, CodeOf<"store">]> = {
   ENOSPC: ["no space left on the device", "output.enospc"],
   EDQUOT: ["disk quota exceeded", "output.edquot"],
+  EFBIG: ["the file is larger than this file system or limit allows", "output.efbig"],
 };
 
 /** A failure to write stdout or stderr, in dj's words (exit 5). */
 export function stdioError(err: unknown, name: string): StoreError {
   const code = errorCode(err) ?? "unknown";
-  const [words, djCode] = WORDS[code] ?? [(err as Error).message ?? String(err), "output.eio" as const];
+  // Node's message repeats the code and the call ("EFBIG: file too large, write"): the words only.
+  const plain = String((err as Error)?.message ?? err).replace(/^[A-Z0-9]+: /, "").replace(/, write$/, "");
+  const [words, djCode] = WORDS[code] ?? [plain, "output.eio" as const];
   return new StoreError(`cannot write ${name}: ${words} (${code})`, { cause: err, code: djCode, hint: code === "ENOSPC" || code === "EDQUOT" ? "free some space, or send the output elsewhere" : undefined });
+}
+
+/** The first failure of a write queued in Node's stream (not a reader going away). */
+let failure: StoreError | null = null;
+let commandDone = false;
+
+/**
+ * The exit code of a command that returned `code`: a queued write that failed while it ran
+ * makes a successful command exit 5, said on stderr (a failed command has said its own error).
+ * Failures after this are said, and made the exit code, as they happen.
+ */
+export function finishCommand(code: number): number {
+  commandDone = true;
+  if (failure === null || code !== 0) return code;
+  stderr.write(`dj: ${failure.message}\n`);
+  return failure.exitCode;
 }
 
 export class StdioChannel {
@@ -73,25 +94,36 @@ export class StdioChannel {
   }
 
   /**
-   * Node's stream, from now on used for every write (for writers that need a stream or a
-   * callback, and past the budget). A reader that goes away closes the channel quietly; other
-   * errors are left to the stream's other listeners (dj export has its own), or, with none,
-   * fail as an unhandled error as Node's would.
+   * Node's stream, from now on used for every write on both channels (see the header), for
+   * writers that need a stream or a callback. dj export adds its own error listener.
    */
   stream(): NodeJS.WriteStream {
-    const s = this.nodeStream();
-    if (this.mode !== "closed") this.mode = "stream";
-    if (!this.listening) {
-      this.listening = true;
-      s.on("error", (err) => {
-        if (readerGone(err)) this.mode = "closed";
-        else if (s.listenerCount("error") === 1) throw stdioError(err, this.name);
-      });
-    }
-    return s;
+    for (const channel of channels) channel.useStream();
+    return this.nodeStream();
   }
 
-  /** Whether output has stopped because its reader went away. */
+  private useStream(): void {
+    if (this.mode === undefined) this.current();
+    if (this.mode !== "closed") this.mode = "stream";
+    if (this.listening) return;
+    this.listening = true;
+    this.nodeStream().on("error", (err) => {
+      this.mode = "closed";
+      if (readerGone(err) || failure !== null) return;
+      failure = stdioError(err, this.name);
+      if (!commandDone) return;
+      if (this.name === "stdout") stderr.write(`dj: ${failure.message}\n`);
+      if (!process.exitCode) process.exitCode = failure.exitCode;
+    });
+  }
+
+  /** Output on this channel stops; the error, unless its reader went away. */
+  private stopped(err: unknown): StoreError | null {
+    this.mode = "closed";
+    return readerGone(err) ? null : stdioError(err, this.name);
+  }
+
+  /** Whether output has stopped (its reader went away, or it could not be written). */
   get closed(): boolean {
     return this.mode === "closed";
   }
@@ -118,10 +150,13 @@ export class StdioChannel {
     try {
       while (at < bytes.byteLength) at += writeSync(this.fd, bytes, at, bytes.byteLength - at);
     } catch (err) {
-      if (readerGone(err)) this.mode = "closed";
       // A non-blocking descriptor that is full: Node's stream queues the rest.
-      else if (errorCode(err) === "EAGAIN") this.stream().write(bytes.subarray(at));
-      else throw stdioError(err, this.name);
+      if (errorCode(err) === "EAGAIN") this.stream().write(bytes.subarray(at));
+      else {
+        const error = this.stopped(err);
+        // stderr that cannot be written has nowhere to say so: it only stops.
+        if (error && this.name === "stdout") throw error;
+      }
     }
   }
 
@@ -131,8 +166,9 @@ export class StdioChannel {
     const s = this.stream();
     await new Promise<void>((resolve, reject) =>
       s.write(bytes, (err) => {
-        if (!err || readerGone(err)) resolve();
-        else reject(stdioError(err, this.name));
+        const error = err ? this.stopped(err) : null;
+        if (error) reject(error);
+        else resolve();
       }),
     );
   }
@@ -140,3 +176,4 @@ export class StdioChannel {
 
 export const stdout = new StdioChannel(1, "stdout", () => process.stdout);
 export const stderr = new StdioChannel(2, "stderr", () => process.stderr);
+const channels = [stdout, stderr];

@@ -97,12 +97,14 @@ result = {"code": p.returncode, "stderr": p.stderr.decode()}`, args);
     }
   });
 
-  test("Ctrl-C reaches dj while a reader that does not read holds its output", () => {
+  test("Ctrl-C reaches dj while a reader that does not read holds its output, stderr apart or on the same pipe", () => {
     // dj prints ~1 MB into a pipe nobody reads; once the pipe is full (64 KiB waiting in it),
-    // SIGINT is sent. dj must end by the signal; a dj stuck in a blocking write never would.
-    const result = withStdout(`
+    // SIGINT is sent. dj must end by the signal; a dj stuck in a blocking write never would, nor
+    // one waiting to print its "interrupted" line into the same full pipe.
+    for (const shared of [false, true]) {
+      const result = withStdout(`
 r, w = os.pipe()
-p = subprocess.Popen(sys.argv[1:], stdout=w, stderr=subprocess.PIPE)
+p = subprocess.Popen(sys.argv[1:], stdout=w, stderr=w if ${shared ? "True" : "False"} else subprocess.PIPE)
 os.close(w)
 waiting = array.array("i", [0])
 deadline = time.monotonic() + 30
@@ -117,9 +119,11 @@ try:
 except subprocess.TimeoutExpired:
     p.kill()
     code = "hung"
-result = {"code": code, "stderr": p.stderr.read().decode(), "waiting": waiting[0]}`, ["fetch", "Row"]) as { code: number | string; stderr: string; waiting: number };
-    assert.ok(result.waiting >= 65536, `the pipe never filled: ${JSON.stringify(result)}`);
-    assert.ok(result.code === -2 || result.code === 130, `dj did not end by the interrupt: ${JSON.stringify(result)}`);
+result = {"code": code, "stderr": "" if ${shared ? "True" : "False"} else p.stderr.read().decode(), "waiting": waiting[0]}`, ["fetch", "Row"]) as { code: number | string; stderr: string; waiting: number };
+      assert.ok(result.waiting >= 65536, `the pipe never filled: ${JSON.stringify(result)}`);
+      assert.ok(result.code === -2 || result.code === 130, `dj did not end by the interrupt (stderr ${shared ? "on the same pipe" : "apart"}): ${JSON.stringify(result)}`);
+      if (!shared) assert.match(result.stderr, /dj: interrupted by SIGINT/);
+    }
   });
 
   test("--slice to stdout ends quietly when the reader is gone", { skip: skipWithout("numpy") }, async () => {
@@ -133,5 +137,29 @@ os.close(r)
 p = subprocess.run(sys.argv[1:], stdout=w, stderr=subprocess.PIPE)
 result = {"code": p.returncode, "stderr": p.stderr.decode()}`, ["fetch", "Wave", "--key", "id=1", "--attr", "a", "--slice", "0:50000"]);
     assert.deepEqual(result, { code: 0, stderr: "" });
+  });
+
+  test("a failure of a write Node's stream queued is exit 5 too: --slice to a full disk, a terminal that went away", { skip: skipWithout("numpy") }, () => {
+    // Wave id=1 is inserted by the test before this one.
+    const slice = ["fetch", "Wave", "--key", "id=1", "--attr", "a", "--slice", "0:50000"];
+    const full = withStdout(`
+with open("/dev/full", "w") as out:
+    p = subprocess.run(sys.argv[1:], stdout=out, stderr=subprocess.PIPE)
+result = {"code": p.returncode, "stderr": p.stderr.decode()}`, slice);
+    assert.equal(full.code, 5, full.stderr);
+    assert.match(full.stderr, /^dj: cannot write stdout: no space left on the device \(ENOSPC\)$/m);
+    assert.doesNotMatch(full.stderr, /internal error|at .*\(|node:events/);
+    // A pseudo-terminal whose other side is closed: stdout is a terminal (Node's stream), and
+    // its writes fail with EIO.
+    for (const args of [["codecs", "list"], ["codecs", "list", "--json"]]) {
+      const tty = withStdout(`
+master, slave = os.openpty()
+os.close(master)
+p = subprocess.run(sys.argv[1:], stdout=slave, stderr=subprocess.PIPE)
+result = {"code": p.returncode, "stderr": p.stderr.decode()}`, args);
+      assert.equal(tty.code, 5, `${args.join(" ")}: ${tty.stderr}`);
+      assert.match(tty.stderr, /cannot write stdout: .*\(EIO\)/, args.join(" "));
+      assert.doesNotMatch(tty.stderr, /internal error|at .*\(|node:events/, args.join(" "));
+    }
   });
 });
