@@ -12,7 +12,8 @@ import { pipeline } from "node:stream/promises";
 import { once } from "node:events";
 import { testPause, trackTempFile } from "../lifecycle.js";
 import type { DecodedValue } from "../codecs/types.js";
-import { InputError, StoreError, UsageError, isDjError, type CodeOf } from "../errors.js";
+import { InputError, StoreError, UsageError, isDjError } from "../errors.js";
+import { writeFailureCause } from "../write-failures.js";
 import { BlobComplex, BlobDecimal, BlobTuple, BlobUuid } from "../formats/blob.js";
 import { numpyDtypeString } from "../formats/dtype.js";
 import { npyStream } from "../formats/npy.js";
@@ -24,26 +25,6 @@ async function isDir(path: string): Promise<boolean> {
   return (await stat(path).catch(() => null))?.isDirectory() ?? false;
 }
 
-/** What the file system said, in words, for the errors a fetch can meet while writing. */
-type Cause = [kind: "store", words: string, code: CodeOf<"store">] | [kind: "input", words: string, code: CodeOf<"input">];
-const CAUSES: Record<string, Cause> = {
-  ENOSPC: ["store", "no space left on the device", "output.enospc"],
-  EDQUOT: ["store", "disk quota exceeded", "output.edquot"],
-  EROFS: ["store", "the file system is read-only", "output.erofs"],
-  EACCES: ["store", "permission denied", "output.eacces"],
-  EPERM: ["store", "operation not permitted", "output.eperm"],
-  EMFILE: ["store", "too many open files", "output.emfile"],
-  ENFILE: ["store", "too many open files in the system", "output.enfile"],
-  EIO: ["store", "input/output error", "output.eio"],
-  EFBIG: ["store", "the file is larger than this file system or limit allows", "output.efbig"],
-  ENOTDIR: ["input", "a part of the path is a file, not a folder", "output.enotdir"],
-  EISDIR: ["input", "it is a folder", "output.eisdir"],
-  ENAMETOOLONG: ["input", "the file name is too long", "output.enametoolong"],
-  EEXIST: ["input", "a file is in the way", "output.eexist"],
-  ENOENT: ["input", "a folder on the path does not exist", "output.enoent"],
-  EINVAL: ["input", "the file name is not valid here", "output.einval"],
-};
-
 /**
  * A file-system error while writing fetch output, as a dj error naming the path and the cause:
  * exit 7 when the path is what is wrong (a file where a folder is needed, a name too long),
@@ -53,7 +34,7 @@ const CAUSES: Record<string, Cause> = {
 export function asOutputError(err: unknown, path: string): unknown {
   if (isDjError(err)) return err;
   const code = (err as NodeJS.ErrnoException)?.code;
-  const cause = code ? CAUSES[code] : undefined;
+  const cause = code ? writeFailureCause(code) : undefined;
   if (!cause) return err;
   const message = `cannot write ${path}: ${cause[1]} (${code})`;
   const hint = cause[0] === "store" ? (code === "ENOSPC" || code === "EDQUOT" ? "free some space, or write elsewhere with --out" : "choose another place with --out") : "choose another --out path";

@@ -17,7 +17,8 @@
  * exit code 5, whichever way the bytes were going; what was written before it stays written.
  */
 import { fstatSync, readlinkSync, writeSync } from "node:fs";
-import { StoreError, type CodeOf } from "../errors.js";
+import { StoreError } from "../errors.js";
+import { writeFailureCause } from "../write-failures.js";
 
 type Mode = "sync" | "stream" | "closed";
 
@@ -42,18 +43,13 @@ function syncBudget(fd: number): number {
 const errorCode = (err: unknown) => (err as NodeJS.ErrnoException | null)?.code;
 const readerGone = (err: unknown) => errorCode(err) === "EPIPE" || errorCode(err) === "ECONNRESET";
 
-const WORDS: Record<string, [string, CodeOf<"store">]> = {
-  ENOSPC: ["no space left on the device", "output.enospc"],
-  EDQUOT: ["disk quota exceeded", "output.edquot"],
-  EFBIG: ["the file is larger than this file system or limit allows", "output.efbig"],
-};
-
 /** A failure to write stdout or stderr, in dj's words (exit 5). */
 export function stdioError(err: unknown, name: string): StoreError {
   const code = errorCode(err) ?? "unknown";
-  // Node's message repeats the code and the call ("EFBIG: file too large, write"): the words only.
+  const cause = writeFailureCause(code);
+  // Node's message repeats the code and the call ("ENXIO: no such device, write"): the words only.
   const plain = String((err as Error)?.message ?? err).replace(/^[A-Z0-9]+: /, "").replace(/, write$/, "");
-  const [words, djCode] = WORDS[code] ?? [plain, "output.eio" as const];
+  const [words, djCode] = cause?.[0] === "store" ? [cause[1], cause[2]] : [plain, "output.eio" as const];
   return new StoreError(`cannot write ${name}: ${words} (${code})`, { cause: err, code: djCode, hint: code === "ENOSPC" || code === "EDQUOT" ? "free some space, or send the output elsewhere" : undefined });
 }
 
@@ -121,11 +117,6 @@ export class StdioChannel {
   private stopped(err: unknown): StoreError | null {
     this.mode = "closed";
     return readerGone(err) ? null : stdioError(err, this.name);
-  }
-
-  /** Whether output has stopped (its reader went away, or it could not be written). */
-  get closed(): boolean {
-    return this.mode === "closed";
   }
 
   /** A terminal, with its width when it has one; false where dj writes synchronously (never a terminal). */

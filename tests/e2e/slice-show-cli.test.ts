@@ -11,12 +11,7 @@ import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync, truncateSync
 import { join } from "node:path";
 import { djBin, repoRoot, runDj, tempProject } from "../helpers/cli.js";
 import { skipWithout } from "../helpers/requires.js";
-
-function python(script: string): string {
-  const r = spawnSync("python3", ["-c", script], { encoding: "utf8" });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
-}
+import { python } from "../helpers/python.js";
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })

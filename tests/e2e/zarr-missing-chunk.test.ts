@@ -6,18 +6,12 @@
  */
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fixturesDir, repoRoot, runDj, tempProject } from "../helpers/cli.js";
 import { connect, databaseSection, dropSchemas, schemaName } from "../helpers/db.js";
 import { skipWithout } from "../helpers/requires.js";
-
-function python(script: string): string {
-  const r = spawnSync("python3", ["-c", script], { encoding: "utf8" });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
-}
+import { python } from "../helpers/python.js";
 
 function filesUnder(dir: string): string[] {
   const out: string[] = [];

@@ -6,17 +6,11 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot, runDj, tempProject } from "../helpers/cli.js";
 import { skipWithout } from "../helpers/requires.js";
-
-function python(script: string, bin = "/usr/bin/python3"): string {
-  const r = spawnSync(bin, ["-c", script], { encoding: "utf8" });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
-}
+import { debianPython as python } from "../helpers/python.js";
 
 describe("<zarr@> with Blosc-lz4 on the portable encoder", { skip: skipWithout("pythonZarr") }, () => {
   let dir: string;

@@ -6,23 +6,17 @@
  */
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { fixturesDir, repoRoot, runDj, tempProject } from "../helpers/cli.js";
 import { connect, databaseSection, dropSchemas, schemaName } from "../helpers/db.js";
 import { skipWithout } from "../helpers/requires.js";
+import { python } from "../helpers/python.js";
 
 const v3Dir = join(fixturesDir, "zarr-v3");
 const cases = JSON.parse(readFileSync(join(v3Dir, "manifest.json"), "utf8")).cases as Array<Record<string, any>>;
 const byPath = (p: string) => cases.find((c) => c.path === p)!;
-
-function python(script: string): string {
-  const r = spawnSync("python3", ["-c", script], { encoding: "utf8" });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
-}
 
 function filesUnder(dir: string): string[] {
   const out: string[] = [];

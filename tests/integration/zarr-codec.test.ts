@@ -5,7 +5,6 @@
  */
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,6 +16,7 @@ import { byteSwap } from "../../src/formats/dtype.js";
 import { fixturesDir } from "../helpers/cli.js";
 import { readMeta, writeZarr, zarrSource, defaultChunks } from "../../packages/dj-zarr-codecs/dist/zarr.js";
 import { skipWithout } from "../helpers/requires.js";
+import { debianPython as python } from "../helpers/python.js";
 
 const zarrDir = join(fixturesDir, "zarr-v2");
 const npyDir = join(fixturesDir, "npy");
@@ -28,12 +28,6 @@ async function shaCle(source: { dtype: any; read(o: number, l: number): Promise<
   const data = new Uint8Array(await source.read(0, source.byteLength));
   if (source.dtype.byteOrder === ">") byteSwap(data, source.dtype);
   return createHash("sha256").update(data).digest("hex");
-}
-
-function python(script: string): string {
-  const r = spawnSync("/usr/bin/python3", ["-c", script], { encoding: "utf8" });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
 }
 
 describe("dj reads every fixture Zarr v2 array", () => {

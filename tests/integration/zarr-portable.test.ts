@@ -20,12 +20,7 @@ import { loadWasmCodec } from "../../packages/dj-zarr-codecs/dist/compressors.js
 import { FileStore } from "../../src/stores/file.js";
 import { fixturesDir, repoRoot } from "../helpers/cli.js";
 import { skipWithout } from "../helpers/requires.js";
-
-function python(script: string): string {
-  const r = spawnSync("/usr/bin/python3", ["-c", script], { encoding: "utf8" });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
-}
+import { debianPython as python } from "../helpers/python.js";
 
 describe("the lz4-napi Blosc reader", { skip: skipWithout("pythonZarr") }, () => {
   let dir: string;

@@ -16,7 +16,7 @@
 import { readFileSync } from "node:fs";
 
 /** c-blosc refuses larger buffers (BLOSC_MAX_BUFFERSIZE). */
-export const BLOSC_MAX_BUFFER = 2 ** 31 - 1 - 16;
+const BLOSC_MAX_BUFFER = 2 ** 31 - 1 - 16;
 const PAGE = 65536;
 
 // The few WebAssembly types used here (the project compiles without the DOM library, which has them).
